@@ -1,0 +1,132 @@
+// Where an upload lives in the datastore container and what its completion record says.
+// Content-addressed like azure-ai-ml (`LocalUpload/<hash>/<name>`), with our own record beside it.
+
+import { createHash } from 'node:crypto';
+import type { Snapshot, SnapshotFile } from './snapshot.js';
+
+/** The folder azure-ai-ml and the Azure ML studio put local uploads in. */
+export const UPLOAD_ROOT = 'LocalUpload';
+/**
+ * Completion records live in this folder next to the asset (`LocalUpload/<hash>/.azureml-actions/`),
+ * never inside the asset's own folder, so a `uri_folder` asset holds exactly the user's files.
+ */
+export const RECORD_FOLDER = '.azureml-actions';
+export const RECORD_FORMAT = 'azureml-actions/upload-record@1';
+export const LINEAGE_FORMAT = 'azureml-actions/upload-lineage@1';
+/** Blob metadata key that carries each blob's SHA-256 (metadata keys must be C# identifiers). */
+export const SHA256_METADATA_KEY = 'sha256';
+/** Hex characters of the content hash used in the path: 128 bits, as long as azure-ai-ml's MD5 ids. */
+export const PATH_HASH_LENGTH = 32;
+
+/** The part of an asset that decides where its blobs go. */
+export interface AssetIdentity {
+  kind: Snapshot['kind'];
+  name: string;
+  contentHash: string;
+}
+
+/** `LocalUpload/<first 32 hex chars of the content hash>` */
+export function uploadPrefix(contentHash: string): string {
+  return `${UPLOAD_ROOT}/${contentHash.slice(0, PATH_HASH_LENGTH)}`;
+}
+
+/** The asset's path in the container: the blob itself for a file, the folder for a folder. */
+export function assetPath(asset: AssetIdentity): string {
+  return `${uploadPrefix(asset.contentHash)}/${asset.name}`;
+}
+
+/** Blob name of one file of the asset. */
+export function blobNameOf(asset: AssetIdentity, file: Pick<SnapshotFile, 'relPath'>): string {
+  return asset.kind === 'file' ? assetPath(asset) : `${assetPath(asset)}/${file.relPath}`;
+}
+
+/** Blob name of the completion record of an asset. Several names with one content hash each get their own. */
+export function recordBlobName(asset: Pick<AssetIdentity, 'name' | 'contentHash'>): string {
+  return `${recordFolderOf(asset.contentHash)}${asset.name}.json`;
+}
+
+/** Folder (with trailing '/') holding every completion record for one content hash. */
+export function recordFolderOf(contentHash: string): string {
+  return `${uploadPrefix(contentHash)}/${RECORD_FOLDER}/`;
+}
+
+/**
+ * Blob name of a lineage index: the last few uploads made under one lineage key (by default the
+ * asset's kind and name), so a changed folder finds its previous upload without being told.
+ */
+export function lineageBlobName(lineage: string): string {
+  const key = createHash('sha256').update(lineage).digest('hex').slice(0, PATH_HASH_LENGTH);
+  return `${UPLOAD_ROOT}/${RECORD_FOLDER}/lineage/${key}.json`;
+}
+
+/**
+ * Written last, once every blob of the asset is present with the right size and SHA-256 metadata:
+ * its presence is what "this content hash is complete" means.
+ */
+export interface CompletionRecord {
+  format: typeof RECORD_FORMAT;
+  contentHash: string;
+  kind: Snapshot['kind'];
+  name: string;
+  /** Same as `assetPath(record)`; stored so other tools need not know the layout rule. */
+  assetPath: string;
+  totalBytes: number;
+  fileCount: number;
+  files: { path: string; size: number; sha256: string }[];
+  completedAt: string;
+}
+
+export interface LineageIndex {
+  format: typeof LINEAGE_FORMAT;
+  recent: { contentHash: string; name: string; kind: Snapshot['kind']; completedAt: string }[];
+}
+
+export function buildCompletionRecord(snapshot: Snapshot, completedAt: Date): CompletionRecord {
+  return {
+    format: RECORD_FORMAT,
+    contentHash: snapshot.contentHash,
+    kind: snapshot.kind,
+    name: snapshot.name,
+    assetPath: assetPath(snapshot),
+    totalBytes: snapshot.totalBytes,
+    fileCount: snapshot.files.length,
+    files: snapshot.files.map((file) => ({ path: file.relPath, size: file.size, sha256: file.sha256 })),
+    completedAt: completedAt.toISOString(),
+  };
+}
+
+/** Parses a record, or returns undefined when the text is not one (foreign or damaged blob). */
+export function parseCompletionRecord(text: string): CompletionRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const record = value as Partial<CompletionRecord>;
+  if (record.format !== RECORD_FORMAT) return undefined;
+  if (typeof record.contentHash !== 'string' || !/^[0-9a-f]{64}$/.test(record.contentHash)) return undefined;
+  if (record.kind !== 'file' && record.kind !== 'folder') return undefined;
+  if (typeof record.name !== 'string' || !Array.isArray(record.files)) return undefined;
+  const filesValid = record.files.every(
+    (file) =>
+      typeof file === 'object' &&
+      file !== null &&
+      typeof file.path === 'string' &&
+      typeof file.size === 'number' &&
+      typeof file.sha256 === 'string' &&
+      /^[0-9a-f]{64}$/.test(file.sha256),
+  );
+  return filesValid ? (record as CompletionRecord) : undefined;
+}
+
+export function parseLineageIndex(text: string): LineageIndex | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<LineageIndex>;
+    if (value.format !== LINEAGE_FORMAT || !Array.isArray(value.recent)) return undefined;
+    return { format: LINEAGE_FORMAT, recent: value.recent.filter((entry) => typeof entry?.contentHash === 'string') };
+  } catch {
+    return undefined;
+  }
+}

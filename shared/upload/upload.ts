@@ -1,0 +1,513 @@
+// Uploads a snapshot to its content-addressed place in a datastore container: nothing when it is
+// already complete, only missing blobs after an interruption, server-side copies for unchanged files.
+
+import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
+import { UserError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import {
+  assetPath,
+  blobNameOf,
+  buildCompletionRecord,
+  lineageBlobName,
+  LINEAGE_FORMAT,
+  parseCompletionRecord,
+  parseLineageIndex,
+  RECORD_FOLDER,
+  recordBlobName,
+  recordFolderOf,
+  SHA256_METADATA_KEY,
+  uploadPrefix,
+  type LineageIndex,
+} from './layout.js';
+import { createSnapshot, forEachLimited, localPathOf, type Snapshot, type SnapshotOptions } from './snapshot.js';
+import { BufferBudget, sendFile } from './transfer.js';
+
+export interface UploadOptions {
+  logger: Logger;
+  signal?: AbortSignal;
+  /**
+   * Content hashes (full or the 32-character path form) of earlier uploads of this asset, e.g. the
+   * previous registered version: their completion records tell which blobs can be copied.
+   */
+  previousContentHashes?: readonly string[];
+  /**
+   * Key under which the engine remembers recent uploads, to find copy sources without being told.
+   * Default `<kind>:<name>`; `null` turns the lookup and the bookkeeping off.
+   */
+  lineage?: string | null;
+  /** Files transferred at once. Default 16 (fastest measured here for mixed folders). */
+  filesInFlight?: number;
+  /** Block size for files larger than one block. Default 8 MiB. */
+  blockSize?: number;
+  /** Blocks of one large file staged at once. Default 4. */
+  blocksInFlightPerFile?: number;
+  /** File data held in memory by all transfers together. Default 64 MiB. */
+  maxBufferedBytes?: number;
+  /** Minimum time between progress lines in the log. Default 5000 ms. */
+  progressIntervalMs?: number;
+  /** Called after every block, file or copy: for callers that show their own progress. */
+  onProgress?: (progress: UploadProgress) => void;
+}
+
+export interface UploadProgress {
+  bytesSent: number;
+  /** Bytes of the files that have to be sent (not skipped, not copied). */
+  bytesToSend: number;
+  filesDone: number;
+  fileCount: number;
+  elapsedMs: number;
+}
+
+export interface UploadResult {
+  contentHash: string;
+  kind: Snapshot['kind'];
+  /** `LocalUpload/<32 hex>`: the content-addressed folder. */
+  prefix: string;
+  /** `LocalUpload/<32 hex>/<name>`: the blob (file) or folder the asset's URI points at. */
+  assetPath: string;
+  totalBytes: number;
+  fileCount: number;
+  /** File bytes sent to the service (request bodies of blocks and blobs; not copies, not the record). */
+  bytesUploaded: number;
+  filesUploaded: number;
+  /** Files copied server-side from an earlier upload holding the same SHA-256. */
+  filesCopied: number;
+  /** Files already present with the right SHA-256 (complete asset, or an interrupted earlier run). */
+  filesSkipped: number;
+  /** True when a completion record already existed: nothing was transferred. */
+  reused: boolean;
+  durationMs: number;
+}
+
+const MiB = 1024 * 1024;
+const LINEAGE_KEEP = 5;
+
+interface BlobState {
+  size: number;
+  sha256: string | undefined;
+}
+
+/** Snapshots `sourcePath` and uploads it. */
+export async function uploadPath(
+  container: ContainerClient,
+  sourcePath: string,
+  options: UploadOptions & Omit<SnapshotOptions, 'signal' | 'logger'>,
+): Promise<{ snapshot: Snapshot; result: UploadResult }> {
+  const snapshot = await createSnapshot(sourcePath, { ...options, signal: options.signal, logger: options.logger });
+  const result = await uploadSnapshot(container, snapshot, options);
+  return { snapshot, result };
+}
+
+export async function uploadSnapshot(
+  container: ContainerClient,
+  snapshot: Snapshot,
+  options: UploadOptions,
+): Promise<UploadResult> {
+  try {
+    return await uploadUnexplained(container, snapshot, options);
+  } catch (error) {
+    throw explainStorageError(error);
+  }
+}
+
+async function uploadUnexplained(
+  container: ContainerClient,
+  snapshot: Snapshot,
+  options: UploadOptions,
+): Promise<UploadResult> {
+  const started = Date.now();
+  const { logger, signal } = options;
+  if (snapshot.name === RECORD_FOLDER) {
+    throw new UserError(`A file or folder named '${RECORD_FOLDER}' cannot be uploaded: the name is reserved.`);
+  }
+  const lineage = options.lineage === undefined ? `${snapshot.kind}:${snapshot.name}` : options.lineage;
+  const base = {
+    contentHash: snapshot.contentHash,
+    kind: snapshot.kind,
+    prefix: uploadPrefix(snapshot.contentHash),
+    assetPath: assetPath(snapshot),
+    totalBytes: snapshot.totalBytes,
+    fileCount: snapshot.files.length,
+  };
+
+  const existingRecord = await readText(container, recordBlobName(snapshot), signal);
+  const record = existingRecord === undefined ? undefined : parseCompletionRecord(existingRecord);
+  if (record && record.contentHash === snapshot.contentHash && record.fileCount === snapshot.files.length) {
+    logger.info(`${base.assetPath} is already uploaded (content hash ${snapshot.contentHash}); nothing to send.`);
+    if (lineage !== null) await rememberUpload(container, lineage, snapshot, signal, logger);
+    return {
+      ...base,
+      bytesUploaded: 0,
+      filesUploaded: 0,
+      filesCopied: 0,
+      filesSkipped: snapshot.files.length,
+      reused: true,
+      durationMs: Date.now() - started,
+    };
+  }
+
+  const present = await listAssetBlobs(container, snapshot, signal);
+  const pending = snapshot.files.filter((file) => {
+    const state = present.get(blobNameOf(snapshot, file));
+    return !(state && state.size === file.size && state.sha256 === file.sha256);
+  });
+  const filesSkipped = snapshot.files.length - pending.length;
+
+  const copySources = new Map<string, string>();
+  if (pending.length > 0) {
+    const previous = new Set(options.previousContentHashes ?? []);
+    if (lineage !== null) for (const hash of await recentUploads(container, lineage, signal)) previous.add(hash);
+    previous.delete(snapshot.contentHash);
+    await collectCopySources(container, previous, copySources, signal, logger);
+    // Files already in place under another name of this asset are sources too (duplicate files).
+    for (const [blobName, state] of present) {
+      if (state.sha256 && !copySources.has(state.sha256)) copySources.set(state.sha256, blobName);
+    }
+  }
+  const toCopy = pending.filter((file) => copySources.has(file.sha256));
+  const toSend = pending.filter((file) => !copySources.has(file.sha256));
+  // Largest first: big files start early and thousands of small ones fill the gaps at the end.
+  toSend.sort((a, b) => b.size - a.size);
+
+  const progress = new ProgressReporter(logger, options, {
+    bytesToSend: toSend.reduce((sum, file) => sum + file.size, 0),
+    fileCount: snapshot.files.length,
+    filesDone: filesSkipped,
+  });
+  logger.info(
+    `Uploading ${base.assetPath}: ${snapshot.files.length} files, ${formatBytes(snapshot.totalBytes)}; ` +
+      `${filesSkipped} already there, ${toCopy.length} copied from an earlier upload, ` +
+      `${toSend.length} to send (${formatBytes(progress.bytesToSend)}).`,
+  );
+
+  const blockSize = options.blockSize ?? 8 * MiB;
+  const budget = new BufferBudget(Math.max(options.maxBufferedBytes ?? 64 * MiB, blockSize), blockSize);
+  let bytesUploaded = 0;
+  let filesUploaded = 0;
+  let filesCopied = 0;
+  const work = [...toCopy.map((file) => ({ file, copy: true })), ...toSend.map((file) => ({ file, copy: false }))];
+  await forEachLimited(work, options.filesInFlight ?? 16, signal, async ({ file, copy }) => {
+    const blobName = blobNameOf(snapshot, file);
+    const blob = container.getBlockBlobClient(blobName);
+    if (copy) {
+      if (await copyBlob(container, blob, copySources.get(file.sha256)!, file.sha256, signal)) {
+        filesCopied++;
+        progress.fileDone();
+        return;
+      }
+      progress.bytesToSend += file.size;
+    }
+    await sendFile(
+      blob,
+      { localPath: localPathOf(snapshot, file), blobName, size: file.size, sha256: file.sha256 },
+      {
+        blockSize,
+        blocksInFlightPerFile: options.blocksInFlightPerFile ?? 4,
+        budget,
+        signal,
+        onBytesSent: (bytes) => {
+          bytesUploaded += bytes;
+          progress.bytesSent(bytes);
+        },
+      },
+    );
+    filesUploaded++;
+    progress.fileDone();
+  });
+
+  await verifyAsset(container, snapshot, signal);
+  const completion = buildCompletionRecord(snapshot, new Date());
+  await writeJson(container, recordBlobName(snapshot), completion, signal);
+  if (lineage !== null) await rememberUpload(container, lineage, snapshot, signal, logger);
+  progress.finish();
+  return {
+    ...base,
+    bytesUploaded,
+    filesUploaded,
+    filesCopied,
+    filesSkipped,
+    reused: false,
+    durationMs: Date.now() - started,
+  };
+}
+
+/** Blobs already under the asset's path, with the SHA-256 each one's metadata claims. */
+async function listAssetBlobs(
+  container: ContainerClient,
+  snapshot: Snapshot,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, BlobState>> {
+  const present = new Map<string, BlobState>();
+  const path = assetPath(snapshot);
+  if (snapshot.kind === 'file') {
+    try {
+      const properties = await container.getBlobClient(path).getProperties({ abortSignal: signal });
+      present.set(path, {
+        size: properties.contentLength ?? -1,
+        sha256: properties.metadata?.[SHA256_METADATA_KEY],
+      });
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+    return present;
+  }
+  for await (const item of container.listBlobsFlat({
+    prefix: `${path}/`,
+    includeMetadata: true,
+    abortSignal: signal,
+  })) {
+    present.set(item.name, {
+      size: item.properties.contentLength ?? -1,
+      sha256: item.metadata?.[SHA256_METADATA_KEY],
+    });
+  }
+  return present;
+}
+
+/**
+ * Reads the completion records of earlier uploads and maps each SHA-256 they hold to one blob.
+ * Only completed uploads are used: their blobs were verified before the record was written.
+ */
+async function collectCopySources(
+  container: ContainerClient,
+  contentHashes: Iterable<string>,
+  sources: Map<string, string>,
+  signal: AbortSignal | undefined,
+  logger: Logger,
+): Promise<void> {
+  for (const contentHash of contentHashes) {
+    if (!/^[0-9a-f]{32}([0-9a-f]{32})?$/.test(contentHash)) {
+      logger.warning(`Ignoring '${contentHash}' as a previous content hash: expected 32 or 64 hex characters.`);
+      continue;
+    }
+    for await (const item of container.listBlobsFlat({ prefix: recordFolderOf(contentHash), abortSignal: signal })) {
+      const text = await readText(container, item.name, signal);
+      const record = text === undefined ? undefined : parseCompletionRecord(text);
+      if (!record || !record.contentHash.startsWith(contentHash)) continue;
+      for (const file of record.files) {
+        if (!sources.has(file.sha256)) sources.set(file.sha256, blobNameOf(record, { relPath: file.path }));
+      }
+    }
+  }
+}
+
+/**
+ * Server-side Copy Blob inside the same account: the service reads the source itself, so no file
+ * bytes cross the network, and the request's own credential (key or Entra token) authorises the
+ * source. Returns false when the source is gone or the copy did not succeed: the caller uploads.
+ */
+async function copyBlob(
+  container: ContainerClient,
+  target: BlockBlobClient,
+  sourceName: string,
+  sha256: string,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
+  const sourceUrl = container.getBlobClient(sourceName).url;
+  try {
+    const poller = await target.beginCopyFromURL(sourceUrl, {
+      metadata: { [SHA256_METADATA_KEY]: sha256 },
+      abortSignal: signal,
+      intervalInMs: 250,
+    });
+    const done = await poller.pollUntilDone();
+    return done.copyStatus === undefined || done.copyStatus === 'success';
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    const status = statusOf(error);
+    if (status === 404 || status === 409 || status === 412) return false;
+    throw error;
+  }
+}
+
+/** Checks every file of the asset is present with its size and SHA-256 before the record is written. */
+async function verifyAsset(
+  container: ContainerClient,
+  snapshot: Snapshot,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const present = await listAssetBlobs(container, snapshot, signal);
+  const wrong = snapshot.files.filter((file) => {
+    const state = present.get(blobNameOf(snapshot, file));
+    return !(state && state.size === file.size && state.sha256 === file.sha256);
+  });
+  if (wrong.length > 0) {
+    const names = wrong
+      .slice(0, 5)
+      .map((file) => `'${file.relPath}'`)
+      .join(', ');
+    throw new Error(
+      `After the upload ${wrong.length} blob(s) of ${assetPath(snapshot)} are missing or have another size or ` +
+        `SHA-256 than the local file: ${names}${wrong.length > 5 ? ', ...' : ''}. The upload is not marked complete.`,
+    );
+  }
+}
+
+async function recentUploads(
+  container: ContainerClient,
+  lineage: string,
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
+  const text = await readText(container, lineageBlobName(lineage), signal);
+  const index = text === undefined ? undefined : parseLineageIndex(text);
+  return index ? index.recent.map((entry) => entry.contentHash) : [];
+}
+
+/**
+ * Puts this upload first in its lineage index. Losing a race with another run only drops a hint
+ * (a later upload may copy less), so a failure here is a warning, never a failed upload.
+ */
+async function rememberUpload(
+  container: ContainerClient,
+  lineage: string,
+  snapshot: Snapshot,
+  signal: AbortSignal | undefined,
+  logger: Logger,
+): Promise<void> {
+  try {
+    const name = lineageBlobName(lineage);
+    const text = await readText(container, name, signal);
+    const index = (text === undefined ? undefined : parseLineageIndex(text)) ?? { format: LINEAGE_FORMAT, recent: [] };
+    if (index.recent[0]?.contentHash === snapshot.contentHash) return;
+    const updated: LineageIndex = {
+      format: LINEAGE_FORMAT,
+      recent: [
+        {
+          contentHash: snapshot.contentHash,
+          name: snapshot.name,
+          kind: snapshot.kind,
+          completedAt: new Date().toISOString(),
+        },
+        ...index.recent.filter((entry) => entry.contentHash !== snapshot.contentHash),
+      ].slice(0, LINEAGE_KEEP),
+    };
+    await writeJson(container, name, updated, signal);
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    logger.warning(`Could not update the upload lineage index (${describe(error)}); the upload itself is complete.`);
+  }
+}
+
+async function readText(
+  container: ContainerClient,
+  blobName: string,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  try {
+    const buffer = await container.getBlobClient(blobName).downloadToBuffer(0, undefined, { abortSignal: signal });
+    return buffer.toString('utf8');
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+async function writeJson(
+  container: ContainerClient,
+  blobName: string,
+  value: unknown,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const body = Buffer.from(`${JSON.stringify(value, null, 1)}\n`);
+  await container.getBlockBlobClient(blobName).upload(body, body.length, {
+    blobHTTPHeaders: { blobContentType: 'application/json' },
+    abortSignal: signal,
+  });
+}
+
+function statusOf(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null ? (error as { statusCode?: number }).statusCode : undefined;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}
+
+/**
+ * Storage answers 403 both for a wrong key/expired token and for an identity without a data role;
+ * the error code tells which. Messages never include request URLs (they may carry a SAS).
+ */
+export function explainStorageError(error: unknown): unknown {
+  if (statusOf(error) !== 403) return error;
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'AuthorizationPermissionMismatch' || code === 'AuthorizationFailure') {
+    return new UserError(
+      `The datastore's storage account refused the upload (${code}). For an identity-based datastore the ` +
+        "identity running this step needs the 'Storage Blob Data Contributor' role on the storage account " +
+        '(or the container); reading alone is not enough. Network rules on the account can also cause this.',
+      { cause: error },
+    );
+  }
+  return new UserError(
+    `The datastore's storage account refused the credentials (${code || 'HTTP 403'}): the account key or token ` +
+      'is invalid or expired, or the clock of the runner is off.',
+    { cause: error },
+  );
+}
+
+/** Logs bytes, files and rate at most once per interval, and always once at the end. */
+class ProgressReporter {
+  private sent = 0;
+  private filesDone: number;
+  private readonly started = Date.now();
+  private lastLine = Date.now();
+  bytesToSend: number;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly options: Pick<UploadOptions, 'progressIntervalMs' | 'onProgress'>,
+    private readonly totals: { bytesToSend: number; fileCount: number; filesDone: number },
+  ) {
+    this.bytesToSend = totals.bytesToSend;
+    this.filesDone = totals.filesDone;
+  }
+
+  bytesSent(bytes: number): void {
+    this.sent += bytes;
+    this.update();
+  }
+
+  fileDone(): void {
+    this.filesDone++;
+    this.update();
+  }
+
+  finish(): void {
+    this.logger.info(this.line());
+  }
+
+  private update(): void {
+    const now = Date.now();
+    this.options.onProgress?.({
+      bytesSent: this.sent,
+      bytesToSend: this.bytesToSend,
+      filesDone: this.filesDone,
+      fileCount: this.totals.fileCount,
+      elapsedMs: now - this.started,
+    });
+    if (now - this.lastLine >= (this.options.progressIntervalMs ?? 5000)) {
+      this.lastLine = now;
+      this.logger.info(this.line());
+    }
+  }
+
+  private line(): string {
+    const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
+    return (
+      `Uploaded ${formatBytes(this.sent)} of ${formatBytes(this.bytesToSend)}, ` +
+      `${this.filesDone}/${this.totals.fileCount} files, ${formatBytes(this.sent / seconds)}/s`
+    );
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+}
