@@ -1,0 +1,132 @@
+// action-deploy: parse the inputs, then (in dry-run) show the plan: endpoint, deployment, traffic
+// and gate. Deploying lands with login and the emulator; until then a real run fails and says so.
+
+import type { ActionContext } from '../../shared/action/context.js';
+import { notBuiltYet } from '../../shared/action/notBuilt.js';
+import { reportPlan, type Plan } from '../../shared/action/plan.js';
+import { deriveDeploymentName } from '../../shared/azure/ids.js';
+import { runAction } from '../../shared/github/adapter.js';
+import { InputReader } from '../../shared/inputs/reader.js';
+import { readDeployInputs, type DeployInputs, type ModelReference } from './inputs.js';
+
+export async function main(): Promise<void> {
+  await runAction('action-deploy', deploy);
+}
+
+export async function deploy(context: ActionContext): Promise<void> {
+  const inputs = readDeployInputs(new InputReader(context.inputs, '', (secret) => context.log.setSecret(secret)));
+  if (inputs.common.dryRun) {
+    reportPlan(context, planDeployment(inputs));
+    return;
+  }
+  const what =
+    inputs.operation === 'deploy' ? `deploying to target '${inputs.target}'` : `'delete: ${inputs.operation.slice(7)}'`;
+  throw notBuiltYet('action-deploy', what);
+}
+
+function describeModel(model: ModelReference): string {
+  switch (model.kind) {
+    case 'version':
+      return `azureml:${model.name}:${model.version}`;
+    case 'latest':
+      return `azureml:${model.name}@latest`;
+    case 'previous':
+      return `${model.name ?? 'the model'} of the release before the current one`;
+    case 'local':
+      return model.path;
+  }
+}
+
+export function planDeployment(inputs: DeployInputs): Plan {
+  const { common, endpoint, target } = inputs;
+  const settings: Array<[string, string]> = [
+    ['workspace', `${common.azure.subscriptionId}/${common.azure.resourceGroup}/${common.azure.workspace}`],
+    ['login', common.azure.authType + (common.azure.authTypeWasAuto ? ' (auto)' : '')],
+    ['endpoint', endpoint],
+    ['target', target],
+  ];
+  const outputs: Record<string, string> = { 'endpoint-name': endpoint };
+  const endpointPath = `onlineEndpoints/${endpoint}`;
+  if (inputs.operation === 'delete-endpoint') {
+    return {
+      action: 'action-deploy',
+      settings,
+      outputs,
+      steps: [{ verb: 'delete', target: endpointPath, detail: 'with all its deployments' }],
+    };
+  }
+  if (inputs.operation === 'delete-deployment') {
+    return {
+      action: 'action-deploy',
+      settings,
+      outputs,
+      steps: [
+        { verb: 'update', target: endpointPath, detail: `move traffic away from ${inputs.deployment}` },
+        { verb: 'delete', target: `${endpointPath}/deployments/${inputs.deployment}` },
+      ],
+    };
+  }
+  const d = inputs.deploy;
+  const deployment =
+    d.deployment ?? (d.model.kind === 'version' ? deriveDeploymentName(d.model.name, d.model.version) : undefined);
+  settings.push(
+    ['model', describeModel(d.model)],
+    ['deployment', deployment ?? '(derived from the resolved model version)'],
+    ['auth mode', d.authMode],
+    ['strategy', d.strategy === 'canary' ? `canary ${d.trafficSteps.join('% → ')}%` : d.strategy],
+    [
+      'smoke test',
+      d.smokeTest
+        ? `${d.smokeTest.load.mode === 'requests' ? `${d.smokeTest.load.requests} requests` : `${d.smokeTest.load.durationMs} ms at ${d.smokeTest.load.rate}/s`}`
+        : 'none (the release is not gated)',
+    ],
+  );
+  if (d.compute) settings.push(['compute', d.compute]);
+  if (deployment) outputs['deployment-name'] = deployment;
+  if (target !== 'auto') outputs.target = target;
+  outputs['auth-mode'] = d.authMode;
+
+  if (target === 'local') {
+    const steps: Plan['steps'] = [];
+    if (d.model.kind !== 'local')
+      steps.push({ verb: 'read', target: 'models', detail: `download ${describeModel(d.model)}` });
+    steps.push({
+      verb: 'run',
+      target: 'local scoring server',
+      detail: d.localKeepAlive ? 'kept running for later steps' : 'stopped after the smoke test',
+    });
+    if (d.smokeTest) steps.push({ verb: 'test', target: 'local scoring server', detail: 'smoke test gate' });
+    return { action: 'action-deploy', settings, outputs, steps };
+  }
+  const steps: Plan['steps'] = [
+    { verb: 'read', target: `workspaces/${common.azure.workspace}` },
+    { verb: 'read', target: 'models', detail: `resolve ${describeModel(d.model)}` },
+  ];
+  if (target === 'aks' || (target === 'auto' && d.compute)) {
+    steps.push({ verb: 'read', target: `computes/${d.compute}`, detail: 'must be an attached Kubernetes compute' });
+  }
+  steps.push({ verb: 'create or update', target: endpointPath, detail: `auth mode ${d.authMode}` });
+  const deploymentPath = `${endpointPath}/deployments/${deployment ?? '<derived>'}`;
+  if (d.strategy === 'replace') {
+    steps.push({ verb: 'create or update', target: deploymentPath, detail: 'then 100 % traffic' });
+    if (d.smokeTest) steps.push({ verb: 'test', target: deploymentPath, detail: 'smoke test gate' });
+  } else {
+    steps.push({ verb: 'create', target: deploymentPath, detail: '0 % traffic' });
+    for (const percent of d.trafficSteps) {
+      if (d.smokeTest)
+        steps.push({
+          verb: 'test',
+          target: deploymentPath,
+          detail: 'smoke test gate (azureml-model-deployment header)',
+        });
+      steps.push({ verb: 'update', target: endpointPath, detail: `traffic ${percent} % to the new deployment` });
+    }
+    if (!d.keepPrevious)
+      steps.push({
+        verb: 'delete',
+        target: `${endpointPath}/deployments/<previous>`,
+        detail: 'once the new one takes 100 %',
+      });
+  }
+  return { action: 'action-deploy', settings, outputs, steps };
+}

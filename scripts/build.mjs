@@ -1,0 +1,116 @@
+// Bundles every action's src/index.ts into its committed dist/ with ncc (one ESM file, no
+// node_modules at run time). `--check` builds into a temp folder and fails on any difference
+// with the committed dist/ folders, so CI catches a source change whose bundle was not rebuilt.
+
+import ncc from '@vercel/ncc';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { listActions, ROOT } from './actions.mjs';
+
+const check = process.argv.includes('--check');
+
+// onnxruntime-web cannot be bundled (ncc drops its WASM loader, FACTS.md): actions that serve
+// models locally ship these three files in dist/ort/ and load them at run time.
+const ORT_FILES = ['ort.node.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
+const ACTIONS_WITH_ORT = new Set(['action-deploy']);
+
+async function buildAction(action, distDir) {
+  const { code, assets } = await ncc(action.entry, {
+    quiet: true,
+    minify: false,
+    sourceMap: false,
+    cache: false,
+    target: 'es2022',
+    license: 'licenses.txt',
+    // `npm run build` type-checks the whole project with tsc first; ncc only transpiles.
+    transpileOnly: true,
+  }).catch((error) => {
+    // ncc's own errors carry a minified stack of many kilobytes: keep the message.
+    throw new Error(`ncc could not bundle ${action.dir}: ${String(error.message ?? error).slice(0, 2000)}`);
+  });
+  rmSync(distDir, { recursive: true, force: true });
+  mkdirSync(distDir, { recursive: true });
+  writeFileSync(path.join(distDir, 'index.js'), code);
+  for (const [name, asset] of Object.entries(assets)) {
+    const target = path.join(distDir, name);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, asset.source);
+  }
+  if (ACTIONS_WITH_ORT.has(action.dir)) {
+    const ortDir = path.join(distDir, 'ort');
+    mkdirSync(ortDir, { recursive: true });
+    for (const file of ORT_FILES)
+      copyFileSync(path.join(ROOT, 'node_modules', 'onnxruntime-web', 'dist', file), path.join(ortDir, file));
+  }
+}
+
+function listFiles(dir, base = dir) {
+  let files = [];
+  let entries = [];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return files;
+  }
+  for (const entry of entries) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files = files.concat(listFiles(full, base));
+    else files.push(path.relative(base, full));
+  }
+  return files.sort();
+}
+
+function compareDirs(expected, actual) {
+  const differences = [];
+  const expectedFiles = listFiles(expected);
+  const actualFiles = listFiles(actual);
+  for (const file of new Set([...expectedFiles, ...actualFiles])) {
+    if (!expectedFiles.includes(file)) differences.push(`committed but not produced by the build: ${file}`);
+    else if (!actualFiles.includes(file)) differences.push(`missing from the committed dist: ${file}`);
+    else if (!readFileSync(path.join(expected, file)).equals(readFileSync(path.join(actual, file)))) {
+      differences.push(`differs: ${file}`);
+    }
+  }
+  return differences;
+}
+
+process.on('uncaughtException', (error) => {
+  console.error(error.message);
+  process.exit(1);
+});
+
+const actions = listActions();
+const tempRoot = check ? mkdtempSync(path.join(os.tmpdir(), 'check-dist-')) : undefined;
+let failed = false;
+for (const action of actions) {
+  const started = Date.now();
+  const committedDist = path.join(ROOT, action.dir, 'dist');
+  const distDir = tempRoot ? path.join(tempRoot, action.name) : committedDist;
+  await buildAction(action, distDir);
+  const size = listFiles(distDir).reduce((sum, file) => sum + statSync(path.join(distDir, file)).size, 0);
+  const label = `${action.dir}/dist (${(size / 1e6).toFixed(1)} MB, ${Date.now() - started} ms)`;
+  if (!tempRoot) {
+    console.log(`built ${label}`);
+    continue;
+  }
+  const differences = compareDirs(distDir, committedDist);
+  if (differences.length === 0) {
+    console.log(`up to date: ${label}`);
+  } else {
+    failed = true;
+    console.log(`OUT OF DATE: ${action.dir}/dist: run 'npm run build' and commit dist/ with its source.`);
+    for (const difference of differences) console.log(`  ${difference}`);
+  }
+}
+if (tempRoot) rmSync(tempRoot, { recursive: true, force: true });
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,63 @@
+// The dry-run plan: what an action would do, printed instead of doing it. Every action builds
+// one from its parsed inputs, so `dry-run: true` shows the same decisions a real run makes.
+
+import type { ActionContext } from './context.js';
+
+export type PlanVerb =
+  'read' | 'create' | 'create or update' | 'update' | 'upload' | 'delete' | 'submit' | 'run' | 'test';
+
+export interface PlanStep {
+  verb: PlanVerb;
+  /** The Azure resource (or local thing) the step touches, e.g. `models/vad/versions/auto`. */
+  target: string;
+  detail?: string;
+}
+
+export interface Plan {
+  action: string;
+  /** Resolved settings worth showing, as [name, value]; never secrets. */
+  settings: Array<[string, string]>;
+  steps: PlanStep[];
+  /** Outputs known without calling Azure; they are set in dry-run too. */
+  outputs: Record<string, string>;
+}
+
+/** Prints the plan, writes it to the summary and sets the outputs a dry run can know. */
+export function reportPlan(context: ActionContext, plan: Plan): void {
+  const { log, summary, outputs } = context;
+  log.info(`Dry run: ${plan.action} would do the following and changes nothing.`);
+  for (const [name, value] of plan.settings) log.info(`  ${name}: ${value}`);
+  plan.steps.forEach((step, index) => {
+    log.info(`  ${index + 1}. ${step.verb} ${step.target}${step.detail ? ` (${step.detail})` : ''}`);
+  });
+  const rows = plan.steps.map(
+    (step, index) =>
+      `| ${index + 1} | ${step.verb} | \`${escapeCell(step.target)}\` | ${escapeCell(step.detail ?? '')} |`,
+  );
+  summary.append(
+    [
+      `### ${plan.action}: dry run`,
+      '',
+      'Nothing was changed in Azure. A run without `dry-run` would do this:',
+      '',
+      '| # | action | resource | detail |',
+      '|---|---|---|---|',
+      ...rows,
+      '',
+      '<details><summary>Resolved settings</summary>',
+      '',
+      '| setting | value |',
+      '|---|---|',
+      ...plan.settings.map(([name, value]) => `| ${name} | \`${escapeCell(value)}\` |`),
+      '',
+      '</details>',
+      '',
+    ].join('\n'),
+  );
+  for (const [name, value] of Object.entries(plan.outputs)) outputs.set(name, value);
+}
+
+/** Makes a value safe inside a markdown table cell. */
+export function escapeCell(value: string): string {
+  return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}

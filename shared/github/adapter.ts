@@ -1,0 +1,60 @@
+// The only place that talks to @actions/core: it turns the runner's environment into the
+// ActionContext that shared/ code and each action's logic use.
+
+import * as core from '@actions/core';
+import type { ActionContext } from '../action/context.js';
+import { describeFailure } from '../errors.js';
+import { inputsFromEnvironment } from '../inputs/source.js';
+import type { Logger } from '../logger.js';
+
+const githubLogger: Logger = {
+  debug: (message) => core.debug(message),
+  info: (message) => core.info(message),
+  warning: (message) => core.warning(message),
+  error: (message) => core.error(message),
+  group: (name, work) => core.group(name, work),
+  setSecret: (secret) => {
+    if (secret) core.setSecret(secret);
+  },
+};
+
+export function githubContext(): ActionContext {
+  return {
+    inputs: inputsFromEnvironment(process.env),
+    log: githubLogger,
+    outputs: { set: (name, value) => core.setOutput(name, String(value)) },
+    summary: { append: (markdown) => void core.summary.addRaw(markdown, true) },
+    state: { save: (name, value) => core.saveState(name, value), get: (name) => core.getState(name) },
+  };
+}
+
+/**
+ * Runs an action's main step, or its post step when the runner calls the same bundle again after
+ * the job (actions/checkout's pattern: one bundle, a state flag). A failure sets the step failed:
+ * user errors as one plain paragraph, bugs with their stack and a request to report them.
+ */
+export async function runAction(
+  actionName: string,
+  main: (context: ActionContext) => Promise<void>,
+  post?: (context: ActionContext) => Promise<void>,
+): Promise<void> {
+  const context = githubContext();
+  const isPost = context.state.get('isPost') === 'true';
+  try {
+    if (isPost) {
+      if (post) await post(context);
+    } else {
+      context.state.save('isPost', 'true');
+      await main(context);
+    }
+  } catch (error) {
+    const { message, isBug } = describeFailure(error);
+    core.setFailed(
+      isBug ? `${actionName} hit an unexpected error (a bug; please report it with this log):\n${message}` : message,
+    );
+  } finally {
+    if (core.summary.stringify() !== '' && process.env.GITHUB_STEP_SUMMARY) {
+      await core.summary.write();
+    }
+  }
+}
