@@ -1,0 +1,92 @@
+// Azurite (npm `azurite`) as the workspace's blob storage: one child process on a free port, in
+// memory unless a state folder is given.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+export const devAccount = 'devstoreaccount1';
+/** Azurite's well-known development account key (public, documented by Microsoft). */
+export const devAccountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AzuriteProcess {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startAzurite(options: { stateDir?: string; host?: string }): Promise<AzuriteProcess> {
+  const host = options.host ?? '127.0.0.1';
+  const require = createRequire(import.meta.url);
+  const main = join(dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'blob', 'main.js');
+  let lastError = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort(host);
+    const args = [
+      main,
+      '--blobHost',
+      host,
+      '--blobPort',
+      String(port),
+      '--disableTelemetry',
+      '--skipApiVersionCheck',
+      '--loose',
+      '--silent',
+    ];
+    if (options.stateDir) {
+      const dir = join(options.stateDir, 'azurite');
+      mkdirSync(dir, { recursive: true });
+      args.push('--location', dir);
+    } else args.push('--inMemoryPersistence', '--extentMemoryLimit', '2048');
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ready = await new Promise<boolean>((resolve) => {
+      let out = '';
+      const onData = (d: Buffer): void => {
+        out += d.toString();
+        if (out.includes('successfully listens')) {
+          child.stdout.off('data', onData);
+          child.stdout.resume();
+          resolve(true);
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (d: Buffer) => {
+        lastError += d.toString();
+      });
+      child.on('exit', () => resolve(false));
+    });
+    if (ready) {
+      // Azurite writes an access log line per request: drain it.
+      child.stdout.resume();
+      child.stderr.resume();
+      return { url: `http://${host}:${port}`, port, stop: () => stopChild(child) };
+    }
+  }
+  throw new Error(`Azurite did not start: ${lastError.slice(-500)}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

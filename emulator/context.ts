@@ -1,0 +1,163 @@
+// Everything the emulator knows: its settings, keys, principals, role assignments, ARM resources,
+// long-running operations, the request log and fault rules. One instance per running emulator.
+import { randomUUID } from 'node:crypto';
+import { newSigningKey, type SigningKey } from './jwt.js';
+import type { FaultRule } from './faults.js';
+import type { ScoringHandler } from './scoring.js';
+
+export interface EmulatorSettings {
+  tenantId: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+  location: string;
+  /** Service principal (app id) seeded with federated credentials and Contributor on the workspace. */
+  clientId: string;
+  /** Name of the attached Kubernetes compute seeded in the workspace. */
+  kubernetesCompute: string;
+  /** The GitHub repository the OIDC issuer pretends to run in (`owner/name`). */
+  repository: string;
+  /** Milliseconds per step of a long-running operation (Creating → Succeeded is a few steps). */
+  lroStepMs: number;
+  /** Retry-After (seconds) on 202 answers of long-running operations (0 makes SDKs poll at once). */
+  retryAfterSeconds: number;
+  /** Lifetime of GitHub ID tokens in seconds. */
+  idTokenLifetimeSeconds: number;
+  /** Lifetime of AML tokens handed out by online endpoints' getToken, in seconds. */
+  amlTokenLifetimeSeconds: number;
+}
+
+export const defaultSettings: EmulatorSettings = {
+  tenantId: '5f6b3a2e-1c4d-4e8f-9a0b-7c6d5e4f3a21',
+  subscriptionId: '0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f',
+  resourceGroup: 'rg-azureml-emulator',
+  workspace: 'ws-emulator',
+  location: 'westeurope',
+  clientId: '8a1f5c2e-3b4d-4c6e-9f70-1a2b3c4d5e6f',
+  kubernetesCompute: 'aks-attached',
+  repository: 'octo-org/octo-repo',
+  lroStepMs: 150,
+  retryAfterSeconds: 1,
+  idTokenLifetimeSeconds: 300,
+  amlTokenLifetimeSeconds: 3600,
+};
+
+export interface FederatedCredential {
+  name: string;
+  issuer: string;
+  subject: string;
+  audiences: string[];
+}
+
+export interface Principal {
+  /** Application (client) id. */
+  appId: string;
+  /** Object id of the service principal: what role assignments and tokens' `oid` name. */
+  objectId: string;
+  displayName: string;
+  secrets: string[];
+  federatedCredentials: FederatedCredential[];
+}
+
+export interface RoleAssignment {
+  id: string;
+  principalId: string;
+  roleName: string;
+  scope: string;
+}
+
+export interface RequestLogEntry {
+  id: number;
+  time: string;
+  service: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  principal?: string;
+  durationMs: number;
+  requestId: string;
+  requestBody?: unknown;
+  responseBody?: unknown;
+  fault?: string;
+}
+
+export interface StoredResource {
+  /** Canonical-case ARM id. */
+  id: string;
+  /** The resource as GET returns it (without systemData). */
+  body: Record<string, unknown>;
+  createdAt: string;
+  createdBy: string;
+  modifiedAt: string;
+  modifiedBy: string;
+}
+
+export interface Operation {
+  id: string;
+  resourceId: string;
+  status: 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+  startTime: string;
+  endTime?: string;
+  error?: { code: string; message: string };
+}
+
+export class EmulatorContext {
+  readonly settings: EmulatorSettings;
+  /** https://127.0.0.1:PORT, set once the server listens. */
+  baseUrl = '';
+  blobUrl = '';
+  readonly oidcKey: SigningKey = newSigningKey();
+  readonly entraKey: SigningKey = newSigningKey();
+  readonly amlTokenKey: SigningKey = newSigningKey();
+  readonly oidcRequestToken = randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, '');
+  readonly principals = new Map<string, Principal>(); // by appId
+  readonly roleAssignments: RoleAssignment[] = [];
+  readonly resources = new Map<string, StoredResource>(); // by lower-case id
+  readonly operations = new Map<string, Operation>();
+  readonly requests: RequestLogEntry[] = [];
+  faults: FaultRule[] = [];
+  /** Claims overriding/adding to the next GitHub ID tokens (admin POST /oidc/claims). */
+  oidcOverrides: Record<string, unknown> = {};
+  scoring: ScoringHandler | undefined;
+  /** Per-feature state that is saved with --state-dir (e.g. endpoint keys, deployment logs), by key. */
+  readonly extra = new Map<string, unknown>();
+  private requestCounter = 0;
+  readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(settings: EmulatorSettings) {
+    this.settings = settings;
+  }
+
+  get retryAfterSeconds(): number {
+    return this.settings.retryAfterSeconds;
+  }
+
+  get oidcIssuer(): string {
+    return `${this.baseUrl}/oidc`;
+  }
+
+  get workspaceId(): string {
+    const s = this.settings;
+    return `/subscriptions/${s.subscriptionId}/resourceGroups/${s.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${s.workspace}`;
+  }
+
+  nextRequestNumber(): number {
+    this.requestCounter += 1;
+    return this.requestCounter;
+  }
+
+  principalByObjectId(objectId: string): Principal | undefined {
+    for (const p of this.principals.values()) if (p.objectId === objectId) return p;
+    return undefined;
+  }
+
+  /** setTimeout that `stop()` clears. */
+  later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+}

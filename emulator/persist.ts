@@ -1,0 +1,31 @@
+// With --state-dir the emulator keeps its resources, principals and role assignments across
+// restarts (Azurite keeps the blobs in the same folder). Signing keys are new at every start, so
+// tokens from a previous run are refused, as after a key rollover.
+import { writeFileSync, readFileSync, renameSync } from 'node:fs';
+import type { EmulatorContext, Principal, RoleAssignment, StoredResource } from './context.js';
+
+interface SavedState {
+  principals: Principal[];
+  roleAssignments: RoleAssignment[];
+  resources: StoredResource[];
+  extra: Record<string, unknown>;
+}
+
+export function saveState(ctx: EmulatorContext, file: string): void {
+  const state: SavedState = {
+    principals: [...ctx.principals.values()],
+    roleAssignments: ctx.roleAssignments,
+    resources: [...ctx.resources.values()],
+    extra: Object.fromEntries(ctx.extra),
+  };
+  writeFileSync(`${file}.tmp`, JSON.stringify(state));
+  renameSync(`${file}.tmp`, file);
+}
+
+export function loadState(ctx: EmulatorContext, file: string): void {
+  const state = JSON.parse(readFileSync(file, 'utf8')) as SavedState;
+  for (const p of state.principals) ctx.principals.set(p.appId.toLowerCase(), p);
+  ctx.roleAssignments.push(...state.roleAssignments);
+  for (const r of state.resources) ctx.resources.set(r.id.toLowerCase(), r);
+  for (const [k, v] of Object.entries(state.extra ?? {})) ctx.extra.set(k, v);
+}
