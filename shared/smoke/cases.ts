@@ -139,7 +139,7 @@ export function parseExpectationFile(text: string, file: string): Partial<Expect
       throw new UserError(`${file}: "json" must be a list of "JSONPath OP value" strings.`, { input: 'payload' });
     }
     try {
-      expect.json = parseJsonAssertions(lines as string | string[], `${file} "json"`);
+      expect.json = parseJsonAssertions(lines as string | string[], 'payload', `${file} "json"`);
     } catch (error) {
       throw new UserError((error as Error).message, { input: 'payload' });
     }

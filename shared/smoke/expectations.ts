@@ -36,7 +36,11 @@ const ACTUAL_MAX_CHARS = 200;
  * Parses `expect-json` lines. Blank lines and lines starting with `#` are skipped. A UserError
  * names the input, the line number (1-based, counting skipped lines), the line and what is wrong.
  */
-export function parseJsonAssertions(text: string | readonly string[], input = 'expect-json'): JsonAssertion[] {
+export function parseJsonAssertions(
+  text: string | readonly string[],
+  input = 'expect-json',
+  where = `'${input}'`,
+): JsonAssertion[] {
   const lines = typeof text === 'string' ? text.split(/\r?\n/) : text;
   const assertions: JsonAssertion[] = [];
   lines.forEach((raw, index) => {
@@ -45,7 +49,7 @@ export function parseJsonAssertions(text: string | readonly string[], input = 'e
     try {
       assertions.push(parseJsonAssertion(line));
     } catch (error) {
-      throw new UserError(`'${input}' line ${index + 1} (${line}): ${(error as Error).message}`, { input });
+      throw new UserError(`${where} line ${index + 1} (${line}): ${(error as Error).message}`, { input });
     }
   });
   return assertions;
@@ -56,7 +60,15 @@ export function parseJsonAssertion(line: string): JsonAssertion {
   if (!line.startsWith('$')) throw new Error("the JSONPath must start with '$' (for example $.output[0]).");
   const split = splitAtOperator(line);
   if (!split) {
+    // Without an operator outside brackets, an unclosed bracket or quote is the likely cause.
+    checkPathSyntax(line, { spacesAllowed: true });
+    const token = /^\S+\s+(\S+)/.exec(line)?.[1];
     const glued = JSON_OPERATORS.find((op) => op !== 'exists' && line.includes(op));
+    if (token !== undefined) {
+      throw new Error(
+        `'${token}' is not an operator; expected JSONPath OP value with OP one of ${JSON_OPERATORS.join(' ')}.`,
+      );
+    }
     throw new Error(
       glued
         ? `put spaces around the operator '${glued}' (JSONPath OP value).`
@@ -101,7 +113,7 @@ export function checkResponse(expect: Expectations, status: number, body: string
     if (status === 401 || status === 403) {
       return { kind: 'auth', expectation, actual: `${status}: the key or token was refused` };
     }
-    return { kind: 'status', expectation, actual: `${status}${bodySnippet(body)}` };
+    return { kind: 'status', expectation, actual: oneLine(body.trim() === '' ? String(status) : `${status}: ${body}`) };
   }
   if (expect.json.length > 0) {
     let document: unknown;
@@ -210,7 +222,7 @@ function skipSpaces(line: string, from: number): number {
 }
 
 /** jsonpath-plus accepts unbalanced paths silently (`$[` is the root), so check the brackets here. */
-function checkPathSyntax(path: string): void {
+function checkPathSyntax(path: string, options: { spacesAllowed?: boolean } = {}): void {
   const open: string[] = [];
   let quote: string | undefined;
   for (let i = 0; i < path.length; i++) {
@@ -223,7 +235,7 @@ function checkPathSyntax(path: string): void {
     else if (char === ']' || char === ')') {
       const expected = char === ']' ? '[' : '(';
       if (open.pop() !== expected) throw new Error(`the JSONPath ${path} has an unmatched '${char}'.`);
-    } else if (/\s/.test(char) && open.length === 0) {
+    } else if (/\s/.test(char) && open.length === 0 && !options.spacesAllowed) {
       throw new Error(`the JSONPath ${path} contains a space outside brackets; is the operator missing?`);
     }
   }
@@ -237,11 +249,6 @@ function parseJsonOrUndefined(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function bodySnippet(body: string): string {
-  const text = oneLine(body);
-  return text === '' ? '' : `: ${text}`;
 }
 
 /** One line, at most ACTUAL_MAX_CHARS characters, for messages and the summary. */

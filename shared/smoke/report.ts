@@ -2,6 +2,7 @@
 // latency histogram, the per-request JSON report and the action outputs. Pure functions: strings in, strings out.
 
 import type { CaseResult, SmokeResult } from './run.js';
+import { percentile } from './stats.js';
 
 /** Output values as the smoke-test action sets them (names as in action.yml). */
 export function smokeOutputs(result: SmokeResult): Record<string, string> {
@@ -116,45 +117,48 @@ export interface HistogramOptions {
 }
 
 /**
- * A text histogram of latencies in ms, one line per bucket: `  2.5 – 3    ms │█████ 41  20.5%`.
- * Buckets are linear with a round step when max/min ≤ 3, else on a log scale with round edges
- * (1-1.2-1.5-2-2.5-3-4-5-6-8 and coarser), so a long tail does not squash the body into one bar.
- * Empty string for no samples.
+ * A text histogram of latencies in ms, one line per bucket: ` 2.5 – 3   │█████  41  20.5%  ← p50`.
+ * The buckets cover min…p99 (nearest rank) with round edges: linear when p99/min ≤ 10, else on a
+ * log scale (1-1.2-1.5-2-2.5-3-4-5-6-8, coarser when needed), so a long tail does not squash the
+ * body into one bar; slower requests share one last bucket up to the max. Runs of empty buckets
+ * collapse into one line. Empty string for no samples.
  */
 export function renderLatencyHistogram(samples: readonly number[], options: HistogramOptions = {}): string {
   if (samples.length === 0) return '';
   const width = options.width ?? 40;
-  const maxBuckets = options.maxBuckets ?? 12;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const value of samples) {
-    if (value < min) min = value;
-    if (value > max) max = value;
-  }
-  const edges = bucketEdges(min, max, maxBuckets);
+  const maxBuckets = Math.max(2, options.maxBuckets ?? 12);
+  const sorted = Float64Array.from(samples).sort();
+  const min = sorted[0] as number;
+  const max = sorted[sorted.length - 1] as number;
+  const edges = bucketEdges(min, percentile(sorted, 99), maxBuckets - 1);
+  if (max >= (edges.at(-1) as number)) edges.push(max);
   const counts = new Array<number>(edges.length - 1).fill(0);
-  for (const value of samples) {
+  for (const value of sorted) {
     const bucket = bucketOf(edges, value);
     counts[bucket] = (counts[bucket] as number) + 1;
   }
-  const markers = new Map<number, string[]>();
+  const rows: { from: number; to: number; count: number; marks: string[] }[] = [];
+  counts.forEach((count, i) => {
+    const previous = rows.at(-1);
+    if (count === 0 && previous?.count === 0) previous.to = edges[i + 1] as number;
+    else rows.push({ from: edges[i] as number, to: edges[i + 1] as number, count, marks: [] });
+  });
   for (const [name, value] of Object.entries(options.markers ?? {})) {
     if (!['p50', 'p95', 'p99'].includes(name) || value === undefined || Number.isNaN(value)) continue;
-    const bucket = bucketOf(edges, value);
-    markers.set(bucket, [...(markers.get(bucket) ?? []), name]);
+    const row = rows.find((r, i) => value < r.to || i === rows.length - 1);
+    row?.marks.push(name);
   }
-  const labels = edges.map(edgeText);
-  const fromWidth = Math.max(...labels.slice(0, -1).map((l) => l.length));
-  const toWidth = Math.max(...labels.slice(1).map((l) => l.length));
-  const countWidth = String(Math.max(...counts)).length;
+  const fromWidth = Math.max(...rows.map((r) => edgeText(r.from).length));
+  const toWidth = Math.max(...rows.map((r) => edgeText(r.to).length));
+  const countWidth = String(samples.length).length;
   const biggest = Math.max(...counts);
-  return counts
-    .map((count, i) => {
-      const bar = count === 0 ? '' : '█'.repeat(Math.max(1, Math.round((count / biggest) * width)));
-      const share = `${((count / samples.length) * 100).toFixed(1)}%`.padStart(6);
-      const mark = markers.has(i) ? `  ← ${(markers.get(i) as string[]).join(', ')}` : '';
-      const range = `${(labels[i] as string).padStart(fromWidth)} – ${(labels[i + 1] as string).padEnd(toWidth)}`;
-      return `${range} │${bar.padEnd(width)} ${String(count).padStart(countWidth)} ${share}${mark}`;
+  return rows
+    .map((row) => {
+      const bar = row.count === 0 ? '' : '█'.repeat(Math.max(1, Math.round((row.count / biggest) * width)));
+      const share = `${((row.count / samples.length) * 100).toFixed(1)}%`.padStart(6);
+      const mark = row.marks.length > 0 ? `  ← ${row.marks.join(', ')}` : '';
+      const range = `${edgeText(row.from).padStart(fromWidth)} – ${edgeText(row.to).padEnd(toWidth)}`;
+      return `${range} │${bar.padEnd(width)} ${String(row.count).padStart(countWidth)} ${share}${mark}`;
     })
     .join('\n');
 }
@@ -173,11 +177,12 @@ export function bucketEdges(min: number, max: number, maxBuckets: number): numbe
     const from = Math.floor(min / step) * step;
     return [cleanNumber(from), cleanNumber(from + step)];
   }
-  if (min <= 0 || max / min <= 3) {
+  if (min <= 0 || max / min <= 10) {
     for (let buckets = maxBuckets; buckets >= 1; buckets--) {
       const step = niceStep((max - min) / buckets);
       const from = Math.floor(min / step) * step;
-      const count = Math.floor((max - from) / step) + 1;
+      // The epsilon keeps float noise (2.8 − 1.2 = 1.5999…) from dropping the bucket that holds max.
+      const count = Math.floor((max - from) / step + 1e-9) + 1;
       if (count <= maxBuckets) return Array.from({ length: count + 1 }, (_, i) => cleanNumber(from + i * step));
     }
   }
