@@ -8,11 +8,17 @@ import type { OrtModuleLike } from './inference.js';
 
 /**
  * The files an action's build must copy from `node_modules/onnxruntime-web/dist/` into
- * `<action>/dist/ort/` (next to the bundle's index.js): the Node ESM entry, the Emscripten
- * loader it imports from its own folder, and the single-threaded-capable SIMD WASM (~14 MB).
+ * `<action>/dist/ort/` (next to the bundle's index.js): the WASM-only ESM entry, the Emscripten
+ * loader it imports from its own folder, and the SIMD WASM runtime (~14 MB).
+ *
+ * The entry is `ort.wasm.min.mjs`, not `ort.node.min.mjs`: the Node build imports the bare
+ * package `onnxruntime-common`, which resolves only where a node_modules folder is above it (true
+ * in this repository, false in an action checkout on a runner, and .gitignore keeps node_modules
+ * out of dist/). The WASM build has onnxruntime-common inlined and runs in Node as well, with the
+ * same outputs (checked on silero_vad).
  */
 export const ORT_WEB_DIST_FILES: readonly string[] = [
-  'ort.node.min.mjs',
+  'ort.wasm.min.mjs',
   'ort-wasm-simd-threaded.mjs',
   'ort-wasm-simd-threaded.wasm',
 ];
@@ -20,7 +26,7 @@ export const ORT_WEB_DIST_FILES: readonly string[] = [
 /** The folder, relative to the running bundle's directory, that holds ORT_WEB_DIST_FILES. */
 export const ORT_WEB_BUNDLE_FOLDER = 'ort';
 
-const ENTRY_FILE = 'ort.node.min.mjs';
+const ENTRY_FILE = 'ort.wasm.min.mjs';
 
 /**
  * Where onnxruntime-web is looked for, first match wins: `<dir of this code>/ort/` (an action
