@@ -4,6 +4,7 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as prettier from 'prettier';
 import { parse } from 'yaml';
 import { listActions, ROOT } from './actions.mjs';
 
@@ -68,7 +69,10 @@ function withTables(readme, manifest, file) {
 }
 
 const stale = [];
-function update(file, next) {
+async function update(file, unformatted) {
+  // Written as Prettier would format it, so `npm run format` and this script never disagree.
+  const options = await prettier.resolveConfig(file);
+  const next = await prettier.format(unformatted, { ...options, filepath: file });
   const current = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
   if (current === next) return;
   stale.push(path.relative(ROOT, file));
@@ -78,13 +82,13 @@ function update(file, next) {
 for (const action of listActions()) {
   const ymlFile = path.join(ROOT, action.dir, 'action.yml');
   const yml = withCommonInputs(readFileSync(ymlFile, 'utf8'), ymlFile);
-  update(ymlFile, yml);
+  await update(ymlFile, yml);
   const readmeFile = path.join(ROOT, action.dir, 'README.md');
   const manifest = parse(yml);
   const readme = existsSync(readmeFile)
     ? readFileSync(readmeFile, 'utf8')
     : `# ${manifest.name}\n\n${manifest.description}\n\n${TABLES_START}\n${TABLES_END}\n`;
-  update(readmeFile, withTables(readme, manifest, readmeFile));
+  await update(readmeFile, withTables(readme, manifest, readmeFile));
 }
 
 if (check && stale.length > 0) {

@@ -1,0 +1,188 @@
+// Runs a built action the way the GitHub runner does: `node <action>/dist/index.js` with INPUT_*
+// variables (action.yml defaults filled in), GITHUB_OUTPUT/STEP_SUMMARY/ENV/STATE/PATH files, and
+// returns what a workflow would see: exit code, outputs, annotations, summary and the full log.
+
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export interface Annotation {
+  level: 'error' | 'warning' | 'notice' | 'debug';
+  message: string;
+  properties: Record<string, string>;
+}
+
+export interface ActionRun {
+  exitCode: number;
+  outputs: Record<string, string>;
+  /** State saved for the post step (`core.saveState`). */
+  state: Record<string, string>;
+  /** Variables exported for later steps (`core.exportVariable`). */
+  exportedEnv: Record<string, string>;
+  summary: string;
+  annotations: Annotation[];
+  /** Values registered with `::add-mask::`. */
+  masked: string[];
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, as the runner's log shows them. */
+  log: string;
+  durationMs: number;
+}
+
+export interface RunOptions {
+  /** Action folder relative to the repository root, e.g. `action-deploy` or `action-deploy/smoke-test`. */
+  action: string;
+  inputs?: Record<string, string>;
+  /** Extra environment (e.g. the emulator's envFile values). The parent's environment is not inherited. */
+  env?: Record<string, string | undefined>;
+  /** GITHUB_WORKSPACE; defaults to a fresh empty folder. */
+  workspace?: string;
+  /** Run the post step with this state (from a previous run's `state`). */
+  postState?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/** The inputs an action declares, with their defaults (what the runner fills in). */
+export function actionManifest(action: string): {
+  inputs: Record<string, { default?: string; required?: boolean }>;
+  outputs: Record<string, unknown>;
+} {
+  return parse(readFileSync(path.join(REPO_ROOT, action, 'action.yml'), 'utf8'));
+}
+
+export async function runAction(options: RunOptions): Promise<ActionRun> {
+  const manifest = actionManifest(options.action);
+  const temp = mkdtempSync(path.join(os.tmpdir(), 'action-run-'));
+  const workspace = options.workspace ?? path.join(temp, 'workspace');
+  const files = {
+    GITHUB_OUTPUT: path.join(temp, 'output'),
+    GITHUB_STEP_SUMMARY: path.join(temp, 'summary'),
+    GITHUB_ENV: path.join(temp, 'env'),
+    GITHUB_STATE: path.join(temp, 'state'),
+    GITHUB_PATH: path.join(temp, 'path'),
+  };
+  for (const file of Object.values(files)) writeFileSync(file, '');
+  if (!existsSync(workspace)) (await import('node:fs')).mkdirSync(workspace, { recursive: true });
+
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? temp,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: workspace,
+    RUNNER_TEMP: path.join(temp, 'runner-temp'),
+    GITHUB_REPOSITORY: 'octo-org/octo-repo',
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_RUN_ID: '1',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_WORKFLOW: 'test',
+    GITHUB_ACTOR: 'octocat',
+    ...files,
+  };
+  for (const [name, value] of Object.entries(options.env ?? {})) if (value !== undefined) env[name] = value;
+  for (const [name, spec] of Object.entries(manifest.inputs ?? {})) {
+    if (spec?.default !== undefined) env[inputVariable(name)] = String(spec.default);
+  }
+  for (const [name, value] of Object.entries(options.inputs ?? {})) env[inputVariable(name)] = value;
+  for (const [name, value] of Object.entries(options.postState ?? {})) env[`STATE_${name}`] = value;
+  (await import('node:fs')).mkdirSync(env.RUNNER_TEMP ?? temp, { recursive: true });
+
+  const started = Date.now();
+  const child = spawn(process.execPath, [path.join(REPO_ROOT, options.action, 'dist', 'index.js')], {
+    cwd: workspace,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  let log = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    log += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    log += chunk.toString();
+  });
+  const timeout = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
+  const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
+  clearTimeout(timeout);
+
+  const run: ActionRun = {
+    exitCode,
+    outputs: parseKeyValueFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+    state: parseKeyValueFile(readFileSync(files.GITHUB_STATE, 'utf8')),
+    exportedEnv: parseKeyValueFile(readFileSync(files.GITHUB_ENV, 'utf8')),
+    summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
+    annotations: parseAnnotations(stdout),
+    masked: parseMasks(stdout),
+    stdout,
+    stderr,
+    log,
+    durationMs: Date.now() - started,
+  };
+  rmSync(temp, { recursive: true, force: true });
+  return run;
+}
+
+/** The variable the runner sets for an input (spaces become '_', upper-cased, '-' kept). */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+/** Parses GITHUB_OUTPUT / GITHUB_STATE / GITHUB_ENV files: `name=value` or `name<<DELIM ... DELIM`. */
+export function parseKeyValueFile(text: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc?.[1] && heredoc[2]) {
+      const value: string[] = [];
+      for (i++; i < lines.length && lines[i] !== heredoc[2]; i++) value.push(lines[i] ?? '');
+      result[heredoc[1]] = value.join('\n');
+    } else if (line.includes('=')) {
+      result[line.slice(0, line.indexOf('='))] = line.slice(line.indexOf('=') + 1);
+    }
+  }
+  return result;
+}
+
+const COMMAND = /^::(error|warning|notice|debug)(?: ([^:]*))?::(.*)$/;
+
+/** Workflow-command annotations as the runner reads them from stdout (with @actions/core's escaping undone). */
+export function parseAnnotations(stdout: string): Annotation[] {
+  const annotations: Annotation[] = [];
+  for (const line of stdout.split(/\r?\n/)) {
+    const match = COMMAND.exec(line);
+    if (!match) continue;
+    const properties: Record<string, string> = {};
+    for (const pair of (match[2] ?? '').split(',').filter(Boolean)) {
+      const equals = pair.indexOf('=');
+      properties[pair.slice(0, equals)] = unescapeProperty(pair.slice(equals + 1));
+    }
+    annotations.push({ level: match[1] as Annotation['level'], message: unescapeData(match[3] ?? ''), properties });
+  }
+  return annotations;
+}
+
+function parseMasks(stdout: string): string[] {
+  return stdout
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith('::add-mask::'))
+    .map((line) => unescapeData(line.slice('::add-mask::'.length)));
+}
+
+function unescapeData(value: string): string {
+  return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+}
+
+function unescapeProperty(value: string): string {
+  return unescapeData(value).replace(/%3A/g, ':').replace(/%2C/g, ',');
+}
