@@ -1,3 +1,4 @@
+// Run with tsx (package.json scripts do): it imports the onnxruntime-web file list from shared/.
 // Bundles every action's src/index.ts into its committed dist/ with ncc (one ESM file, no
 // node_modules at run time). `--check` builds into a temp folder and fails on any difference
 // with the committed dist/ folders, so CI catches a source change whose bundle was not rebuilt.
@@ -15,13 +16,13 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ORT_WEB_BUNDLE_FOLDER, ORT_WEB_DIST_FILES } from '../shared/scoring/ort-web.ts';
 import { listActions, ROOT } from './actions.mjs';
 
 const check = process.argv.includes('--check');
 
 // onnxruntime-web cannot be bundled (ncc drops its WASM loader, FACTS.md): actions that serve
-// models locally ship these three files in dist/ort/ and load them at run time.
-const ORT_FILES = ['ort.node.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
+// models locally ship its files next to the bundle; the loader in shared/scoring says which.
 const ACTIONS_WITH_ORT = new Set(['action-deploy']);
 
 async function buildAction(action, distDir) {
@@ -47,9 +48,9 @@ async function buildAction(action, distDir) {
     writeFileSync(target, asset.source);
   }
   if (ACTIONS_WITH_ORT.has(action.dir)) {
-    const ortDir = path.join(distDir, 'ort');
+    const ortDir = path.join(distDir, ORT_WEB_BUNDLE_FOLDER);
     mkdirSync(ortDir, { recursive: true });
-    for (const file of ORT_FILES)
+    for (const file of ORT_WEB_DIST_FILES)
       copyFileSync(path.join(ROOT, 'node_modules', 'onnxruntime-web', 'dist', file), path.join(ortDir, file));
   }
 }
