@@ -15,6 +15,7 @@ import { ArmRouter } from './arm/router.js';
 import { armRoutes } from './arm/routes.js';
 import { seedWorkspace, blobContainerName } from './arm/workspaces.js';
 import { loadState, saveState } from './persist.js';
+import { seedKubernetesCompute } from './arm/computes.js';
 import { createServer } from './server.js';
 import type { ScoringHandler } from './scoring.js';
 
@@ -144,6 +145,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       roles: [{ role: 'Contributor' }],
     });
     seedWorkspace(ctx);
+    seedKubernetesCompute(ctx);
   }
   for (const p of config.principals) addPrincipal(ctx, parsePrincipalInput(p));
 

@@ -16,8 +16,8 @@ export interface LroPlan {
   faults: FaultRule[];
   /** Number of lroStepMs steps the operation takes (default 2). */
   steps?: number;
-  /** Runs when the operation's time is up; throw an ArmError (or return one) to end in Failed. */
-  complete(): void | { code: string; message: string };
+  /** Runs when the operation's time is up; throw an ArmError or return an error to end in Failed. */
+  complete(): void | { code: string; message: string } | Promise<void | { code: string; message: string }>;
   /** Runs when the operation ends in Failed (e.g. set provisioningState Failed). */
   failed(error: { code: string; message: string }): void;
 }
@@ -45,11 +45,12 @@ export function startOperation(plan: LroPlan): Operation {
   const forced = plan.faults.find((f) => f.lroFailed)?.lroFailed;
   const duration =
     plan.faults.find((f) => f.lroDurationMs !== undefined)?.lroDurationMs ?? (plan.steps ?? 2) * ctx.settings.lroStepMs;
-  ctx.later(duration, () => {
+  ctx.later(duration, () => void finish());
+  const finish = async (): Promise<void> => {
     let error: { code: string; message: string } | undefined = forced;
     if (!error) {
       try {
-        const r = plan.complete();
+        const r = await plan.complete();
         if (r) error = r;
       } catch (e) {
         error =
@@ -64,7 +65,7 @@ export function startOperation(plan: LroPlan): Operation {
       op.error = error;
     } else op.status = 'Succeeded';
     op.endTime = new Date().toISOString();
-  });
+  };
   return op;
 }
 

@@ -9,6 +9,9 @@ import { dataRoutes } from './data.js';
 import { environmentRoutes } from './environments.js';
 import { codeRoutes } from './codes.js';
 import { componentRoutes } from './components.js';
+import { computeRoutes } from './computes.js';
+import { onlineEndpointRoutes } from './onlineEndpoints.js';
+import { onlineDeploymentRoutes } from './onlineDeployments.js';
 
 export const armRoutes: ArmRoute[] = [
   ...operationRoutes,
@@ -19,4 +22,7 @@ export const armRoutes: ArmRoute[] = [
   ...environmentRoutes,
   ...codeRoutes,
   ...componentRoutes,
+  ...computeRoutes,
+  ...onlineEndpointRoutes,
+  ...onlineDeploymentRoutes,
 ];
