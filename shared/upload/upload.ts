@@ -19,7 +19,14 @@ import {
   uploadPrefix,
   type LineageIndex,
 } from './layout.js';
-import { createSnapshot, forEachLimited, localPathOf, type Snapshot, type SnapshotOptions } from './snapshot.js';
+import {
+  createSnapshot,
+  forEachLimited,
+  localPathOf,
+  type Snapshot,
+  type SnapshotFile,
+  type SnapshotOptions,
+} from './snapshot.js';
 import { BufferBudget, sendFile } from './transfer.js';
 
 export interface UploadOptions {
@@ -182,23 +189,14 @@ async function uploadUnexplained(
 
   const blockSize = options.blockSize ?? 8 * MiB;
   const budget = new BufferBudget(Math.max(options.maxBufferedBytes ?? 64 * MiB, blockSize), blockSize);
+  const filesInFlight = options.filesInFlight ?? 16;
   let bytesUploaded = 0;
   let filesUploaded = 0;
   let filesCopied = 0;
-  const work = [...toCopy.map((file) => ({ file, copy: true })), ...toSend.map((file) => ({ file, copy: false }))];
-  await forEachLimited(work, options.filesInFlight ?? 16, signal, async ({ file, copy }) => {
+  const send = async (file: SnapshotFile): Promise<void> => {
     const blobName = blobNameOf(snapshot, file);
-    const blob = container.getBlockBlobClient(blobName);
-    if (copy) {
-      if (await copyBlob(container, blob, copySources.get(file.sha256)!, file.sha256, signal)) {
-        filesCopied++;
-        progress.fileDone();
-        return;
-      }
-      progress.bytesToSend += file.size;
-    }
     await sendFile(
-      blob,
+      container.getBlockBlobClient(blobName),
       { localPath: localPathOf(snapshot, file), blobName, size: file.size, sha256: file.sha256 },
       {
         blockSize,
@@ -212,10 +210,39 @@ async function uploadUnexplained(
       },
     );
     filesUploaded++;
+  };
+  const copiedFiles = new Set<SnapshotFile>();
+  const work = [...toCopy.map((file) => ({ file, copy: true })), ...toSend.map((file) => ({ file, copy: false }))];
+  await forEachLimited(work, filesInFlight, signal, async ({ file, copy }) => {
+    if (copy) {
+      const target = container.getBlockBlobClient(blobNameOf(snapshot, file));
+      if (await copyBlob(container, target, copySources.get(file.sha256)!, signal)) {
+        copiedFiles.add(file);
+        filesCopied++;
+        progress.fileDone();
+        return;
+      }
+      progress.bytesToSend += file.size;
+    }
+    await send(file);
     progress.fileDone();
   });
 
-  await verifyAsset(container, snapshot, signal);
+  // A copy carries its source's metadata: a source overwritten since its upload was recorded shows
+  // up here as a wrong SHA-256 and is sent from disk instead (once; a second mismatch is a failure).
+  const wrongAfterTransfer = await filesNotInPlace(container, snapshot, signal);
+  if (wrongAfterTransfer.length > 0) {
+    logger.warning(
+      `${wrongAfterTransfer.length} blob(s) did not have the expected size or SHA-256 after the transfer (a copy ` +
+        'source changed since its upload completed, or another writer); sending those files from disk.',
+    );
+    for (const file of wrongAfterTransfer) progress.bytesToSend += file.size;
+    await forEachLimited(wrongAfterTransfer, filesInFlight, signal, async (file) => {
+      if (copiedFiles.delete(file)) filesCopied--;
+      await send(file);
+    });
+    await verifyAsset(container, snapshot, signal);
+  }
   const completion = buildCompletionRecord(snapshot, new Date());
   await writeJson(container, recordBlobName(snapshot), completion, signal);
   if (lineage !== null) await rememberUpload(container, lineage, snapshot, signal, logger);
@@ -300,13 +327,12 @@ async function copyBlob(
   container: ContainerClient,
   target: BlockBlobClient,
   sourceName: string,
-  sha256: string,
   signal: AbortSignal | undefined,
 ): Promise<boolean> {
   const sourceUrl = container.getBlobClient(sourceName).url;
   try {
+    // No metadata given: the copy keeps the source's, whose sha256 verification then checks.
     const poller = await target.beginCopyFromURL(sourceUrl, {
-      metadata: { [SHA256_METADATA_KEY]: sha256 },
       abortSignal: signal,
       intervalInMs: 250,
     });
@@ -320,17 +346,26 @@ async function copyBlob(
   }
 }
 
+/** Files of the asset whose blob is missing or has another size or SHA-256 metadata than the local file. */
+async function filesNotInPlace(
+  container: ContainerClient,
+  snapshot: Snapshot,
+  signal: AbortSignal | undefined,
+): Promise<SnapshotFile[]> {
+  const present = await listAssetBlobs(container, snapshot, signal);
+  return snapshot.files.filter((file) => {
+    const state = present.get(blobNameOf(snapshot, file));
+    return !(state && state.size === file.size && state.sha256 === file.sha256);
+  });
+}
+
 /** Checks every file of the asset is present with its size and SHA-256 before the record is written. */
 async function verifyAsset(
   container: ContainerClient,
   snapshot: Snapshot,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const present = await listAssetBlobs(container, snapshot, signal);
-  const wrong = snapshot.files.filter((file) => {
-    const state = present.get(blobNameOf(snapshot, file));
-    return !(state && state.size === file.size && state.sha256 === file.sha256);
-  });
+  const wrong = await filesNotInPlace(container, snapshot, signal);
   if (wrong.length > 0) {
     const names = wrong
       .slice(0, 5)
@@ -419,28 +454,51 @@ function statusOf(error: unknown): number | undefined {
   return typeof error === 'object' && error !== null ? (error as { statusCode?: number }).statusCode : undefined;
 }
 
+/** The service's error code: in the body for most requests, only in a header for GET/HEAD of a blob. */
+function storageErrorCode(error: unknown): string {
+  const details = error as {
+    code?: string;
+    details?: { errorCode?: string };
+    response?: { headers?: { get(name: string): string | undefined } };
+  };
+  return (
+    details.details?.errorCode ??
+    details.response?.headers?.get('x-ms-error-code') ??
+    (details.code && details.code !== 'REQUEST_SEND_ERROR' ? details.code : '')
+  );
+}
+
 function describe(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
 
 /**
- * Storage answers 403 both for a wrong key/expired token and for an identity without a data role;
- * the error code tells which. Messages never include request URLs (they may carry a SAS).
+ * Storage answers 403 for a wrong key or expired token, for an identity without a data role, and
+ * for network rules; the error code tells which. Messages never include request URLs (a SAS may
+ * be in them).
  */
 export function explainStorageError(error: unknown): unknown {
   if (statusOf(error) !== 403) return error;
-  const code = (error as { code?: string }).code ?? '';
-  if (code === 'AuthorizationPermissionMismatch' || code === 'AuthorizationFailure') {
+  const code = storageErrorCode(error);
+  if (code === 'AuthorizationPermissionMismatch') {
     return new UserError(
-      `The datastore's storage account refused the upload (${code}). For an identity-based datastore the ` +
-        "identity running this step needs the 'Storage Blob Data Contributor' role on the storage account " +
-        '(or the container); reading alone is not enough. Network rules on the account can also cause this.',
+      `The datastore's storage account refused the upload (${code}): the identity running this step has no ` +
+        "data role on it. An identity-based datastore needs 'Storage Blob Data Contributor' on the storage " +
+        'account or the container (Reader or Contributor on the account is not enough: they do not grant data access).',
+      { cause: error },
+    );
+  }
+  if (code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo' || code === '') {
+    return new UserError(
+      `The datastore's storage account refused the credentials (${code || 'HTTP 403'}): the account key or ` +
+        'token is invalid or expired, or the clock of the runner is off.',
       { cause: error },
     );
   }
   return new UserError(
-    `The datastore's storage account refused the credentials (${code || 'HTTP 403'}): the account key or token ` +
-      'is invalid or expired, or the clock of the runner is off.',
+    `The datastore's storage account refused the request (${code}). Check the storage account's network rules ` +
+      '(firewall, private endpoints: the runner must be allowed), the permissions of a SAS if one is used, and ' +
+      "for an identity-based datastore the 'Storage Blob Data Contributor' role.",
     { cause: error },
   );
 }

@@ -11,6 +11,7 @@ import { UserError } from '../../shared/errors.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import {
   createSnapshot,
+  explainStorageError,
   parseCompletionRecord,
   recordBlobName,
   uploadPath,
@@ -172,6 +173,70 @@ describe('sending only what is needed', () => {
   });
 });
 
+describe('copy sources that changed', () => {
+  it('sends a file whose copy source was deleted or overwritten since its upload completed', async () => {
+    const container = await freshContainer();
+    const root = await makeFolder('stale-sources', 20, 1500);
+    const first = await uploadPath(container, root, quiet());
+    await container.getBlobClient(`${first.result.assetPath}/file-003.bin`).delete();
+    const overwritten = container.getBlockBlobClient(`${first.result.assetPath}/file-004.bin`);
+    await overwritten.upload(Buffer.from('not the original'), 16);
+    await writeFile(path.join(root, 'file-005.bin'), randomBytes(1500));
+
+    const logger = new MemoryLogger();
+    const second = await uploadPath(container, root, { logger });
+    expect(second.result).toMatchObject({ filesUploaded: 3, filesCopied: 17, bytesUploaded: 3 * 1500 });
+    expect(logger.lines.some((line) => line.startsWith('warning: 1 blob(s) did not have the expected'))).toBe(true);
+    for (const name of ['file-003.bin', 'file-004.bin']) {
+      const stored = await container.getBlobClient(`${second.result.assetPath}/${name}`).downloadToBuffer();
+      expect(sha256(stored)).toBe(second.snapshot.files.find((file) => file.relPath === name)!.sha256);
+    }
+  });
+});
+
+describe('credentials', () => {
+  it('turns a refused account key into a user error that names the code and not the URL', async () => {
+    const { ContainerClient, StorageSharedKeyCredential } = await import('@azure/storage-blob');
+    const wrongKey = Buffer.alloc(64, 1).toString('base64');
+    const container = new ContainerClient(
+      `${azurite.accountUrl}/upload-test-wrong-key`,
+      new StorageSharedKeyCredential('devstoreaccount1', wrongKey),
+    );
+    const root = await makeFolder('wrong-key', 1, 10);
+    const failure = await uploadPath(container, root, quiet()).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserError);
+    // Azurite answers a wrong key with AuthorizationFailure (Azure says AuthenticationFailed).
+    expect((failure as Error).message).toMatch(/storage account refused the request \(AuthorizationFailure\)/);
+    expect((failure as Error).message).not.toContain('127.0.0.1');
+  });
+});
+
+describe('explainStorageError', () => {
+  const refused = (code: string, inHeaderOnly = false): unknown =>
+    Object.assign(new Error('refused'), {
+      statusCode: 403,
+      ...(inHeaderOnly
+        ? { response: { headers: { get: (name: string) => (name === 'x-ms-error-code' ? code : undefined) } } }
+        : { details: { errorCode: code } }),
+    });
+
+  it('names the missing data role for AuthorizationPermissionMismatch', () => {
+    const explained = explainStorageError(refused('AuthorizationPermissionMismatch')) as Error;
+    expect(explained).toBeInstanceOf(UserError);
+    expect(explained.message).toContain("'Storage Blob Data Contributor'");
+  });
+
+  it('blames the key or token for AuthenticationFailed, also when the code is only in a header', () => {
+    const explained = explainStorageError(refused('AuthenticationFailed', true)) as Error;
+    expect(explained.message).toMatch(/refused the credentials \(AuthenticationFailed\)/);
+  });
+
+  it('leaves other failures alone', () => {
+    const notFound = Object.assign(new Error('gone'), { statusCode: 404 });
+    expect(explainStorageError(notFound)).toBe(notFound);
+  });
+});
+
 describe('interrupted uploads', () => {
   it('resumes after an abort midway, sending only the files that are missing', async () => {
     const container = await freshContainer();
@@ -196,11 +261,20 @@ describe('interrupted uploads', () => {
     expect(alreadyThere).toBeGreaterThanOrEqual(10);
     expect(alreadyThere).toBeLessThan(30);
 
+    // One blob that did arrive was since replaced by other bytes: the rerun must send it again.
+    const [damagedName] = [...(await listWithMetadata(container, 'LocalUpload/')).keys()];
+    await container
+      .getBlockBlobClient(damagedName!)
+      .upload(randomBytes(3000), 3000, { metadata: { sha256: 'f'.repeat(64) } });
+    const intact = alreadyThere - 1;
+
     relay.reset();
     const resumed = await uploadSnapshot(container, snapshot, quiet());
-    expect(resumed).toMatchObject({ filesSkipped: alreadyThere, filesUploaded: 30 - alreadyThere, filesCopied: 0 });
-    expect(resumed.bytesUploaded).toBe((30 - alreadyThere) * 3000);
-    expect(relay.bytesFromClients()).toBeLessThan((30 - alreadyThere) * 3000 + 30 * 1024);
+    expect(resumed).toMatchObject({ filesSkipped: intact, filesUploaded: 30 - intact, filesCopied: 0 });
+    expect(resumed.bytesUploaded).toBe((30 - intact) * 3000);
+    expect(relay.bytesFromClients()).toBeLessThan((30 - intact) * 3000 + 30 * 1024);
+    const repaired = await container.getBlobClient(damagedName!).downloadToBuffer();
+    expect(snapshot.files.map((file) => file.sha256)).toContain(sha256(repaired));
     expect(await container.getBlobClient(recordBlobName(snapshot)).exists()).toBe(true);
   });
 
