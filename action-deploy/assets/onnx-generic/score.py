@@ -336,7 +336,8 @@ def reject_constant(name):
 
 
 def respond(status, payload):
-    return AMLResponse(json.dumps(payload, allow_nan=False), status, {"Content-Type": "application/json"}, json_str=True)
+    # json_str=True makes AMLResponse json.dumps the object itself and answer application/json.
+    return AMLResponse(payload, status, json_str=True)
 
 
 @rawhttp
