@@ -212,18 +212,27 @@ async function uploadUnexplained(
     filesUploaded++;
   };
   const copiedFiles = new Set<SnapshotFile>();
+  let copyRefusal: string | undefined;
   const work = [...toCopy.map((file) => ({ file, copy: true })), ...toSend.map((file) => ({ file, copy: false }))];
   await forEachLimited(work, filesInFlight, signal, async ({ file, copy }) => {
-    if (copy) {
+    if (copy && copyRefusal === undefined) {
       const target = container.getBlockBlobClient(blobNameOf(snapshot, file));
-      if (await copyBlob(container, target, copySources.get(file.sha256)!, signal)) {
+      const { outcome, reason } = await copyBlob(container, target, copySources.get(file.sha256)!, signal);
+      if (outcome === 'copied') {
         copiedFiles.add(file);
         filesCopied++;
         progress.fileDone();
         return;
       }
-      progress.bytesToSend += file.size;
+      if (outcome === 'refused' && copyRefusal === undefined) {
+        copyRefusal = reason;
+        logger.warning(
+          `The storage account refused a server-side copy (${reason}); sending the remaining files instead ` +
+            'of copying them. A storage account that restricts copy sources (AllowedCopyScope) can cause this.',
+        );
+      }
     }
+    if (copy) progress.bytesToSend += file.size;
     await send(file);
     progress.fileDone();
   });
@@ -318,17 +327,21 @@ async function collectCopySources(
   }
 }
 
+type CopyOutcome = 'copied' | 'source-gone' | 'refused';
+
 /**
  * Server-side Copy Blob inside the same account: the service reads the source itself, so no file
  * bytes cross the network, and the request's own credential (key or Entra token) authorises the
- * source. Returns false when the source is gone or the copy did not succeed: the caller uploads.
+ * source. 'source-gone': that one source is missing or unusable, send the file. 'refused': the
+ * service will not copy for this caller (policy such as AllowedCopyScope, or a credential that
+ * cannot authorise the source): stop trying copies for this upload.
  */
 async function copyBlob(
   container: ContainerClient,
   target: BlockBlobClient,
   sourceName: string,
   signal: AbortSignal | undefined,
-): Promise<boolean> {
+): Promise<{ outcome: CopyOutcome; reason?: string }> {
   const sourceUrl = container.getBlobClient(sourceName).url;
   try {
     // No metadata given: the copy keeps the source's, whose sha256 verification then checks.
@@ -337,11 +350,15 @@ async function copyBlob(
       intervalInMs: 250,
     });
     const done = await poller.pollUntilDone();
-    return done.copyStatus === undefined || done.copyStatus === 'success';
+    const copied = done.copyStatus === undefined || done.copyStatus === 'success';
+    return { outcome: copied ? 'copied' : 'source-gone' };
   } catch (error) {
     if (signal?.aborted) throw error;
-    const status = statusOf(error);
-    if (status === 404 || status === 409 || status === 412) return false;
+    const status = statusOf(error) ?? 0;
+    if (status === 404 || status === 409 || status === 412) return { outcome: 'source-gone' };
+    if (status >= 400 && status < 500) {
+      return { outcome: 'refused', reason: `${storageErrorCode(error) || `HTTP ${status}`}` };
+    }
     throw error;
   }
 }

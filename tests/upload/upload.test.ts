@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { ContainerClient } from '@azure/storage-blob';
@@ -190,6 +191,69 @@ describe('copy sources that changed', () => {
     for (const name of ['file-003.bin', 'file-004.bin']) {
       const stored = await container.getBlobClient(`${second.result.assetPath}/${name}`).downloadToBuffer();
       expect(sha256(stored)).toBe(second.snapshot.files.find((file) => file.relPath === name)!.sha256);
+    }
+  });
+});
+
+describe('copies refused by the storage account', () => {
+  /**
+   * An HTTP relay that answers every Copy Blob request (it has x-ms-copy-source) with the 403 a
+   * storage account restricting copy sources gives, and forwards everything else to Azurite.
+   */
+  async function startCopyRefusingRelay(): Promise<{
+    port: number;
+    copiesRefused: () => number;
+    stop: () => Promise<void>;
+  }> {
+    let refused = 0;
+    const server = http.createServer((request, response) => {
+      if (request.headers['x-ms-copy-source']) {
+        refused++;
+        request.resume();
+        response.writeHead(403, { 'x-ms-error-code': 'CannotVerifyCopySource', 'content-type': 'application/xml' });
+        response.end(
+          '<?xml version="1.0" encoding="utf-8"?><Error><Code>CannotVerifyCopySource</Code><Message>Copy source not allowed.</Message></Error>',
+        );
+        return;
+      }
+      const upstream = http.request(
+        { host: '127.0.0.1', port: azurite.port, method: request.method, path: request.url, headers: request.headers },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      upstream.on('error', () => response.destroy());
+      request.pipe(upstream);
+    });
+    const port = await new Promise<number>((resolve) =>
+      server.listen(0, '127.0.0.1', () => resolve((server.address() as { port: number }).port)),
+    );
+    return {
+      port,
+      copiesRefused: () => refused,
+      stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it('stops copying after the first refusal and sends the files, with one warning', async () => {
+    const container = await freshContainer();
+    const root = await makeFolder('copy-refused', 12, 700);
+    await uploadPath(container, root, quiet());
+    await writeFile(path.join(root, 'file-001.bin'), randomBytes(700));
+
+    const refusing = await startCopyRefusingRelay();
+    try {
+      const throughRefusing = await azurite.container(container.containerName, refusing.port);
+      const logger = new MemoryLogger();
+      const { result } = await uploadPath(throughRefusing, root, { logger, filesInFlight: 1 });
+      expect(result).toMatchObject({ filesCopied: 0, filesUploaded: 12, bytesUploaded: 12 * 700 });
+      expect(refusing.copiesRefused()).toBe(1);
+      expect(
+        logger.lines.filter((line) => line.includes('refused a server-side copy (CannotVerifyCopySource)')),
+      ).toHaveLength(1);
+    } finally {
+      await refusing.stop();
     }
   });
 });
