@@ -1,8 +1,8 @@
 // The `smoke` benchmark: the smoke-test probe (shared/smoke, judging every response) vs wrk against
 // the same local scoring server and payload, in one run. Target: probe >= 0.8x wrk's requests/s.
 //
-//   npx tsx bench/smoke.ts            full run: 3 alternating rounds of 5 s each per tool (about 45 s)
-//   npx tsx bench/smoke.ts --smoke    quick run: 1 round of 2 s
+//   npx tsx bench/smoke.ts            full run: 7 alternating rounds of 3 s per tool and server (about 90 s)
+//   npx tsx bench/smoke.ts --smoke    quick run: 2 rounds of 2 s
 //   npx tsx bench/smoke.ts --connections 16
 //
 // The server is shared/scoring's server with silero_vad on onnxruntime-web (what `target: local`
@@ -13,6 +13,7 @@
 // when missing (Debian package `wrk`).
 
 import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,8 +31,8 @@ const args = process.argv.slice(2);
 const quick = args.includes('--smoke');
 const connectionsAt = args.indexOf('--connections');
 const CONNECTIONS = connectionsAt >= 0 ? Number(args[connectionsAt + 1]) : 4;
-const ROUNDS = quick ? 1 : 3;
-const SECONDS = quick ? 2 : 5;
+const ROUNDS = quick ? 2 : 7;
+const SECONDS = quick ? 2 : 3;
 const TARGET = 0.8;
 
 function frame(): number[] {
@@ -87,7 +88,7 @@ async function serve(kind: string): Promise<void> {
   process.stdin.on('end', () => void close());
 }
 
-async function startChildServer(kind: string): Promise<{ uri: string; stop: () => void }> {
+async function startChildServer(kind: string): Promise<{ uri: string; pid: number; stop: () => void }> {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve', kind], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -102,6 +103,7 @@ async function startChildServer(kind: string): Promise<{ uri: string; stop: () =
   });
   return {
     uri,
+    pid: child.pid as number,
     stop: () => {
       child.stdin.end();
       child.kill();
@@ -123,18 +125,55 @@ interface Figures {
   rps: number;
   p50: number;
   p99: number;
+  /** CPU time of the load generator per request, µs. */
+  clientUs: number;
+  /** CPU time of the server process per request, µs. */
+  serverUs: number;
 }
 
-function runWrk(uri: string, script: string, seconds: number): Figures {
-  const run = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, uri], {
-    encoding: 'utf8',
-  });
+/** User + system CPU time of a process so far, in ms, from /proc (Linux). */
+function processCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ", in clock ticks.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return Number.NaN;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+function runWrk(uri: string, script: string, seconds: number, serverPid: number): Figures {
+  const serverBefore = processCpuMs(serverPid);
+  // `times` prints the shell's and then its children's (wrk's) user and system time.
+  const wrkArgs = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, uri];
+  const run = spawnSync('sh', ['-c', 'wrk "$@" && times', 'sh', ...wrkArgs], { encoding: 'utf8' });
+  const serverMs = processCpuMs(serverPid) - serverBefore;
   if (run.status !== 0) throw new Error(`wrk failed: ${run.stderr}`);
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(run.stdout);
   const bad = /Non-2xx or 3xx responses:\s+(\d+)/.exec(run.stdout);
   if (!rps) throw new Error(`cannot read wrk's output:\n${run.stdout}`);
   if (bad) throw new Error(`wrk got ${bad[1]} non-2xx responses: the payload or key is wrong`);
-  return { rps: Number(rps[1]), p50: wrkPercentile(run.stdout, '50%'), p99: wrkPercentile(run.stdout, '99%') };
+  const requests = Number(/(\d+) requests in/.exec(run.stdout)?.[1]);
+  const childTimes =
+    run.stdout
+      .trim()
+      .split('\n')
+      .at(-1)
+      ?.match(/(\d+)m([\d.]+)s/g) ?? [];
+  const wrkMs = childTimes
+    .map((t) => {
+      const [, m, sec] = /(\d+)m([\d.]+)s/.exec(t) ?? [];
+      return (Number(m) * 60 + Number(sec)) * 1000;
+    })
+    .reduce((a, b) => a + b, 0);
+  return {
+    rps: Number(rps[1]),
+    p50: wrkPercentile(run.stdout, '50%'),
+    p99: wrkPercentile(run.stdout, '99%'),
+    clientUs: (wrkMs * 1000) / requests,
+    serverUs: (serverMs * 1000) / requests,
+  };
 }
 
 function wrkPercentile(output: string, label: string): number {
@@ -145,16 +184,26 @@ function wrkPercentile(output: string, label: string): number {
 }
 
 /** The probe as the gate runs it: every response judged (status and two JSON assertions). */
-async function runProbe(uri: string, requests: number): Promise<Figures> {
+async function runProbe(uri: string, requests: number, serverPid: number): Promise<Figures> {
   const config = resolveSmokeConfig({
     target: { url: uri, credential: { kind: 'key', value: new Secret(KEY) } },
     cases: [{ name: 'silero-512', body: PAYLOAD, source: 'bench' }],
     expect: { json: parseJsonAssertions(['$.outputs.output[0][0] >= 0', '$.outputs.output[0][0] <= 1']) },
     load: { mode: 'requests', requests, concurrency: CONNECTIONS },
   });
+  const serverBefore = processCpuMs(serverPid);
+  const cpuBefore = process.cpuUsage();
   const result = await runSmokeTest(config, { logger: new MemoryLogger() });
+  const cpu = process.cpuUsage(cpuBefore);
+  const serverMs = processCpuMs(serverPid) - serverBefore;
   if (!result.passed) throw new Error(`the probe failed: ${result.failures.map((f) => f.message).join('; ')}`);
-  return { rps: result.rps, p50: result.latency.p50, p99: result.latency.p99 };
+  return {
+    rps: result.rps,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    clientUs: (cpu.user + cpu.system) / result.requests,
+    serverUs: (serverMs * 1000) / result.requests,
+  };
 }
 
 function median(values: readonly number[]): number {
@@ -165,29 +214,47 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-async function compare(kind: string, script: string): Promise<{ wrk: Figures; probe: Figures }> {
+/**
+ * Alternating rounds (wrk then probe, then probe then wrk, …) so that drift in the machine's load
+ * hits both alike; the ratio is the median of the per-round ratios of neighbouring runs.
+ */
+async function compare(kind: string, script: string): Promise<{ wrk: Figures; probe: Figures; ratio: number }> {
   const server = await startChildServer(kind);
   try {
-    // Warm the server (ORT, JIT, sockets) before anything is measured.
-    runWrk(server.uri, script, 1);
+    // Warm the server (ORT, JIT, sockets) and learn its rate before anything is measured.
+    let lastWrk = runWrk(server.uri, script, 1, server.pid);
+    await runProbe(server.uri, Math.max(200, Math.round(lastWrk.rps)), server.pid);
     const wrkRounds: Figures[] = [];
     const probeRounds: Figures[] = [];
+    const ratios: number[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const wrk = runWrk(server.uri, script, SECONDS);
-      // As many requests as wrk made in its round, so both run about as long.
-      const probe = await runProbe(server.uri, Math.max(200, Math.round(wrk.rps * SECONDS)));
+      // As many requests as wrk made in its last round, so both run about as long.
+      const probeRun = (): Promise<Figures> =>
+        runProbe(server.uri, Math.max(200, Math.round(lastWrk.rps * SECONDS)), server.pid);
+      let probe: Figures;
+      if (round % 2 === 1) {
+        lastWrk = runWrk(server.uri, script, SECONDS, server.pid);
+        probe = await probeRun();
+      } else {
+        probe = await probeRun();
+        lastWrk = runWrk(server.uri, script, SECONDS, server.pid);
+      }
+      const ratio = probe.rps / lastWrk.rps;
       process.stderr.write(
-        `smoke: ${kind} round ${round}/${ROUNDS}: wrk ${wrk.rps.toFixed(0)} req/s, probe ${probe.rps.toFixed(0)} req/s (${((probe.rps / wrk.rps) * 100).toFixed(0)} %)\n`,
+        `smoke: ${kind} round ${round}/${ROUNDS}: wrk ${lastWrk.rps.toFixed(0)} req/s, probe ${probe.rps.toFixed(0)} req/s (${(ratio * 100).toFixed(0)} %); CPU µs/request client/server: wrk ${cpuPair(lastWrk)}, probe ${cpuPair(probe)}\n`,
       );
-      wrkRounds.push(wrk);
+      wrkRounds.push(lastWrk);
       probeRounds.push(probe);
+      ratios.push(ratio);
     }
     const pick = (rounds: Figures[]): Figures => ({
       rps: median(rounds.map((r) => r.rps)),
       p50: median(rounds.map((r) => r.p50)),
       p99: median(rounds.map((r) => r.p99)),
+      clientUs: median(rounds.map((r) => r.clientUs)),
+      serverUs: median(rounds.map((r) => r.serverUs)),
     });
-    return { wrk: pick(wrkRounds), probe: pick(probeRounds) };
+    return { wrk: pick(wrkRounds), probe: pick(probeRounds), ratio: median(ratios) };
   } finally {
     server.stop();
   }
@@ -217,7 +284,7 @@ async function main(): Promise<void> {
     ].join('\n'),
   );
   try {
-    const rows: { server: string; wrk: Figures; probe: Figures }[] = [];
+    const rows: { server: string; wrk: Figures; probe: Figures; ratio: number }[] = [];
     for (const [kind, label] of [
       ['silero', 'scoring server, silero_vad (onnxruntime-web)'],
       ['echo', 'echo stand-in (client-bound, reference)'],
@@ -232,25 +299,36 @@ async function main(): Promise<void> {
       `smoke: probe vs wrk 1 thread, ${CONNECTIONS} connections, payload ${PAYLOAD.length} bytes, ${quick ? 'quick' : 'full'} run, node ${process.version}, ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}`,
     );
     console.log(
-      'server                                         wrk req/s  probe req/s  ratio  wrk p50/p99 ms   probe p50/p99 ms  target',
+      'server                                         wrk req/s  probe req/s  ratio* wrk p50/p99 ms   probe p50/p99 ms  wrk CPU µs c/s  probe CPU µs c/s  target',
     );
     for (const row of rows) {
-      const ratio = row.probe.rps / row.wrk.rps;
+      const { ratio } = row;
       const target = row.server.startsWith('scoring')
         ? `>= ${TARGET}x: ${ratio >= TARGET ? 'met' : 'NOT met'}`
         : '(reference)';
       console.log(
-        `${row.server.padEnd(46)} ${row.wrk.rps.toFixed(0).padStart(9)}  ${row.probe.rps.toFixed(0).padStart(11)}  ${ratio.toFixed(2).padStart(5)}  ${latencyPair(row.wrk).padStart(14)}  ${latencyPair(row.probe).padStart(16)}  ${target}`,
+        `${row.server.padEnd(46)} ${row.wrk.rps.toFixed(0).padStart(9)}  ${row.probe.rps.toFixed(0).padStart(11)}  ${ratio.toFixed(2).padStart(5)}  ${latencyPair(row.wrk).padStart(14)}  ${latencyPair(row.probe).padStart(16)}  ${cpuPair(row.wrk).padStart(13)}  ${cpuPair(row.probe).padStart(15)}  ${target}`,
       );
     }
+    console.log('* median of the per-round ratios (neighbouring runs); the other figures are medians over rounds');
+    console.log(
+      `load average during the run: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (${os.cpus().length} cores)`,
+    );
     const scoring = rows[0] as (typeof rows)[number];
-    const ratio = scoring.probe.rps / scoring.wrk.rps;
+    const { ratio } = scoring;
     console.log(
       `RESULT ${JSON.stringify({ benchmark: 'smoke', ours: Math.round(scoring.probe.rps), peer: Math.round(scoring.wrk.rps), ratio: Number(ratio.toFixed(3)), target: `>= ${TARGET}`, met: ratio >= TARGET })}`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function cpuPair(figures: Figures): string {
+  return `${figures.clientUs.toFixed(0)}/${figures.serverUs.toFixed(0)}`;
 }
 
 function latencyPair(figures: Figures): string {
