@@ -17,10 +17,12 @@ import { seedWorkspace, blobContainerName } from './arm/workspaces.js';
 import { loadState, saveState } from './persist.js';
 import { seedKubernetesCompute } from './arm/computes.js';
 import { createServer } from './server.js';
+import { onnxScoringHandler } from './onnxScoring.js';
 import type { ScoringHandler } from './scoring.js';
 
 export { ensureCa, trustEmulatorCa, caDir } from './ca.js';
-export type { ScoringHandler, ScoringRequest, ScoringModel } from './scoring.js';
+export type { ScoringHandler, ScoringRequest, ScoringModel, ScoringCode } from './scoring.js';
+export { onnxScoringHandler } from './onnxScoring.js';
 export type { EmulatorSettings } from './context.js';
 export type { FaultRule } from './faults.js';
 
@@ -39,8 +41,11 @@ export interface StartEmulatorOptions {
   envFile?: string;
   /** Start Azurite (default true). Tests that never touch blobs may skip it to start faster. */
   azurite?: boolean;
-  /** The inference hook for online deployments (see scoring.ts). */
-  scoring?: ScoringHandler;
+  /**
+   * The inference hook for online deployments (see scoring.ts). Default: ONNX inference through
+   * shared/scoring on onnxruntime-node (onnxScoring.ts); null: none (scoring answers 502).
+   */
+  scoring?: ScoringHandler | null;
 }
 
 /** The contract of issue 4: what `npm run emulator` prints as its first stdout line. */
@@ -93,7 +98,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const config = readConfig(options.config);
   const settings: EmulatorSettings = { ...defaultSettings, ...config.settings, ...options.settings };
   const ctx = new EmulatorContext(settings);
-  ctx.scoring = options.scoring;
+  ctx.scoring = options.scoring === null ? undefined : (options.scoring ?? onnxScoringHandler());
   const router = new ArmRouter(armRoutes);
 
   const azuritePromise: Promise<AzuriteProcess | undefined> =

@@ -25,12 +25,21 @@ export interface ScoringModel {
   readFile(relativePath?: string): Promise<Buffer>;
 }
 
+export interface ScoringCode {
+  /** codeConfiguration.scoringScript, relative to the code asset's folder. */
+  scoringScript: string;
+  /** Bytes of a file of the code asset (path relative to its codeUri). */
+  readFile(relativePath: string): Promise<Buffer>;
+}
+
 export interface ScoringRequest {
   endpointName: string;
   deploymentName: string;
   /** The deployment as ARM returns it (properties.model, code configuration, environment...). */
   deployment: Record<string, unknown>;
   model: ScoringModel | undefined;
+  /** The deployment's code (scoring script), when it has a codeConfiguration. */
+  code: ScoringCode | undefined;
   method: string;
   /** Path below the endpoint: `/score`, `/v2/models/{name}/infer`, `/swagger.json`... */
   path: string;
@@ -41,10 +50,10 @@ export interface ScoringRequest {
 }
 
 /**
- * Runs one scoring call. Return the reply, or `undefined` when this deployment's model cannot be
- * served (the emulator answers 502 with the reason logged).
+ * Runs one scoring call. Return the reply, or a string saying why this deployment cannot be served
+ * (the emulator answers 502 with that reason and logs it), or undefined (502 with a generic reason).
  */
-export type ScoringHandler = (request: ScoringRequest) => Promise<Reply | undefined>;
+export type ScoringHandler = (request: ScoringRequest) => Promise<Reply | string | undefined>;
 
 export function handleScoring(ctx: EmulatorContext, req: EmuRequest, faults: FaultRule[]): Promise<Reply> {
   return scoreOnline(ctx, req, faults);

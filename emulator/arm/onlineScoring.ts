@@ -10,7 +10,7 @@ import { decodeJwt, nowSeconds, verifySignature } from '../jwt.js';
 import { mlAudiences, verifyAccessToken } from '../entra.js';
 import { isAllowed } from '../rbac.js';
 import { listBlobs, parseDatastoreUri, readBlob } from '../blob.js';
-import type { ScoringModel } from '../scoring.js';
+import type { ScoringCode, ScoringModel } from '../scoring.js';
 import { deploymentId, deploymentLogs, endpointId, endpointRuntime, logLine } from './onlineState.js';
 import { getResource } from './store.js';
 import { resolveAsset } from './onlineDeployments.js';
@@ -108,6 +108,21 @@ function scoringModel(ctx: EmulatorContext, model: Record<string, unknown>): Sco
   };
 }
 
+function scoringCode(ctx: EmulatorContext, config: unknown): ScoringCode | undefined {
+  if (!isRecord(config) || typeof config.codeId !== 'string' || typeof config.scoringScript !== 'string')
+    return undefined;
+  const code = resolveAsset(ctx, config.codeId, 'codes');
+  const uri = code && isRecord(code.properties) ? String(code.properties.codeUri ?? '') : '';
+  const loc = parseDatastoreUri(ctx, uri);
+  return {
+    scoringScript: config.scoringScript,
+    readFile: (relative) => {
+      if (!loc || !ctx.blobUrl) return Promise.reject(new Error(`The emulator cannot read code at '${uri}'.`));
+      return readBlob(ctx, loc.container, `${loc.path.replace(/\/?$/, '/')}${relative.replace(/^\/+/, '')}`);
+    },
+  };
+}
+
 export async function scoreOnline(ctx: EmulatorContext, req: EmuRequest, _faults: FaultRule[]): Promise<Reply> {
   const segs = req.path.split('/').filter(Boolean); // inference, {endpoint}, ...rest
   const epName = decodeURIComponent(segs[1] ?? '');
@@ -167,13 +182,14 @@ export async function scoreOnline(ctx: EmulatorContext, req: EmuRequest, _faults
       "The emulator has no scoring handler plugged in (startEmulator({ scoring }) / setScoring): it cannot run this deployment's model.",
     );
   }
-  let reply: Reply | undefined;
+  let reply: Reply | string | undefined;
   try {
     reply = await ctx.scoring({
       endpointName: String(ep.body.name),
       deploymentName: String(dep.body.name),
       deployment: dep.body,
       model: model ? scoringModel(ctx, model) : undefined,
+      code: scoringCode(ctx, dprops.codeConfiguration),
       method: req.method,
       path: rest,
       headers: req.headers,
@@ -184,6 +200,7 @@ export async function scoreOnline(ctx: EmulatorContext, req: EmuRequest, _faults
     logLine(logs.InferenceServer, `Exception while scoring: ${(error as Error).message}`);
     return json(500, { message: `An unexpected error occurred in scoring: ${(error as Error).message}` }, headers);
   }
+  if (typeof reply === 'string') return why(reply);
   if (!reply) {
     const kind = model ? String((model.properties as Record<string, unknown>).modelType ?? 'custom_model') : 'no model';
     return why(

@@ -29,7 +29,7 @@ const dsUri = (p: string): string =>
   `azureml://subscriptions/${emu.subscriptionId}/resourcegroups/${rg}/workspaces/${ws}/datastores/workspaceblobstore/paths/${p}`;
 
 beforeAll(async () => {
-  emu = await start({ azurite: true });
+  emu = await start({ azurite: true, scoring: null });
   client = mlClient(emu, await oidcCredential(emu));
   rg = emu.resourceGroup;
   ws = emu.workspace;
