@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureCa, trustEmulatorCa } from '../../emulator/ca.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import {
   Secret,
@@ -70,6 +71,8 @@ describe('runSmokeTest', () => {
     expect(result.latency.p99).toBeLessThanOrEqual(result.latency.max);
     expect(result.rps).toBeGreaterThan(0);
     expect(server.received).toHaveLength(20);
+    // Keep-alive: one connection per concurrent request, reused for all 20.
+    expect(server.connections()).toBe(4);
     for (const request of server.received) {
       expect(request).toMatchObject({ method: 'POST', path: '/score', body: PAYLOAD.body });
       expect(request.headers.authorization).toBe('Bearer right-key-123');
@@ -369,6 +372,24 @@ describe('runSmokeTest', () => {
     expect(result).toMatchObject({ passed: true, requests: 5, errors: 0, warmup: 3 });
     expect(result.requestRecords).toHaveLength(5);
     expect(result.latency.count).toBe(5);
+  });
+
+  it('works over HTTPS with a private CA (the emulator CA), keeping connections alive', async () => {
+    const ca = ensureCa();
+    trustEmulatorCa(ca.caFile);
+    const server = await serve(() => ({ body: MODEL_ANSWER }), 0, {
+      key: await readFile(ca.keyFile, 'utf8'),
+      cert: await readFile(ca.certFile, 'utf8'),
+    });
+    const result = await runSmokeTest(
+      resolveSmokeConfig(settings(server.url, { load: { requests: 6, concurrency: 2 } })),
+      {
+        logger: new MemoryLogger(),
+      },
+    );
+    expect(server.url.startsWith('https://')).toBe(true);
+    expect(result).toMatchObject({ passed: true, requests: 6, errors: 0 });
+    expect(server.connections()).toBe(2);
   });
 
   it('sends each case round-robin with its own expectations', async () => {

@@ -2,6 +2,7 @@
 // (status, body, delay) and reads back what the server received (headers, bodies, arrival times).
 
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedRequest {
@@ -26,15 +27,25 @@ export interface TestServer {
   url: string;
   port: number;
   received: ReceivedRequest[];
+  /** TCP (or TLS) connections accepted so far: keep-alive keeps this at the concurrency. */
+  connections(): number;
   close(): Promise<void>;
 }
 
-/** Starts a server on 127.0.0.1 (on `port` when given, else any free port). */
-export async function startTestServer(respond: Responder, port = 0): Promise<TestServer> {
+/**
+ * Starts a server on 127.0.0.1 (on `port` when given, else any free port); HTTPS when `tls`
+ * gives a key and certificate.
+ */
+export async function startTestServer(
+  respond: Responder,
+  port = 0,
+  tls?: { key: string; cert: string },
+): Promise<TestServer> {
   const received: ReceivedRequest[] = [];
   // Delayed answers still pending when the test closes the server: cleared so jest can exit.
   const pending = new Set<NodeJS.Timeout>();
-  const server = http.createServer((req, res) => {
+  let connections = 0;
+  const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -63,13 +74,16 @@ export async function startTestServer(respond: Responder, port = 0): Promise<Tes
         pending.add(timer);
       } else write();
     });
-  });
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
+  server.on(tls ? 'secureConnection' : 'connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   const address = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${address.port}/score`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${address.port}/score`,
     port: address.port,
     received,
+    connections: () => connections,
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of pending) clearTimeout(timer);
