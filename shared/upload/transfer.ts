@@ -8,8 +8,9 @@ import { UserError } from '../errors.js';
 import { SHA256_METADATA_KEY } from './layout.js';
 
 /**
- * Counts bytes of file data held in memory by every transfer at once. Block-sized buffers are kept
- * for reuse: recycling them avoids leaving garbage collection to free hundreds of 8 MB buffers.
+ * Counts bytes of file data held in memory by the transfers sharing it. Block-sized buffers are kept
+ * for reuse (a `blockSize` of 0 turns that off): recycling them avoids leaving garbage collection to
+ * free hundreds of 8 MB buffers.
  */
 export class BufferBudget {
   private available: number;
@@ -46,12 +47,13 @@ export class BufferBudget {
         this.waiters.push(waiter);
       });
     }
-    if (bytes === this.blockSize) return this.spareBlocks.pop() ?? Buffer.allocUnsafeSlow(this.blockSize);
+    if (bytes === this.blockSize && bytes > 0) return this.spareBlocks.pop() ?? Buffer.allocUnsafeSlow(bytes);
     return Buffer.allocUnsafeSlow(bytes);
   }
 
   give(buffer: Buffer): void {
-    if (buffer.length === this.blockSize && this.spareBlocks.length * this.blockSize < this.limitBytes) {
+    const reusable = this.blockSize > 0 && buffer.length === this.blockSize;
+    if (reusable && this.spareBlocks.length * this.blockSize < this.limitBytes) {
       this.spareBlocks.push(buffer);
     }
     this.available += Math.min(buffer.length, this.limitBytes);

@@ -88,6 +88,8 @@ export interface UploadResult {
 
 const MiB = 1024 * 1024;
 const LINEAGE_KEEP = 5;
+/** Files up to this size draw on the small-file share of the memory budget. */
+const SMALL_FILE_BYTES = MiB;
 
 interface BlobState {
   size: number;
@@ -188,7 +190,11 @@ async function uploadUnexplained(
   );
 
   const blockSize = options.blockSize ?? 8 * MiB;
-  const budget = new BufferBudget(Math.max(options.maxBufferedBytes ?? 64 * MiB, blockSize), blockSize);
+  // Small files get their own share of the memory budget: otherwise a few large files' blocks take
+  // all of it and thousands of small files wait behind them (measured: the folder mix got slower).
+  const maxBuffered = Math.max(options.maxBufferedBytes ?? 64 * MiB, blockSize + SMALL_FILE_BYTES);
+  const smallFileBudget = new BufferBudget(Math.min(16 * MiB, Math.floor(maxBuffered / 4)), 0);
+  const largeFileBudget = new BufferBudget(maxBuffered - smallFileBudget.limitBytes, blockSize);
   const filesInFlight = options.filesInFlight ?? 16;
   let bytesUploaded = 0;
   let filesUploaded = 0;
@@ -201,7 +207,7 @@ async function uploadUnexplained(
       {
         blockSize,
         blocksInFlightPerFile: options.blocksInFlightPerFile ?? 4,
-        budget,
+        budget: file.size <= SMALL_FILE_BYTES ? smallFileBudget : largeFileBudget,
         signal,
         onBytesSent: (bytes) => {
           bytesUploaded += bytes;
@@ -239,7 +245,9 @@ async function uploadUnexplained(
 
   // A copy carries its source's metadata: a source overwritten since its upload was recorded shows
   // up here as a wrong SHA-256 and is sent from disk instead (once; a second mismatch is a failure).
-  const wrongAfterTransfer = await filesNotInPlace(container, snapshot, signal);
+  // Without copies there is nothing to list: skipped blobs were checked by the first listing, and a
+  // sent blob is acknowledged by the service with the metadata and bytes re-hashed as they left.
+  const wrongAfterTransfer = copiedFiles.size > 0 ? await filesNotInPlace(container, snapshot, signal) : [];
   if (wrongAfterTransfer.length > 0) {
     logger.warning(
       `${wrongAfterTransfer.length} blob(s) did not have the expected size or SHA-256 after the transfer (a copy ` +
