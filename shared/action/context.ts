@@ -19,6 +19,8 @@ export interface ActionState {
 }
 
 export interface ActionContext {
+  /** Asks GitHub for an OIDC ID token for `audience` (core.getIDToken); a fresh one on every call. */
+  requestIdToken(audience: string): Promise<string>;
   inputs: InputSource;
   log: Logger;
   outputs: Outputs;

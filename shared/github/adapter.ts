@@ -20,6 +20,7 @@ const githubLogger: Logger = {
 
 export function githubContext(): ActionContext {
   return {
+    requestIdToken: (audience) => core.getIDToken(audience),
     inputs: inputsFromEnvironment(process.env),
     log: githubLogger,
     outputs: { set: (name, value) => core.setOutput(name, String(value)) },
