@@ -25,6 +25,12 @@ export interface EmulatorSettings {
   idTokenLifetimeSeconds: number;
   /** Lifetime of AML tokens handed out by online endpoints' getToken, in seconds. */
   amlTokenLifetimeSeconds: number;
+  /**
+   * Checks against the 2022-10-01 swagger: `requests` (default) refuses request bodies that do not
+   * validate (400, as Azure); `strict` also turns any response that does not validate into a 500
+   * `EmulatorSpecViolation` (the test suite's mode); `off`. Env AZUREML_EMULATOR_SPEC_VALIDATION wins.
+   */
+  specValidation: 'off' | 'requests' | 'strict';
 }
 
 export const defaultSettings: EmulatorSettings = {
@@ -40,6 +46,7 @@ export const defaultSettings: EmulatorSettings = {
   retryAfterSeconds: 1,
   idTokenLifetimeSeconds: 300,
   amlTokenLifetimeSeconds: 3600,
+  specValidation: 'requests',
 };
 
 export interface FederatedCredential {

@@ -7,6 +7,12 @@ import { ArmError, parseJsonBody, type EmuRequest, type Reply } from '../http.js
 import { armAudiences, verifyAccessToken } from '../entra.js';
 import { isAllowed, rolesGranting } from '../rbac.js';
 import { armApiVersions } from './apiVersions.js';
+import { specValidator } from '../spec.js';
+
+function validationMode(ctx: EmulatorContext): 'off' | 'requests' | 'strict' {
+  const env = process.env.AZUREML_EMULATOR_SPEC_VALIDATION;
+  return env === 'off' || env === 'requests' || env === 'strict' ? env : ctx.settings.specValidation;
+}
 
 export const ML = 'Microsoft.MachineLearningServices';
 /** Path template of the workspace: route paths start with it. */
@@ -227,7 +233,44 @@ export async function handleArm(
       return parsed.value;
     },
   };
-  const reply = await route.handler(call);
+  const mode = validationMode(ctx);
+  const spec = mode === 'off' || apiVersion !== '2022-10-01' ? null : specValidator();
+  const op = spec?.operations.get(route.operationId);
+  if (spec && op?.requestSchema && req.body.length > 0) {
+    const problems = spec.validate(op.requestSchema, parseJsonBody(req), '$', 'request');
+    if (problems.length > 0) {
+      throw new ArmError(
+        400,
+        'UserError',
+        `The request body does not match the ${route.operationId} schema of api-version ${apiVersion}: ${problems.slice(0, 5).join('; ')}`,
+        problems.slice(0, 20).map((p) => ({ code: 'ValidationError', message: p, target: p.split(':')[0] ?? '' })),
+      );
+    }
+  }
+  let reply: Reply;
+  try {
+    reply = await route.handler(call);
+  } catch (error) {
+    if (!(error instanceof ArmError)) throw error;
+    reply = error.toReply();
+  }
+  if (spec && op && mode === 'strict') {
+    const schema = op.responses[String(reply.status)] ?? (reply.status >= 400 ? op.responses.default : undefined);
+    const listed = String(reply.status) in op.responses || (reply.status >= 400 && 'default' in op.responses);
+    const problems = !listed
+      ? [`status ${reply.status} is not a response of ${route.operationId}`]
+      : schema && reply.body !== undefined && !Buffer.isBuffer(reply.body)
+        ? spec.validate(schema, reply.body)
+        : [];
+    if (problems.length > 0) {
+      process.stderr.write(`emulator: response of ${route.operationId} violates the spec: ${problems.join('; ')}\n`);
+      throw new ArmError(
+        500,
+        'EmulatorSpecViolation',
+        `The emulator's response to ${route.operationId} (${reply.status}) does not match the 2022-10-01 spec: ${problems.slice(0, 10).join('; ')}`,
+      );
+    }
+  }
   const adapter = armApiVersions[apiVersion];
   if (adapter?.response && reply.body !== undefined && !Buffer.isBuffer(reply.body)) {
     reply.body = adapter.response(route.operationId, reply.body);

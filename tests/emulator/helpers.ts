@@ -16,7 +16,7 @@ export async function start(options: StartEmulatorOptions = {}): Promise<Running
   const emu = await startEmulator({
     azurite: false,
     ...options,
-    settings: { retryAfterSeconds: 0, lroStepMs: 60, ...options.settings },
+    settings: { retryAfterSeconds: 0, lroStepMs: 60, specValidation: 'strict', ...options.settings },
   });
   process.env.ACTIONS_ID_TOKEN_REQUEST_URL = emu.oidcRequestUrl;
   process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN = emu.oidcRequestToken;
