@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { dirname, join, resolve } from 'node:path';
 import tls from 'node:tls';
 import { fileURLToPath } from 'node:url';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type forgeModule from 'node-forge';
 
 export interface CaFiles {
   /** Folder holding the files below. */
@@ -37,11 +38,14 @@ function files(dir: string): CaFiles {
   };
 }
 
-function rsaKeys(): { privateKey: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey } {
+function rsaKeys(forge: typeof forgeModule): {
+  privateKey: forgeModule.pki.rsa.PrivateKey;
+  publicKey: forgeModule.pki.rsa.PublicKey;
+} {
   // Node's native key generation (forge's pure-JS RSA generation takes seconds).
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const priv = forge.pki.privateKeyFromPem(pem) as forge.pki.rsa.PrivateKey;
+  const priv = forge.pki.privateKeyFromPem(pem) as forgeModule.pki.rsa.PrivateKey;
   return { privateKey: priv, publicKey: forge.pki.setRsaPublicKey(priv.n, priv.e) };
 }
 
@@ -52,8 +56,10 @@ function serial(): string {
 }
 
 function generate(dir: string): void {
+  // Loaded only here: node-forge takes a while to load and is needed once per machine.
+  const forge = createRequire(import.meta.url)('node-forge') as typeof forgeModule;
   const now = Date.now();
-  const ca = rsaKeys();
+  const ca = rsaKeys(forge);
   const caCert = forge.pki.createCertificate();
   caCert.publicKey = ca.publicKey;
   caCert.serialNumber = serial();
@@ -72,7 +78,7 @@ function generate(dir: string): void {
   ]);
   caCert.sign(ca.privateKey, forge.md.sha256.create());
 
-  const srv = rsaKeys();
+  const srv = rsaKeys(forge);
   const cert = forge.pki.createCertificate();
   cert.publicKey = srv.publicKey;
   cert.serialNumber = serial();

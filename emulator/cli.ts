@@ -3,7 +3,8 @@
 // `--ensure-ca` only makes sure the CA exists and prints its path (for test runners'
 // NODE_EXTRA_CA_CERTS).
 import { ensureCa } from './ca.js';
-import { startEmulator, type StartEmulatorOptions } from './index.js';
+import { startAzurite } from './azurite.js';
+import type { StartEmulatorOptions } from './index.js';
 
 function parseArgs(argv: string[]): StartEmulatorOptions & { ensureCaOnly?: boolean } {
   const out: StartEmulatorOptions & { ensureCaOnly?: boolean } = {};
@@ -53,6 +54,12 @@ async function main(): Promise<void> {
     process.stdout.write(`${ensureCa().caFile}\n`);
     return;
   }
+  // Azurite takes seconds to start: start it first, then load the rest of the emulator meanwhile.
+  if (options.azurite !== false) {
+    options.azuriteProcess = startAzurite(options.stateDir ? { stateDir: options.stateDir } : {});
+    options.azuriteProcess.catch(() => undefined);
+  }
+  const { startEmulator } = await import('./index.js');
   const emulator = await startEmulator(options);
   const { stop: _stop, context: _context, setScoring: _setScoring, env: _env, ...contract } = emulator;
   process.stdout.write(`${JSON.stringify(contract)}\n`);

@@ -6,11 +6,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { ensureCa } from './ca.js';
 import { defaultSettings, EmulatorContext, type EmulatorSettings } from './context.js';
 import { addPrincipal, defaultAudience, parsePrincipalInput } from './admin.js';
-import { devAccount, devAccountKey, startAzurite, type AzuriteProcess } from './azurite.js';
+import { createContainer, startAzurite, type AzuriteProcess } from './azurite.js';
 import { ArmRouter } from './arm/router.js';
 import { armRoutes } from './arm/routes.js';
 import { seedWorkspace, blobContainerName } from './arm/workspaces.js';
@@ -46,6 +45,8 @@ export interface StartEmulatorOptions {
    * shared/scoring on onnxruntime-node (onnxScoring.ts); null: none (scoring answers 502).
    */
   scoring?: ScoringHandler | null;
+  /** An Azurite already being started (the CLI starts it before loading the rest, to save time). */
+  azuriteProcess?: Promise<AzuriteProcess>;
 }
 
 /** The contract of issue 4: what `npm run emulator` prints as its first stdout line. */
@@ -104,7 +105,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const azuritePromise: Promise<AzuriteProcess | undefined> =
     options.azurite === false
       ? Promise.resolve(undefined)
-      : startAzurite({ host, ...(options.stateDir ? { stateDir: options.stateDir } : {}) });
+      : (options.azuriteProcess ?? startAzurite({ host, ...(options.stateDir ? { stateDir: options.stateDir } : {}) }));
   // Don't leave an unhandled rejection while the HTTPS server starts.
   azuritePromise.catch(() => undefined);
 
@@ -154,13 +155,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   }
   for (const p of config.principals) addPrincipal(ctx, parsePrincipalInput(p));
 
-  if (azurite) {
-    const blob = new BlobServiceClient(
-      `${azurite.url}/${devAccount}`,
-      new StorageSharedKeyCredential(devAccount, devAccountKey),
-    );
-    await blob.getContainerClient(blobContainerName(ctx)).createIfNotExists();
-  }
+  if (azurite) await createContainer(azurite.url, blobContainerName(ctx));
 
   const storageUrlTemplate = azurite ? `${azurite.url}/{account}` : '';
   const contract: EmulatorContract = {
