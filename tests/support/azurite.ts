@@ -11,11 +11,18 @@ export const DEV_ACCOUNT = 'devstoreaccount1';
 export const DEV_ACCOUNT_KEY =
   'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
+export interface AzuriteOptions {
+  /** Serve HTTPS with this certificate and key (PEM files); required by Azurite for OAuth. */
+  tls?: { certPath: string; keyPath: string };
+  /** Accept Entra bearer tokens (`--oauth basic`: issuer, audience and expiry checked, not the signature). */
+  oauth?: boolean;
+}
+
 export interface Azurite {
   port: number;
-  /** Path-style account URL, e.g. `http://127.0.0.1:PORT/devstoreaccount1`. */
+  /** Path-style account URL, e.g. `http://127.0.0.1:PORT/devstoreaccount1` (https with `tls`). */
   accountUrl: string;
-  /** A key-authenticated client for `name` (created if missing), optionally through another port. */
+  /** A key-authenticated client for `name` (created if missing), optionally through another port. Plain HTTP only. */
   container(name: string, port?: number): Promise<ContainerClient>;
   stop(): Promise<void>;
 }
@@ -32,7 +39,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Starts Azurite (flags from FACTS.md: in memory, no API version check, quiet) and waits until it accepts connections. */
-export async function startAzurite(): Promise<Azurite> {
+export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
   const azuriteMain = createRequire(import.meta.url).resolve('azurite/dist/src/blob/main.js');
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -48,6 +55,8 @@ export async function startAzurite(): Promise<Azurite> {
         '--disableTelemetry',
         '--silent',
         '--skipApiVersionCheck',
+        ...(options.tls ? ['--cert', options.tls.certPath, '--key', options.tls.keyPath] : []),
+        ...(options.oauth ? ['--oauth', 'basic'] : []),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -60,7 +69,7 @@ export async function startAzurite(): Promise<Azurite> {
       if (attempt < 3) continue;
       throw new Error(`Azurite did not start: ${String(error)}\n${stderr}`);
     }
-    const accountUrl = `http://127.0.0.1:${port}/${DEV_ACCOUNT}`;
+    const accountUrl = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/${DEV_ACCOUNT}`;
     const credential = new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_ACCOUNT_KEY);
     return {
       port,
