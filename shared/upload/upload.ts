@@ -126,9 +126,7 @@ async function uploadUnexplained(
 ): Promise<UploadResult> {
   const started = Date.now();
   const { logger, signal } = options;
-  if (snapshot.name === RECORD_FOLDER) {
-    throw new UserError(`A file or folder named '${RECORD_FOLDER}' cannot be uploaded: the name is reserved.`);
-  }
+  assertUploadable(snapshot);
   const lineage = options.lineage === undefined ? `${snapshot.kind}:${snapshot.name}` : options.lineage;
   const base = {
     contentHash: snapshot.contentHash,
@@ -273,6 +271,29 @@ async function uploadUnexplained(
     reused: false,
     durationMs: Date.now() - started,
   };
+}
+
+/** Azure's limit on blob names, in characters. */
+const MAX_BLOB_NAME_LENGTH = 1024;
+
+/** Refuses what the service or Azure ML would refuse later, with the path the user can act on. */
+function assertUploadable(snapshot: Snapshot): void {
+  if (snapshot.name === RECORD_FOLDER) {
+    throw new UserError(`A file or folder named '${RECORD_FOLDER}' cannot be uploaded: the name is reserved.`);
+  }
+  if (snapshot.files.length === 0) {
+    const reason = snapshot.ignoreFile ? ` (after applying ${snapshot.ignoreFile} and the ignore patterns)` : '';
+    throw new UserError(
+      `The folder '${snapshot.localPath}' has no files to upload${reason}; Azure ML refuses empty assets.`,
+    );
+  }
+  const tooLong = snapshot.files.find((file) => blobNameOf(snapshot, file).length > MAX_BLOB_NAME_LENGTH);
+  if (tooLong) {
+    throw new UserError(
+      `The path '${tooLong.relPath}' is too long for Azure Blob Storage: with the upload prefix it exceeds ` +
+        `${MAX_BLOB_NAME_LENGTH} characters. Shorten it or exclude it with .amlignore.`,
+    );
+  }
 }
 
 /** Blobs already under the asset's path, with the SHA-256 each one's metadata claims. */

@@ -108,6 +108,36 @@ describe('upload layout', () => {
   });
 });
 
+describe('refusals and progress', () => {
+  it('refuses an empty folder (also when ignore rules left nothing) and a reserved name', async () => {
+    const container = await freshContainer();
+    const empty = path.join(workDir, 'all-ignored');
+    await mkdir(empty);
+    await writeFile(path.join(empty, '.amlignore'), '*\n');
+    await expect(uploadPath(container, empty, quiet())).rejects.toThrow(
+      /has no files to upload \(after applying .amlignore and the ignore patterns\)/,
+    );
+    const reserved = path.join(workDir, '.azureml-actions');
+    await mkdir(reserved);
+    await writeFile(path.join(reserved, 'x.txt'), 'x');
+    await expect(uploadPath(container, reserved, quiet())).rejects.toThrow(UserError);
+  });
+
+  it('logs progress at most once per interval, plus the final line', async () => {
+    const container = await freshContainer();
+    const root = await makeFolder('progress', 30, 1000);
+    const slow = new MemoryLogger();
+    await uploadPath(container, root, { logger: slow, progressIntervalMs: 60_000, filesInFlight: 2 });
+    expect(slow.lines.filter((line) => line.startsWith('Uploaded '))).toEqual([
+      expect.stringMatching(/^Uploaded 29\.\d KiB of 29\.\d KiB, 30\/30 files, .*\/s$/),
+    ]);
+    await writeFile(path.join(root, 'file-001.bin'), randomBytes(1000));
+    const chatty = new MemoryLogger();
+    await uploadPath(await freshContainer(), root, { logger: chatty, progressIntervalMs: 0, filesInFlight: 2 });
+    expect(chatty.lines.filter((line) => line.startsWith('Uploaded ')).length).toBeGreaterThan(30);
+  });
+});
+
 describe('sending only what is needed', () => {
   it('sends 0 bytes for an unchanged folder', async () => {
     const container = await freshContainer();
