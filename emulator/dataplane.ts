@@ -1,12 +1,61 @@
-// The workspace's data plane outside ARM: the discovery document the workspace's `discoveryUrl`
-// points at. Run history and MLflow (DESIGN.md "Job progress, logs and metrics") are to be added
-// here, modelled on azure-ai-ml's runhistory client.
+// The workspace's data plane outside ARM, found through the workspace's `discoveryUrl` and
+// `mlFlowTrackingUri` (DESIGN.md "Job progress, logs and metrics"): the discovery document, the
+// run-history subset (run, details with log files, children, log text) and the MLflow subset
+// (runs/get, metrics/get-history), modelled on azure-ai-ml's runhistory client and MLflow's REST
+// API. Callers authenticate with an Entra token for ARM or https://ml.azure.com and need read
+// access to the workspace's runs.
 import type { EmulatorContext } from './context.js';
 import { ArmError, json, type EmuRequest, type Reply } from './http.js';
+import { armAudiences, mlAudiences, verifyAccessToken } from './entra.js';
+import { isAllowed } from './rbac.js';
+import { runs, type RunRecord } from './arm/jobs.js';
+
+const readAction = 'Microsoft.MachineLearningServices/workspaces/experiments/runs/read';
+
+function runView(ctx: EmulatorContext, r: RunRecord): Record<string, unknown> {
+  return {
+    runId: r.runId,
+    runUuid: r.runId,
+    parentRunId: r.parentRunId ?? null,
+    rootRunId: r.parentRunId ?? r.runId,
+    experimentName: r.experimentName,
+    displayName: r.displayName,
+    runType: r.runType,
+    status: r.status,
+    createdUtc: r.createdUtc,
+    startTimeUtc: r.startTimeUtc ?? null,
+    endTimeUtc: r.endTimeUtc ?? null,
+    error: r.error ? { error: { code: r.error.code, message: r.error.message } } : null,
+    hasChildren: r.children.length > 0,
+    target: null,
+    properties: {},
+    tags: {},
+  };
+}
+
+function authorize(ctx: EmulatorContext, req: EmuRequest): void {
+  const check = verifyAccessToken(ctx, req.headers.authorization, [...armAudiences, ...mlAudiences]);
+  if (!check.ok) throw new ArmError(401, 'AuthenticationFailed', check.message);
+  if (!check.principal) throw new ArmError(401, 'AuthenticationFailed', 'Unknown principal.');
+  req.principal = check.principal.appId;
+  if (!isAllowed(ctx, check.principal.objectId, readAction, ctx.workspaceId)) {
+    throw new ArmError(
+      403,
+      'AuthorizationFailed',
+      `The client '${check.principal.appId}' with object id '${check.principal.objectId}' does not have authorization to perform action '${readAction}' over scope '${ctx.workspaceId}'.`,
+    );
+  }
+}
+
+function getRun(ctx: EmulatorContext, id: string): RunRecord {
+  const r = runs(ctx).get(decodeURIComponent(id));
+  if (!r) throw new ArmError(404, 'UserError', `Run ${id} was not found.`);
+  return r;
+}
 
 export function handleDataPlane(ctx: EmulatorContext, req: EmuRequest): Promise<Reply> {
+  const b = ctx.baseUrl;
   if (req.method === 'GET' && req.path.toLowerCase() === '/discovery') {
-    const b = ctx.baseUrl;
     return Promise.resolve(
       json(200, {
         api: b,
@@ -22,9 +71,83 @@ export function handleDataPlane(ctx: EmulatorContext, req: EmuRequest): Promise<
       }),
     );
   }
-  throw new ArmError(
-    404,
-    'NotFound',
-    `The emulator does not serve ${req.method} ${req.path} (run history and MLflow are not implemented yet).`,
-  );
+  const ws = ctx.workspaceId.toLowerCase();
+  const lower = req.path.toLowerCase();
+  const history = `/history/v1.0${ws}`;
+  const mlflow = `/mlflow/v1.0${ws}/api/2.0/mlflow`;
+  if (!lower.startsWith(history) && !lower.startsWith(mlflow)) {
+    throw new ArmError(404, 'NotFound', `The emulator does not serve ${req.method} ${req.path}.`);
+  }
+  authorize(ctx, req);
+  if (lower.startsWith(history)) {
+    const rest = req.path.slice(history.length).split('/').filter(Boolean);
+    // runs/{id}, runs/{id}/details, runs/{id}/children, runs/{id}/logs/{file},
+    // experiments/{exp}/runs/{id}[/children|/details]
+    const parts = rest[0]?.toLowerCase() === 'experiments' ? rest.slice(2) : rest;
+    if (parts[0]?.toLowerCase() !== 'runs' || parts[1] === undefined)
+      throw new ArmError(404, 'NotFound', `No run-history route ${req.path}.`);
+    const run = getRun(ctx, parts[1]);
+    const what = parts[2]?.toLowerCase();
+    if (what === undefined) return Promise.resolve(json(200, runView(ctx, run)));
+    if (what === 'children') {
+      const value = run.children
+        .map((c) => runs(ctx).get(c))
+        .filter((c): c is RunRecord => c !== undefined)
+        .map((c) => runView(ctx, c));
+      return Promise.resolve(json(200, { value }));
+    }
+    if (what === 'details') {
+      const base = `${b}${req.path.slice(0, history.length)}/runs/${encodeURIComponent(run.runId)}/logs`;
+      return Promise.resolve(
+        json(200, {
+          ...runView(ctx, run),
+          logFiles: { 'user_logs/std_log.txt': `${base}/std_log.txt` },
+          warnings: [],
+          services: {},
+        }),
+      );
+    }
+    if (what === 'logs') {
+      return Promise.resolve({
+        status: 200,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+        body: run.logs.join('\n') + (run.logs.length ? '\n' : ''),
+      });
+    }
+    throw new ArmError(404, 'NotFound', `No run-history route ${req.path}.`);
+  }
+  const route = req.path.slice(mlflow.length).toLowerCase();
+  const runId = req.query.get('run_id') ?? req.query.get('run_uuid') ?? '';
+  const run = getRun(ctx, runId);
+  if (route === '/runs/get') {
+    const latest = new Map<string, RunRecord['metrics'][number]>();
+    for (const m of run.metrics) latest.set(m.key, m);
+    const status =
+      { Completed: 'FINISHED', Failed: 'FAILED', Canceled: 'KILLED' }[run.status] ??
+      (run.status === 'Running' ? 'RUNNING' : 'SCHEDULED');
+    return Promise.resolve(
+      json(200, {
+        run: {
+          info: {
+            run_id: run.runId,
+            run_uuid: run.runId,
+            experiment_id: run.experimentName,
+            status,
+            start_time: run.startTimeUtc ? Date.parse(run.startTimeUtc) : null,
+            end_time: run.endTimeUtc ? Date.parse(run.endTimeUtc) : null,
+          },
+          data: {
+            metrics: [...latest.values()],
+            params: [],
+            tags: [{ key: 'mlflow.runName', value: run.displayName }],
+          },
+        },
+      }),
+    );
+  }
+  if (route === '/metrics/get-history') {
+    const key = req.query.get('metric_key') ?? '';
+    return Promise.resolve(json(200, { metrics: run.metrics.filter((m) => m.key === key) }));
+  }
+  throw new ArmError(404, 'NotFound', `No MLflow route ${req.path}.`);
 }

@@ -16,7 +16,7 @@ export function saveState(ctx: EmulatorContext, file: string): void {
     principals: [...ctx.principals.values()],
     roleAssignments: ctx.roleAssignments,
     resources: [...ctx.resources.values()],
-    extra: Object.fromEntries(ctx.extra),
+    extra: Object.fromEntries([...ctx.extra].map(([k, v]) => [k, v instanceof Map ? Object.fromEntries(v) : v])),
   };
   writeFileSync(`${file}.tmp`, JSON.stringify(state));
   renameSync(`${file}.tmp`, file);

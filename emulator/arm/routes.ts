@@ -12,6 +12,8 @@ import { componentRoutes } from './components.js';
 import { computeRoutes } from './computes.js';
 import { onlineEndpointRoutes } from './onlineEndpoints.js';
 import { onlineDeploymentRoutes } from './onlineDeployments.js';
+import { jobRoutes } from './jobs.js';
+import { scheduleRoutes } from './schedules.js';
 
 export const armRoutes: ArmRoute[] = [
   ...operationRoutes,
@@ -25,4 +27,6 @@ export const armRoutes: ArmRoute[] = [
   ...computeRoutes,
   ...onlineEndpointRoutes,
   ...onlineDeploymentRoutes,
+  ...jobRoutes,
+  ...scheduleRoutes,
 ];

@@ -1,0 +1,374 @@
+// Jobs (command, pipeline, AutoML, sweep): PUT answers 201 at once (not an LRO, DESIGN.md), then
+// the job runs on timers through NotStarted → Queued → Running → Completed (or Failed when a fault
+// rule's lroFailed matched the PUT); pipeline steps run one after another as child runs; AutoML
+// produces a `best_model` output. Cancel (202 + Location) and delete (202 + Location) are LROs.
+// Progress, logs and metrics are read through run history / MLflow (../dataplane.ts).
+import { createHash } from 'node:crypto';
+import type { EmulatorContext } from '../context.js';
+import { ArmError, isRecord, json } from '../http.js';
+import { findCompute } from './computes.js';
+import { locationReply, startOperation } from './lro.js';
+import { resolveAsset } from './onlineDeployments.js';
+import { ML, WS, type ArmCall, type ArmRoute } from './router.js';
+import { deleteResource, getResource, listChildren, page, putResource, view } from './store.js';
+import { requireWorkspace } from './workspaces.js';
+
+export const terminalJobStates = ['Completed', 'Failed', 'Canceled'];
+
+/** Run history of a job or a pipeline step (what the data plane serves). */
+export interface RunRecord {
+  runId: string;
+  parentRunId?: string;
+  experimentName: string;
+  displayName: string;
+  runType: string;
+  status: string;
+  createdUtc: string;
+  startTimeUtc?: string;
+  endTimeUtc?: string;
+  error?: { code: string; message: string };
+  logs: string[];
+  metrics: { key: string; value: number; step: number; timestamp: number }[];
+  children: string[];
+}
+
+export function runs(ctx: EmulatorContext): Map<string, RunRecord> {
+  let m = ctx.extra.get('runs') as Map<string, RunRecord> | Record<string, RunRecord> | undefined;
+  if (!(m instanceof Map)) {
+    m = new Map(Object.entries(m ?? {}));
+    ctx.extra.set('runs', m);
+  }
+  return m;
+}
+
+function jobId(ctx: EmulatorContext, name: string): string {
+  return `${ctx.workspaceId}/jobs/${name}`;
+}
+
+function bad(message: string): ArmError {
+  return new ArmError(400, 'UserError', message);
+}
+
+function log(run: RunRecord, line: string): void {
+  run.logs.push(`${new Date().toISOString()} ${line}`);
+}
+
+function setJobStatus(ctx: EmulatorContext, name: string, status: string): void {
+  const r = getResource(ctx, jobId(ctx, name));
+  if (r) (r.body.properties as Record<string, unknown>).status = status;
+  const run = runs(ctx).get(name);
+  if (run) {
+    run.status = status;
+    if (status === 'Running' && !run.startTimeUtc) run.startTimeUtc = new Date().toISOString();
+    if (terminalJobStates.includes(status)) run.endTimeUtc ??= new Date().toISOString();
+  }
+}
+
+function checkRefs(call: ArmCall, p: Record<string, unknown>): void {
+  const { ctx } = call;
+  if (typeof p.computeId === 'string' && p.computeId !== '' && !findCompute(ctx, p.computeId)) {
+    throw bad(`Compute '${p.computeId}' was not found in the workspace.`);
+  }
+  if (
+    typeof p.environmentId === 'string' &&
+    !p.environmentId.startsWith('azureml://registries/') &&
+    !resolveAsset(ctx, p.environmentId, 'environments')
+  ) {
+    throw bad(`Environment '${p.environmentId}' was not found in the workspace.`);
+  }
+  if (typeof p.codeId === 'string' && !resolveAsset(ctx, p.codeId, 'codes'))
+    throw bad(`Code '${p.codeId}' was not found in the workspace.`);
+  if (typeof p.componentId === 'string' && !resolveAsset(ctx, p.componentId, 'components')) {
+    throw bad(`Component '${p.componentId}' was not found in the workspace.`);
+  }
+  if (isRecord(p.inputs)) {
+    for (const [name, input] of Object.entries(p.inputs)) {
+      if (!isRecord(input) || typeof input.uri !== 'string') continue;
+      const m = /^azureml:([^:/]+):([^:/]+)$/.exec(input.uri);
+      if (m && !getResource(ctx, `${ctx.workspaceId}/data/${m[1]}/versions/${m[2]}`)) {
+        throw bad(`Input '${name}' refers to data asset ${m[1]}:${m[2]}, which does not exist.`);
+      }
+    }
+  }
+}
+
+function stepsOf(p: Record<string, unknown>): string[] {
+  if (p.jobType === 'Pipeline' && isRecord(p.jobs)) return Object.keys(p.jobs);
+  return [];
+}
+
+/** Runs the job on timers. */
+function execute(call: ArmCall, name: string, failure: { code: string; message: string } | undefined): void {
+  const { ctx } = call;
+  const step = ctx.settings.lroStepMs;
+  const run = runs(ctx).get(name)!;
+  const r = getResource(ctx, jobId(ctx, name));
+  const p = r?.body.properties as Record<string, unknown>;
+  const steps = stepsOf(p);
+  const stillRunning = (): boolean =>
+    !terminalJobStates.includes(runs(ctx).get(name)?.status ?? 'Canceled') &&
+    runs(ctx).get(name)?.status !== 'CancelRequested';
+  ctx.later(step, () => {
+    if (!stillRunning()) return;
+    setJobStatus(ctx, name, 'Queued');
+    log(run, `Job ${name} queued on ${String(p.computeId ?? 'serverless compute')}`);
+  });
+  ctx.later(2 * step, () => {
+    if (!stillRunning()) return;
+    setJobStatus(ctx, name, 'Running');
+    log(run, `Job ${name} running`);
+  });
+  const childIds = steps.map((s) => `${name}_${s}`.slice(0, 250));
+  steps.forEach((s, i) => {
+    const child: RunRecord = {
+      runId: childIds[i] as string,
+      parentRunId: name,
+      experimentName: run.experimentName,
+      displayName: s,
+      runType: 'azureml.StepRun',
+      status: 'NotStarted',
+      createdUtc: new Date().toISOString(),
+      logs: [],
+      metrics: [],
+      children: [],
+    };
+    runs(ctx).set(child.runId, child);
+    run.children.push(child.runId);
+    ctx.later((3 + i * 2) * step, () => {
+      if (!stillRunning()) return;
+      child.status = 'Running';
+      child.startTimeUtc = new Date().toISOString();
+      log(child, `Step ${s} started`);
+    });
+    ctx.later((4 + i * 2) * step, () => {
+      if (!stillRunning()) return;
+      const last = i === steps.length - 1;
+      if (failure && last) {
+        child.status = 'Failed';
+        child.error = failure;
+        log(child, `Step ${s} failed: ${failure.code}: ${failure.message}`);
+      } else {
+        child.status = 'Completed';
+        log(child, `Step ${s} completed`);
+        child.metrics.push({ key: 'duration_s', value: step / 1000, step: 0, timestamp: Date.now() });
+      }
+      child.endTimeUtc = new Date().toISOString();
+    });
+  });
+  const end = (3 + Math.max(1, steps.length * 2)) * step;
+  ctx.later(end, () => {
+    if (!stillRunning()) return;
+    if (failure) {
+      run.error = failure;
+      log(run, `Job failed: ${failure.code}: ${failure.message}`);
+      setJobStatus(ctx, name, 'Failed');
+      return;
+    }
+    if (p.jobType === 'AutoML') {
+      const seed = parseInt(createHash('sha256').update(name).digest('hex').slice(0, 6), 16);
+      const score = 0.8 + (seed % 1500) / 10000;
+      const metric =
+        isRecord(p.taskDetails) && typeof p.taskDetails.primaryMetric === 'string'
+          ? p.taskDetails.primaryMetric
+          : 'accuracy';
+      run.metrics.push({
+        key: metric.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase(),
+        value: score,
+        step: 0,
+        timestamp: Date.now(),
+      });
+      const outputs = (isRecord(p.outputs) ? p.outputs : {}) as Record<string, unknown>;
+      outputs.best_model = {
+        jobOutputType: 'mlflow_model',
+        mode: 'ReadWriteMount',
+        uri: `azureml://datastores/workspaceblobstore/paths/azureml/${name}/best_model/`,
+        description: 'Best model of the AutoML run (emulated: the emulator does not train models).',
+      };
+      p.outputs = outputs;
+      log(run, `AutoML best model: ${metric} = ${score.toFixed(4)}`);
+    } else {
+      run.metrics.push({ key: 'duration_s', value: end / 1000, step: 0, timestamp: Date.now() });
+    }
+    log(run, 'Job completed');
+    setJobStatus(ctx, name, 'Completed');
+  });
+}
+
+export const jobRoutes: ArmRoute[] = [
+  {
+    method: 'GET',
+    path: `${WS}/jobs`,
+    action: `${ML}/workspaces/jobs/read`,
+    operationId: 'Jobs_List',
+    handler: (call) => {
+      requireWorkspace(call);
+      const type = call.req.query.get('jobType');
+      const view_ = (call.req.query.get('listViewType') ?? 'ActiveOnly').toLowerCase();
+      const items = listChildren(call.ctx, call.ctx.workspaceId, 'jobs')
+        .map(view)
+        .filter((j) => {
+          const p = j.properties as Record<string, unknown>;
+          const archived = p.isArchived === true;
+          return (
+            (!type || p.jobType === type) && (view_ === 'all' || (view_ === 'archivedonly' ? archived : !archived))
+          );
+        })
+        .reverse();
+      return json(200, page(items, call.req.query, call.url));
+    },
+  },
+  {
+    method: 'GET',
+    path: `${WS}/jobs/{id}`,
+    action: `${ML}/workspaces/jobs/read`,
+    operationId: 'Jobs_Get',
+    handler: (call) => {
+      requireWorkspace(call);
+      const r = getResource(call.ctx, jobId(call.ctx, call.params.id ?? ''));
+      if (!r) throw new ArmError(404, 'UserError', `Job ${call.params.id ?? ''} was not found.`);
+      return json(200, view(r));
+    },
+  },
+  {
+    method: 'PUT',
+    path: `${WS}/jobs/{id}`,
+    action: `${ML}/workspaces/jobs/write`,
+    operationId: 'Jobs_CreateOrUpdate',
+    handler: (call) => {
+      requireWorkspace(call);
+      const { ctx } = call;
+      const name = call.params.id ?? '';
+      if (!/^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/.test(name))
+        throw bad(`Job name '${name}' is invalid: letters, digits, '-' and '_', starting with a letter or digit.`);
+      const input = call.body();
+      if (!isRecord(input) || !isRecord(input.properties))
+        throw bad("The request body needs 'properties' with 'jobType'.");
+      const p = { ...input.properties };
+      delete p.status;
+      const id = jobId(ctx, name);
+      const existing = getResource(ctx, id);
+      if (existing) {
+        const old = existing.body.properties as Record<string, unknown>;
+        for (const k of Object.keys(p)) {
+          if (['description', 'tags', 'properties', 'isArchived', 'displayName', 'services'].includes(k)) continue;
+          if (JSON.stringify(old[k]) !== JSON.stringify(p[k])) {
+            throw new ArmError(
+              409,
+              'UserError',
+              `A job named '${name}' already exists; only its description, tags, properties, displayName and isArchived can be updated ('${k}' differs). Submit a new job with another name.`,
+            );
+          }
+        }
+        for (const k of ['description', 'tags', 'properties', 'isArchived', 'displayName']) if (k in p) old[k] = p[k];
+        return json(200, view(putResource(ctx, id, existing.body, call.principalName)));
+      }
+      checkRefs(call, p);
+      if (p.jobType === 'Pipeline' && isRecord(p.jobs)) {
+        for (const step of Object.values(p.jobs)) if (isRecord(step)) checkRefs(call, step);
+      }
+      const experimentName = typeof p.experimentName === 'string' && p.experimentName ? p.experimentName : 'Default';
+      const b = ctx.baseUrl;
+      const body = {
+        id,
+        name,
+        type: `${ML}/workspaces/jobs`,
+        properties: {
+          description: null,
+          tags: {},
+          properties: {},
+          displayName: name,
+          isArchived: false,
+          ...p,
+          experimentName,
+          status: 'NotStarted',
+          services: {
+            Tracking: {
+              jobServiceType: 'Tracking',
+              endpoint: `azureml://${b.replace(/^https:\/\//, '')}/mlflow/v1.0${ctx.workspaceId}?`,
+            },
+            Studio: { jobServiceType: 'Studio', endpoint: `${b}/studio/runs/${name}?wsid=${ctx.workspaceId}` },
+          },
+        },
+      };
+      const stored = putResource(ctx, id, body, call.principalName);
+      runs(ctx).set(name, {
+        runId: name,
+        experimentName,
+        displayName: String(body.properties.displayName),
+        runType:
+          p.jobType === 'Pipeline' ? 'azureml.PipelineRun' : p.jobType === 'AutoML' ? 'automl' : 'azureml.scriptrun',
+        status: 'NotStarted',
+        createdUtc: new Date().toISOString(),
+        logs: [],
+        metrics: [],
+        children: [],
+      });
+      execute(call, name, call.faults.find((f) => f.lroFailed)?.lroFailed);
+      return json(201, view(stored));
+    },
+  },
+  {
+    method: 'POST',
+    path: `${WS}/jobs/{id}/cancel`,
+    action: `${ML}/workspaces/jobs/cancel/action`,
+    operationId: 'Jobs_Cancel',
+    handler: (call) => {
+      requireWorkspace(call);
+      const { ctx } = call;
+      const name = call.params.id ?? '';
+      const r = getResource(ctx, jobId(ctx, name));
+      if (!r) throw new ArmError(404, 'UserError', `Job ${name} was not found.`);
+      const status = String((r.body.properties as Record<string, unknown>).status);
+      if (terminalJobStates.includes(status)) {
+        throw new ArmError(
+          400,
+          'UserError',
+          `Job ${name} is already in terminal state '${status}' and cannot be canceled.`,
+        );
+      }
+      setJobStatus(ctx, name, 'CancelRequested');
+      const op = startOperation({
+        ctx,
+        resourceId: r.id,
+        apiVersion: call.apiVersion,
+        faults: call.faults,
+        complete: () => {
+          setJobStatus(ctx, name, 'Canceled');
+          for (const c of runs(ctx).get(name)?.children ?? []) {
+            const child = runs(ctx).get(c);
+            if (child && !terminalJobStates.includes(child.status)) child.status = 'Canceled';
+          }
+        },
+        failed: () => setJobStatus(ctx, name, 'Failed'),
+      });
+      return locationReply(ctx, op, call.apiVersion);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: `${WS}/jobs/{id}`,
+    action: `${ML}/workspaces/jobs/delete`,
+    operationId: 'Jobs_Delete',
+    handler: (call) => {
+      requireWorkspace(call);
+      const { ctx } = call;
+      const name = call.params.id ?? '';
+      const r = getResource(ctx, jobId(ctx, name));
+      if (!r) return { status: 204 };
+      const op = startOperation({
+        ctx,
+        resourceId: r.id,
+        apiVersion: call.apiVersion,
+        faults: call.faults,
+        complete: () => {
+          deleteResource(ctx, r.id);
+          const run = runs(ctx).get(name);
+          for (const c of run?.children ?? []) runs(ctx).delete(c);
+          runs(ctx).delete(name);
+        },
+        failed: () => undefined,
+      });
+      return locationReply(ctx, op, call.apiVersion);
+    },
+  },
+];
