@@ -67,6 +67,9 @@ export class BufferBudget {
   }
 }
 
+const MiB = 1024 * 1024;
+const MAX_BLOCKS_PER_BLOB = 50_000;
+
 export interface TransferSettings {
   blockSize: number;
   blocksInFlightPerFile: number;
@@ -126,7 +129,9 @@ async function sendInBlocks(
   file: FileToSend,
   settings: TransferSettings,
 ): Promise<number> {
-  const { blockSize } = settings;
+  // A block blob holds at most 50,000 blocks: files beyond 50,000 blocks (400 GiB at 8 MiB) get
+  // larger blocks, rounded up to whole MiB.
+  const blockSize = Math.max(settings.blockSize, Math.ceil(file.size / MAX_BLOCKS_PER_BLOB / MiB) * MiB);
   const blockCount = Math.ceil(file.size / blockSize);
   const blockIds = Array.from({ length: blockCount }, (_, index) => blockIdOf(file.sha256, blockSize, index));
   const alreadyStaged = await stagedBlocks(blob, settings.signal);
