@@ -66,17 +66,22 @@ export class ProbeClient {
     });
   }
 
-  /** Sends one request; `done` is called exactly once. */
+  /** Sends one request; `done` is called exactly once, never before `send` returns. */
   send(body: Buffer | undefined, done: ResponseCallback): void {
     let status = 0;
     let chunks: Buffer[] | undefined;
     let finished = false;
+    let dispatching = true;
     let abort: ((error?: Error) => void) | undefined;
     const finish = (error: TransportError | undefined): void => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
-      done(status, chunks ?? NO_CHUNKS, error, process.hrtime.bigint());
+      const end = process.hrtime.bigint();
+      // undici reports some failures (a destroyed pool, bad arguments) inside dispatch itself; a
+      // caller that sends the next request from `done` would otherwise recurse once per request.
+      if (dispatching) setImmediate(() => done(status, chunks ?? NO_CHUNKS, error, end));
+      else done(status, chunks ?? NO_CHUNKS, error, end);
     };
     const timer = setTimeout(() => {
       finish({ kind: 'timeout', message: `no complete response within ${this.#timeoutMs} ms` });
@@ -107,6 +112,7 @@ export class ProbeClient {
         },
       },
     );
+    dispatching = false;
   }
 
   /** Closes the connections; requests still in flight are aborted. */

@@ -155,6 +155,8 @@ export function resolveSmokeConfig(settings: SmokeSettings): SmokeConfig {
   return config;
 }
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
 /** Throws a UserError naming the first setting that cannot work. */
 export function checkSmokeConfig(config: SmokeConfig): void {
   let url: URL;
@@ -167,6 +169,16 @@ export function checkSmokeConfig(config: SmokeConfig): void {
     throw new UserError(`The scoring URI must be http: or https:, not ${url.protocol}`, { input: 'scoring-uri' });
   }
   if (config.cases.length === 0) throw new UserError('There is no payload to send.', { input: 'payload' });
+  for (const [name, value] of Object.entries(config.target.headers ?? {})) {
+    if (!HEADER_NAME.test(name)) {
+      throw new UserError(`The header name '${name}' is not a valid HTTP header name.`, { input: 'headers' });
+    }
+    // Checked on the revealed value, but only the name is ever printed.
+    const text = typeof value === 'string' ? value : value.reveal();
+    if (/[\r\n\0]/.test(text)) {
+      throw new UserError(`The value of header '${name}' contains a line break or NUL.`, { input: 'headers' });
+    }
+  }
   const { load } = config;
   const whole = (input: string, value: number, min: number): void => {
     if (!Number.isInteger(value) || value < min) {

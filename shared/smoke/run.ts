@@ -264,7 +264,7 @@ function closedLoop(
   concurrency: number,
   outcome: Outcome,
 ): Promise<{ startNs: bigint; endNs: bigint; failed: number }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const startNs = process.hrtime.bigint();
     let next = 0;
     let completed = 0;
@@ -275,7 +275,14 @@ function closedLoop(
       const sentAt = process.hrtime.bigint();
       client.send((cases[caseIndex] as PreparedCase).body, (status, chunks, error, end) => {
         if (error) failed++;
-        outcome(index, caseIndex, status, chunks, error, Number(end - sentAt) / 1e6);
+        try {
+          outcome(index, caseIndex, status, chunks, error, Number(end - sentAt) / 1e6);
+        } catch (bug) {
+          // A bug in judging must end the run with its stack, not leave it waiting forever.
+          next = total;
+          reject(bug as Error);
+          return;
+        }
         completed++;
         if (next < total) sendNext();
         else if (completed === total) resolve({ startNs, endNs: end, failed });
@@ -299,7 +306,7 @@ function openLoop(
   rate: number,
   outcome: Outcome,
 ): Promise<{ startNs: bigint; endNs: bigint }> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const startNs = process.hrtime.bigint();
     const intervalNs = 1e9 / rate;
     let next = 0;
@@ -313,7 +320,13 @@ function openLoop(
         const caseIndex = index % cases.length;
         const scheduledAt = startNs + BigInt(Math.round(index * intervalNs));
         client.send((cases[caseIndex] as PreparedCase).body, (status, chunks, error, end) => {
-          outcome(index, caseIndex, status, chunks, error, Number(end - scheduledAt) / 1e6);
+          try {
+            outcome(index, caseIndex, status, chunks, error, Number(end - scheduledAt) / 1e6);
+          } catch (bug) {
+            next = total;
+            reject(bug as Error);
+            return;
+          }
           completed++;
           if (end > endNs) endNs = end;
           if (completed === total) resolve({ startNs, endNs });

@@ -205,6 +205,8 @@ describe('resolveSmokeConfig', () => {
     [{ target, cases, budgets: { p95Ms: -1 } }, 'p95-ms'],
     [{ target, cases, expect: { status: [42] } }, 'expect-status'],
     [{ target, cases, requestTimeoutMs: 0 }, 'request-timeout'],
+    [{ target: { ...target, headers: { 'bad name': 'x' } }, cases }, 'headers'],
+    [{ target: { ...target, headers: { 'x-a': 'one\r\nx-injected: two' } }, cases }, 'headers'],
   ])('refuses %j naming %s', (settings, input) => {
     expect(() => resolveSmokeConfig(settings)).toThrow(expect.objectContaining({ input }));
   });
