@@ -26,6 +26,12 @@ export interface LoadModelOptions {
   backend?: BackendName;
   /** onnxruntime-web only: the folder holding the files in ORT_WEB_DIST_FILES (default: see ort-web.ts). */
   ortWebDirectory?: string;
+  /**
+   * onnxruntime-web only: run the session in a worker thread, so the thread that serves HTTP
+   * parses and answers other requests while the model runs (a scoring server then uses two
+   * cores). Costs a copy of inputs and a message round trip per run. Default false.
+   */
+  worker?: boolean;
   /** Runs this many calls after loading, so the first request does not pay for WASM compilation
    * and allocator growth. Default 3. Failures are ignored and logged at debug level. */
   warmUpRuns?: number;
@@ -76,16 +82,24 @@ export async function modelBytes(source: ModelSource): Promise<Uint8Array> {
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<InferenceModel> {
   const backend = options.backend ?? 'onnxruntime-web';
   const bytes = await modelBytes(source);
-  const ort =
-    backend === 'onnxruntime-web'
-      ? await (await import('./ort-web.js')).loadOrtWeb(options.ortWebDirectory)
-      : await (await import('./ort-node.js')).loadOrtNode();
   const sessionOptions: Record<string, unknown> = {
     // Errors reach the caller as exceptions (and the client as a 400); ORT's own stderr lines
     // would only repeat them, in colour, in the action's log.
     logSeverityLevel: 4,
     ...(backend === 'onnxruntime-node' ? { intraOpNumThreads: 1, interOpNumThreads: 1 } : {}),
   };
+  if (options.worker === true && backend === 'onnxruntime-web') {
+    const { findOrtWebDirectory, ortWebEntryUrl } = await import('./ort-web.js');
+    const { loadWorkerModel } = await import('./ort-web-worker.js');
+    const entryUrl = ortWebEntryUrl(findOrtWebDirectory(options.ortWebDirectory));
+    const model = await loadWorkerModel(bytes, entryUrl, sessionOptions);
+    await warmUp(model, options.warmUpRuns ?? 3, options.warmUpFeeds, options.logger);
+    return model;
+  }
+  const ort =
+    backend === 'onnxruntime-web'
+      ? await (await import('./ort-web.js')).loadOrtWeb(options.ortWebDirectory)
+      : await (await import('./ort-node.js')).loadOrtNode();
   const session = await ort.InferenceSession.create(bytes, sessionOptions);
   const model = new OrtInferenceModel(backend, ort, session);
   await warmUp(model, options.warmUpRuns ?? 3, options.warmUpFeeds, options.logger);
@@ -128,7 +142,7 @@ class OrtInferenceModel implements InferenceModel {
   }
 }
 
-function describeValues(
+export function describeValues(
   names: readonly string[],
   metadata: readonly OrtValueMetadata[],
   kind: 'input' | 'output',

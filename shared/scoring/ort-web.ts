@@ -45,6 +45,23 @@ export function ortWebCandidateDirectories(codeDirectory: string = moduleDirecto
   return candidates;
 }
 
+/** The folder holding onnxruntime-web's files: `directory` if given, else the first candidate that has them. */
+export function findOrtWebDirectory(directory?: string): string {
+  const found = directory ?? ortWebCandidateDirectories().find((candidate) => existsSync(join(candidate, ENTRY_FILE)));
+  if (found === undefined || !existsSync(join(found, ENTRY_FILE))) {
+    throw new Error(
+      `onnxruntime-web was not found: looked for ${ENTRY_FILE} in ${directory ?? ortWebCandidateDirectories().join(', ')}. ` +
+        `An action bundle must carry ${ORT_WEB_DIST_FILES.join(', ')} in dist/${ORT_WEB_BUNDLE_FOLDER}/.`,
+    );
+  }
+  return found;
+}
+
+/** The `file:` URL of onnxruntime-web's entry module in `directory`. */
+export function ortWebEntryUrl(directory: string): string {
+  return pathToFileURL(join(directory, ENTRY_FILE)).href;
+}
+
 function moduleDirectory(): string {
   return dirname(fileURLToPath(import.meta.url));
 }
@@ -56,20 +73,14 @@ let loaded: { directory: string; module: Promise<OrtModuleLike> } | undefined;
  * slower for small models here, and need worker files the bundle does not carry).
  */
 export async function loadOrtWeb(directory?: string): Promise<OrtModuleLike> {
-  const found = directory ?? ortWebCandidateDirectories().find((candidate) => existsSync(join(candidate, ENTRY_FILE)));
-  if (found === undefined || !existsSync(join(found, ENTRY_FILE))) {
-    throw new Error(
-      `onnxruntime-web was not found: looked for ${ENTRY_FILE} in ${directory ?? ortWebCandidateDirectories().join(', ')}. ` +
-        `An action bundle must carry ${ORT_WEB_DIST_FILES.join(', ')} in dist/${ORT_WEB_BUNDLE_FOLDER}/.`,
-    );
-  }
+  const found = findOrtWebDirectory(directory);
   if (loaded !== undefined) {
     if (loaded.directory !== found) {
       throw new Error(`onnxruntime-web is already loaded from ${loaded.directory}; cannot load it again from ${found}`);
     }
     return loaded.module;
   }
-  const entryUrl = pathToFileURL(join(found, ENTRY_FILE)).href;
+  const entryUrl = ortWebEntryUrl(found);
   const module = (async () => {
     const imported = (await import(/* webpackIgnore: true */ entryUrl)) as OrtModuleLike & {
       env: { logLevel?: string; wasm: { numThreads?: number; proxy?: boolean } };

@@ -72,4 +72,34 @@ describe('inference backends', () => {
       await fromBytes.close();
     }
   });
+
+  test('a worker-thread onnxruntime-web session gives the same outputs as the main thread, and reports model errors', async () => {
+    const inWorker = await loadModel(SILERO_PATH, { backend: 'onnxruntime-web', worker: true, warmUpRuns: 0 });
+    try {
+      expect(inWorker.inputs).toEqual(web.inputs);
+      const feeds = (frame: number[]): Record<string, Tensor> => ({
+        input: { type: 'float32', dims: [1, 512], data: Float32Array.from(frame) },
+        sr: { type: 'int64', dims: [], data: BigInt64Array.from([16000n]) },
+        h: { type: 'float32', dims: [2, 1, 64], data: new Float32Array(128) },
+        c: { type: 'float32', dims: [2, 1, 64], data: new Float32Array(128) },
+      });
+      const frames = [1, 2, 3, 4].map((seed) => speechLikeFrame(seed));
+      // Concurrent runs: each answer must come back to its own caller.
+      const fromWorker = await Promise.all(frames.map((frame) => inWorker.run(feeds(frame))));
+      for (const [index, frame] of frames.entries()) {
+        const direct = await web.run(feeds(frame));
+        expect(Array.from(fromWorker[index]?.hn?.data as Float32Array)).toEqual(
+          Array.from(direct.hn?.data as Float32Array),
+        );
+      }
+      const tooShort = {
+        ...feeds(frames[0] as number[]),
+        input: { type: 'float32' as const, dims: [1, 3], data: new Float32Array(3) },
+      };
+      await expect(inWorker.run(tooShort)).rejects.toThrow(/Pad/);
+    } finally {
+      await inWorker.close();
+    }
+    await expect(inWorker.run({})).rejects.toThrow(/closed/);
+  });
 });
