@@ -34,8 +34,9 @@ export function addPrincipal(ctx: EmulatorContext, input: PrincipalInput): Princ
     };
     ctx.principals.set(clientId.toLowerCase(), p);
   }
-  if (input.secret) p.secrets.push(input.secret);
-  for (const s of input.secrets ?? []) p.secrets.push(s);
+  for (const s of [...(input.secret ? [input.secret] : []), ...(input.secrets ?? [])]) {
+    if (!p.secrets.includes(s)) p.secrets.push(s);
+  }
   for (const f of input.federatedCredentials ?? []) {
     const fic: FederatedCredential = {
       name: f.name ?? `fic-${p.federatedCredentials.length + 1}`,
@@ -43,7 +44,10 @@ export function addPrincipal(ctx: EmulatorContext, input: PrincipalInput): Princ
       subject: f.subject,
       audiences: f.audiences ?? [defaultAudience],
     };
-    p.federatedCredentials.push(fic);
+    const same = p.federatedCredentials.some(
+      (x) => x.issuer === fic.issuer && x.subject === fic.subject && x.audiences.join() === fic.audiences.join(),
+    );
+    if (!same) p.federatedCredentials.push(fic);
   }
   for (const r of input.roles ?? []) {
     const role = findRole(r.role);
@@ -53,6 +57,14 @@ export function addPrincipal(ctx: EmulatorContext, input: PrincipalInput): Princ
         'RoleDefinitionDoesNotExist',
         `The specified role definition '${r.role}' does not exist.`,
       );
+    const scope = r.scope ?? ctx.workspaceId;
+    if (
+      ctx.roleAssignments.some(
+        (a) =>
+          a.principalId === p.objectId && a.roleName === role.name && a.scope.toLowerCase() === scope.toLowerCase(),
+      )
+    )
+      continue;
     ctx.roleAssignments.push({
       id: randomUUID(),
       principalId: p.objectId,

@@ -5,6 +5,8 @@ import { writeFileSync, readFileSync, renameSync } from 'node:fs';
 import type { EmulatorContext, Principal, RoleAssignment, StoredResource } from './context.js';
 
 interface SavedState {
+  /** The emulator's origin when saved: URLs holding it (issuer, scoring URIs...) move to the new one. */
+  baseUrl?: string;
   principals: Principal[];
   roleAssignments: RoleAssignment[];
   resources: StoredResource[];
@@ -13,6 +15,7 @@ interface SavedState {
 
 export function saveState(ctx: EmulatorContext, file: string): void {
   const state: SavedState = {
+    baseUrl: ctx.baseUrl,
     principals: [...ctx.principals.values()],
     roleAssignments: ctx.roleAssignments,
     resources: [...ctx.resources.values()],
@@ -23,7 +26,15 @@ export function saveState(ctx: EmulatorContext, file: string): void {
 }
 
 export function loadState(ctx: EmulatorContext, file: string): void {
-  const state = JSON.parse(readFileSync(file, 'utf8')) as SavedState;
+  let text = readFileSync(file, 'utf8');
+  const old = (JSON.parse(text) as SavedState).baseUrl;
+  if (old && old !== ctx.baseUrl) {
+    // The port changes between runs: rewrite every URL of the old origin (JSON-escaped forms too).
+    text = text.split(old).join(ctx.baseUrl);
+    text = text.split(old.replace(/\//g, '\\/')).join(ctx.baseUrl);
+    text = text.split(old.replace(/^https:\/\//, '')).join(ctx.baseUrl.replace(/^https:\/\//, ''));
+  }
+  const state = JSON.parse(text) as SavedState;
   for (const p of state.principals) ctx.principals.set(p.appId.toLowerCase(), p);
   ctx.roleAssignments.push(...state.roleAssignments);
   for (const r of state.resources) ctx.resources.set(r.id.toLowerCase(), r);
