@@ -13,6 +13,8 @@ export interface EmulatorSettings {
   location: string;
   /** Service principal (app id) seeded with federated credentials and Contributor on the workspace. */
   clientId: string;
+  /** Blob container of `workspaceblobstore` (default `azureml-blobstore-<workspace guid>`, as Azure names it). */
+  blobContainer?: string;
   /** Name of the attached Kubernetes compute seeded in the workspace. */
   kubernetesCompute: string;
   /** The GitHub repository the OIDC issuer pretends to run in (`owner/name`). */

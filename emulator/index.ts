@@ -71,6 +71,8 @@ export interface EmulatorContract {
   caFile: string;
   /** Azurite base URL (path-style: `${blobUrl}/devstoreaccount1`); empty when Azurite is off. */
   blobUrl: string;
+  /** Container of `workspaceblobstore` in Azurite (account devstoreaccount1). */
+  blobContainer: string;
   storageUrlTemplate: string;
   adminUrl: string;
   envFile: string;
@@ -175,6 +177,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     audience: defaultAudience,
     caFile: ca.caFile,
     blobUrl: ctx.blobUrl,
+    blobContainer: blobContainerName(ctx),
     storageUrlTemplate,
     adminUrl: `${ctx.baseUrl}/admin`,
     envFile: '',

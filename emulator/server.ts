@@ -35,6 +35,9 @@ function send(res: ServerResponse, req: EmuRequest, reply: Reply): void {
   const headers: Record<string, string> = {
     'x-ms-request-id': req.requestId,
     'x-ms-correlation-request-id': req.correlationId,
+    ...(typeof req.headers['x-ms-client-request-id'] === 'string'
+      ? { 'x-ms-client-request-id': req.headers['x-ms-client-request-id'] }
+      : {}),
     ...(reply.headers ?? {}),
   };
   let payload: Buffer | undefined;

@@ -18,7 +18,8 @@ export function workspaceGuid(ctx: EmulatorContext): string {
 }
 
 export function blobContainerName(ctx: EmulatorContext): string {
-  return `azureml-blobstore-${workspaceGuid(ctx)}`;
+  ctx.settings.blobContainer ??= `azureml-blobstore-${workspaceGuid(ctx)}`;
+  return ctx.settings.blobContainer;
 }
 
 export function seedWorkspace(ctx: EmulatorContext): void {
