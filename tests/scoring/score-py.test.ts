@@ -49,6 +49,7 @@ const CASES: [string, string, string][] = [
   ['an unknown input', 'POST', mutated((inputs) => (inputs.state = [0]))],
   ['missing state', 'POST', mutated((inputs) => (delete inputs.h, delete inputs.c))],
   ['a string element', 'POST', mutated((inputs) => (inputs.input = [['x', ...speechLikeFrame().slice(1)]]))],
+  ['a null input', 'POST', mutated((inputs) => (inputs.h = null))],
   ['a null element', 'POST', mutated((inputs) => (inputs.input = [[null, ...speechLikeFrame().slice(1)]]))],
   ['a fraction for int64', 'POST', mutated((inputs) => (inputs.sr = 16000.5))],
   ['a ragged array', 'POST', mutated((inputs) => (inputs.h = [[new Array(64).fill(0)], [new Array(63).fill(0)]]))],

@@ -294,7 +294,7 @@ def feeds_from(body):
         if name not in known:
             listed = ", ".join(f"'{info[0]}' ({describe_input(info)})" for info in model_inputs)
             raise ScoringError(400, f"Unknown input '{name}'; the model's inputs are {listed}", {"input": name})
-    missing = [info for info in model_inputs if inputs.get(info[0]) is None]
+    missing = [info for info in model_inputs if info[0] not in inputs]
     if missing:
         plural = "" if len(missing) == 1 else "s"
         listed = ", ".join(f"'{info[0]}' ({describe_input(info)})" for info in missing)
