@@ -12,6 +12,7 @@ export {
 export {
   uploadPath,
   uploadSnapshot,
+  findCompletedUpload,
   explainStorageError,
   type UploadOptions,
   type UploadProgress,

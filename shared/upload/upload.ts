@@ -17,6 +17,7 @@ import {
   recordFolderOf,
   SHA256_METADATA_KEY,
   uploadPrefix,
+  type CompletionRecord,
   type LineageIndex,
 } from './layout.js';
 import {
@@ -119,6 +120,25 @@ export async function uploadSnapshot(
   }
 }
 
+/**
+ * The completion record of this snapshot's upload when one exists (the asset is complete), without
+ * sending anything: for dry runs and for deciding whether a new asset version is needed.
+ */
+export async function findCompletedUpload(
+  container: ContainerClient,
+  snapshot: Pick<Snapshot, 'name' | 'contentHash' | 'files'>,
+  signal?: AbortSignal,
+): Promise<CompletionRecord | undefined> {
+  try {
+    const text = await readText(container, recordBlobName(snapshot), signal);
+    const record = text === undefined ? undefined : parseCompletionRecord(text);
+    const matches = record?.contentHash === snapshot.contentHash && record.fileCount === snapshot.files.length;
+    return matches ? record : undefined;
+  } catch (error) {
+    throw explainStorageError(error);
+  }
+}
+
 async function uploadUnexplained(
   container: ContainerClient,
   snapshot: Snapshot,
@@ -137,9 +157,7 @@ async function uploadUnexplained(
     fileCount: snapshot.files.length,
   };
 
-  const existingRecord = await readText(container, recordBlobName(snapshot), signal);
-  const record = existingRecord === undefined ? undefined : parseCompletionRecord(existingRecord);
-  if (record && record.contentHash === snapshot.contentHash && record.fileCount === snapshot.files.length) {
+  if (await findCompletedUpload(container, snapshot, signal)) {
     logger.info(`${base.assetPath} is already uploaded (content hash ${snapshot.contentHash}); nothing to send.`);
     if (lineage !== null) await rememberUpload(container, lineage, snapshot, signal, logger);
     return {

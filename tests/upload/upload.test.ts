@@ -13,6 +13,7 @@ import { MemoryLogger } from '../../shared/logger.js';
 import {
   createSnapshot,
   explainStorageError,
+  findCompletedUpload,
   parseCompletionRecord,
   recordBlobName,
   uploadPath,
@@ -155,6 +156,21 @@ describe('sending only what is needed', () => {
     });
     // Measured on the wire: a record read and the lineage check, nowhere near the folder's 160 KiB.
     expect(relay.bytesFromClients()).toBeLessThan(4000);
+  });
+
+  it('tells without uploading whether a snapshot is already complete', async () => {
+    const container = await freshContainer();
+    const root = await makeFolder('dry-run', 3, 100);
+    const before = await createSnapshot(root);
+    expect(await findCompletedUpload(container, before)).toBeUndefined();
+    expect(await container.getBlobClient(recordBlobName(before)).exists()).toBe(false);
+    await uploadSnapshot(container, before, quiet());
+    expect(await findCompletedUpload(container, before)).toMatchObject({
+      contentHash: before.contentHash,
+      fileCount: 3,
+    });
+    await writeFile(path.join(root, 'file-002.bin'), 'changed');
+    expect(await findCompletedUpload(container, await createSnapshot(root))).toBeUndefined();
   });
 
   it('sends only the changed file of 100 and copies the other 99 server-side', async () => {
