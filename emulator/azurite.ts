@@ -53,7 +53,12 @@ export async function startAzurite(options: { stateDir?: string; host?: string }
       mkdirSync(dir, { recursive: true });
       args.push('--location', dir);
     } else args.push('--inMemoryPersistence', '--extentMemoryLimit', '2048');
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A watchdog around Azurite's entry: it exits when the emulator's process is gone (even killed
+    // with SIGKILL), so no Azurite is left behind by a crashed test run.
+    const watchdog = `const p = process.ppid; setInterval(() => { if (process.ppid !== p) process.exit(0); }, 1000).unref(); require(${JSON.stringify(main)});`;
+    const child = spawn(process.execPath, ['-e', watchdog, 'azurite', ...args.slice(1)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const ready = await new Promise<boolean>((resolve) => {
       let out = '';
       const onData = (d: Buffer): void => {
