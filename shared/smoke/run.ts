@@ -142,9 +142,10 @@ export async function runSmokeTest(config: SmokeConfig, options: RunSmokeOptions
   const first: { body?: string; truncated: boolean } = { truncated: false };
   const captureFirst = (chunks: readonly Buffer[]): void => {
     if (first.body !== undefined) return;
-    const text = Buffer.concat(chunks).toString('utf8');
+    // Redact before cutting: a secret that straddles the cut would otherwise leave its first half.
+    const text = redact(Buffer.concat(chunks).toString('utf8'));
     first.truncated = text.length > FIRST_RESPONSE_MAX_CHARS;
-    first.body = redact(first.truncated ? text.slice(0, FIRST_RESPONSE_MAX_CHARS) : text);
+    first.body = first.truncated ? text.slice(0, FIRST_RESPONSE_MAX_CHARS) : text;
   };
 
   try {
@@ -229,19 +230,14 @@ function judgeResponse(
   const statusAccepted = prepared.expect.status.includes(status);
   if (statusAccepted && !prepared.needsBody) return undefined;
   const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
-  if (!statusAccepted) return redactFailure(checkResponse(prepared.expect, status, text), redact);
+  // The body is redacted before checking because failures quote it cut to one short line, and a
+  // secret that straddles the cut would survive redaction afterwards.
+  if (!statusAccepted) return checkResponse(prepared.expect, status, redact(text));
   const cached = prepared.verdicts.get(text);
   if (cached !== undefined) return cached ?? undefined;
-  const verdict = redactFailure(checkResponse(prepared.expect, status, text), redact);
+  const verdict = checkResponse(prepared.expect, status, redact(text));
   if (prepared.verdicts.size < VERDICT_CACHE_LIMIT) prepared.verdicts.set(text, verdict ?? null);
   return verdict;
-}
-
-function redactFailure(
-  failure: ExpectationFailure | undefined,
-  redact: (text: string) => string,
-): ExpectationFailure | undefined {
-  return failure && { ...failure, actual: redact(failure.actual) };
 }
 
 type Outcome = (

@@ -425,12 +425,18 @@ describe('secrets', () => {
   it('never puts the key or a secret header in results, reports, outputs, summaries or log lines', async () => {
     const key = 'sk-live-7f3a9c2e5b1d4f60';
     const headerSecret = 'hdr-secret-0a1b2c3d';
-    // A hostile server: echoes the credentials back in bodies and error messages.
+    // A hostile server: echoes the credentials back in bodies and error messages, also placed so
+    // that they straddle the cuts of failure values (200 characters) and first-response (4096).
     const server = await serve((request, index) => ({
       status: index % 2 === 0 ? 500 : 401,
-      body: JSON.stringify({
-        error: `bad key ${request.headers.authorization} and ${request.headers['x-api-secret']}`,
-      }),
+      body:
+        index === 0
+          ? `${'y'.repeat(4079)}${request.headers.authorization}`
+          : index === 2
+            ? `${'x'.repeat(180)}${request.headers.authorization}`
+            : JSON.stringify({
+                error: `bad key ${request.headers.authorization} and ${request.headers['x-api-secret']}`,
+              }),
     }));
     const logger = new MemoryLogger();
     const config = resolveSmokeConfig(
@@ -462,6 +468,11 @@ describe('secrets', () => {
       ...logger.lines,
     ].join('\n');
     expect(everything).toContain('bad key Bearer ***');
+    // Cut after redaction: 10 characters of the key would sit before the 4096 cut, 7 before the 200 one.
+    expect(result.firstResponse).toBe(`${'y'.repeat(4079)}Bearer ***`);
+    expect(everything).toContain(`500: ${'x'.repeat(180)}Bearer ***`);
+    // No prefix of the key of 6+ characters either.
+    expect(everything).not.toContain(key.slice(0, 6));
     expect(everything).not.toContain(key);
     expect(everything).not.toContain(headerSecret);
   });
