@@ -268,6 +268,13 @@ describe('token auth modes and Kubernetes', () => {
     const token = await client.onlineEndpoints.getToken(rg, ws, 'tok-ep');
     expect(token.expiryTimeUtc).toBeGreaterThan(Date.now() / 1000);
     expect((await score('tok-ep', token.accessToken)).status).toBe(200);
+    // AML tokens expire: one issued already expired is refused.
+    emu.context.settings.amlTokenLifetimeSeconds = -5;
+    const expired = await client.onlineEndpoints.getToken(rg, ws, 'tok-ep');
+    emu.context.settings.amlTokenLifetimeSeconds = 3600;
+    const refused = await score('tok-ep', expired.accessToken);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { message: string }).message).toContain('expired');
     const other = await client.onlineEndpoints.listKeys(rg, ws, 'vad-ep');
     expect((await score('tok-ep', other.primaryKey)).status).toBe(401);
   });
