@@ -171,7 +171,8 @@ async function runParent(): Promise<void> {
       `upload               ${result.uploadSeconds.toFixed(2)} s, ` +
         `${(result.bytesUploaded / MiB / result.uploadSeconds).toFixed(0)} MiB/s (${result.bytesUploaded} bytes sent)`,
     );
-    console.log(`RSS before upload    ${result.baselineRssMiB.toFixed(1)} MiB`);
+    console.log(`RSS before upload    ${result.baselineRssMiB.toFixed(1)} MiB (runtime and modules loaded)`);
+    console.log(`added by the upload  ${(result.peakRssMiB - result.baselineRssMiB).toFixed(1)} MiB`);
     console.log(
       `peak RSS             ${result.peakRssMiB.toFixed(1)} MiB = ${peakMb.toFixed(1)} MB ` +
         `(target < 150 MB: ${peakMb < 150 ? 'met' : 'NOT met'})`,
