@@ -1,13 +1,12 @@
-// action-register: parse the inputs, then (in dry-run) show the plan. Registration itself lands with
-// the shared upload engine and login; until then a real run fails and says so.
+// action-register: parse the inputs, then register the asset (register.ts), or in dry-run show the plan.
 
 import type { ActionContext } from '../../shared/action/context.js';
-import { notBuiltYet } from '../../shared/action/notBuilt.js';
 import { reportPlan, type Plan } from '../../shared/action/plan.js';
 import { assetReference, workspaceResourceId } from '../../shared/azure/ids.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
 import { readRegisterInputs, type RegisterInputs } from './inputs.js';
+import { registerAsset } from './register.js';
 
 export async function main(): Promise<void> {
   await runAction('action-register', register);
@@ -19,7 +18,7 @@ export async function register(context: ActionContext): Promise<void> {
     reportPlan(context, planRegistration(inputs));
     return;
   }
-  throw notBuiltYet('action-register', `registering a ${inputs.asset.kind}`);
+  await registerAsset(context, inputs);
 }
 
 export function planRegistration({ common, asset }: RegisterInputs): Plan {

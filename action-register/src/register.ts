@@ -1,0 +1,278 @@
+// Registers one model, data or environment version: hash the content, reuse an existing version with
+// the same content (no upload, no new version), else upload only what the datastore lacks and then
+// register, so no version ever points at missing or partial files.
+
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { ActionContext } from '../../shared/action/context.js';
+import { lineageTags } from '../../shared/action/lineage.js';
+import { escapeCell } from '../../shared/action/plan.js';
+import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
+import { connectToWorkspace } from '../../shared/azure/connect.js';
+import { openDatastore } from '../../shared/azure/datastore.js';
+import { assetReference, workspaceResourceId } from '../../shared/azure/ids.js';
+import type { RequiredAction } from '../../shared/azure/preflight.js';
+import { formatDuration } from '../../shared/inputs/duration.js';
+import { readOnnxSignature as parseOnnxSignature } from '../../shared/onnx/signature.js';
+import type { TensorInfo } from '../../shared/scoring/index.js';
+import { createSnapshot, uploadSnapshot, type Snapshot, type UploadResult } from '../../shared/upload/index.js';
+import type { AssetSpec, RegisterInputs } from './inputs.js';
+
+const COLLECTION = { model: 'models', data: 'data', environment: 'environments' } as const;
+const ML = 'Microsoft.MachineLearningServices/workspaces';
+
+interface OnnxSignature {
+  inputs: readonly TensorInfo[];
+  outputs: readonly TensorInfo[];
+}
+
+interface Content {
+  contentHash: string;
+  snapshot: Snapshot | undefined;
+  totalBytes: number;
+  fileCount: number;
+}
+
+export async function registerAsset(context: ActionContext, { common, asset }: RegisterInputs): Promise<void> {
+  const { log, outputs } = context;
+  const collection = COLLECTION[asset.kind];
+  const content = await log.group('Hash the content', () => hashContent(asset, context));
+  log.info(`Content hash ${content.contentHash} (${content.fileCount} files, ${formatBytes(content.totalBytes)}).`);
+
+  const required: RequiredAction[] = [
+    { action: `${ML}/${collection}/versions/write`, purpose: `register the ${asset.kind} version` },
+  ];
+  if (content.snapshot)
+    required.push({
+      action: `${ML}/datastores/listsecrets/action`,
+      purpose: 'upload the files with the datastore key',
+    });
+  const { client, session, settings } = await connectToWorkspace(context, common.azure, required);
+  const store = versionStore(client, settings, collection, asset.name);
+
+  // Same content already registered: nothing to upload and nothing to create.
+  const existing =
+    asset.dedupe && asset.version === 'auto'
+      ? (await store.list()).find((v) => v.contentHash === content.contentHash)
+      : undefined;
+  let upload: UploadResult | undefined;
+  let uri: string | undefined;
+  if (!existing && content.snapshot) {
+    const snapshot = content.snapshot;
+    const datastore = await openDatastore({ client, settings, credential: session.credential, log });
+    upload = await log.group(`Upload to datastore ${datastore.name}`, () =>
+      uploadSnapshot(datastore.container, snapshot, { logger: log }),
+    );
+    uri = datastore.uriOf(upload.assetPath) + (snapshot.kind === 'folder' ? '/' : '');
+  } else if (asset.kind === 'data' && asset.source.kind === 'uri') {
+    uri = asset.source.uri;
+  }
+
+  const signature = existing ? undefined : readOnnxSignature(asset, context);
+  const result = existing
+    ? { version: existing.version, reused: true, previousVersion: (await store.container())?.latestVersion }
+    : await log.group(`Register ${collection}/${asset.name}`, () =>
+        registerVersion({
+          store,
+          version: asset.version,
+          contentHash: content.contentHash,
+          dedupe: asset.dedupe,
+          properties: versionProperties(asset, content.contentHash, uri, signature, context),
+          log,
+        }),
+      );
+
+  const armId = workspaceResourceId(settings, `${collection}/${asset.name}/versions/${result.version}`);
+  const registeredUri = uri ?? (await versionUri(client, settings, asset, result.version));
+  const assetId = assetReference(asset.name, result.version);
+  log.info(result.reused ? `Reused ${assetId}: it already holds this content.` : `Registered ${assetId}.`);
+  outputs.set('name', asset.name);
+  outputs.set('version', result.version);
+  outputs.set('asset-id', assetId);
+  outputs.set('arm-id', armId);
+  outputs.set('uri', registeredUri ?? '');
+  outputs.set('content-hash', content.contentHash);
+  outputs.set('reused', result.reused);
+  outputs.set('bytes-uploaded', upload?.bytesUploaded ?? 0);
+  outputs.set('files-uploaded', upload?.filesUploaded ?? 0);
+  outputs.set('previous-version', result.previousVersion ?? '');
+  context.summary.append(
+    renderSummary({
+      asset,
+      assetId,
+      armId,
+      uri: registeredUri,
+      content,
+      upload,
+      reused: result.reused,
+      previous: result.previousVersion,
+      signature,
+      studioUrl: settings.cloud.studioUrl,
+    }),
+  );
+}
+
+async function hashContent(asset: AssetSpec, context: ActionContext): Promise<Content> {
+  if (asset.kind === 'environment') {
+    if (asset.buildContext) return fromSnapshot(await createSnapshot(asset.buildContext, { logger: context.log }));
+    const definition = JSON.stringify({
+      image: asset.image,
+      conda: asset.condaFile ? readFileSync(asset.condaFile, 'utf8') : null,
+    });
+    return {
+      contentHash: sha256(`azureml-actions/environment@1\n${definition}`),
+      snapshot: undefined,
+      totalBytes: definition.length,
+      fileCount: 0,
+    };
+  }
+  if (asset.source.kind === 'uri') {
+    return {
+      contentHash: sha256(`azureml-actions/uri@1\n${asset.source.uri}`),
+      snapshot: undefined,
+      totalBytes: 0,
+      fileCount: 0,
+    };
+  }
+  return fromSnapshot(await createSnapshot(asset.source.path, { logger: context.log }));
+}
+
+function fromSnapshot(snapshot: Snapshot): Content {
+  return {
+    contentHash: snapshot.contentHash,
+    snapshot,
+    totalBytes: snapshot.totalBytes,
+    fileCount: snapshot.files.length,
+  };
+}
+
+/** Inputs and outputs of an ONNX model (from its protobuf), recorded as properties and summarised. */
+function readOnnxSignature(asset: AssetSpec, context: ActionContext): OnnxSignature | undefined {
+  if (asset.kind !== 'model' || asset.source.isDirectory || !asset.source.path.toLowerCase().endsWith('.onnx'))
+    return undefined;
+  try {
+    return parseOnnxSignature(readFileSync(asset.source.path));
+  } catch (error) {
+    context.log.warning(
+      `The file ends in .onnx but its graph could not be read (${(error as Error).message}); registering it without a signature.`,
+    );
+    return undefined;
+  }
+}
+
+function versionProperties(
+  asset: AssetSpec,
+  contentHash: string,
+  uri: string | undefined,
+  signature: OnnxSignature | undefined,
+  context: ActionContext,
+): Record<string, unknown> {
+  const tags = { ...asset.tags, ...(asset.lineageTags ? lineageTags(context.inputs, contentHash) : {}) };
+  const properties: Record<string, string> = { ...asset.properties, [CONTENT_HASH_PROPERTY]: contentHash };
+  if (signature) {
+    properties['onnx.inputs'] = JSON.stringify(signature.inputs);
+    properties['onnx.outputs'] = JSON.stringify(signature.outputs);
+  }
+  const common = { description: asset.description, tags, properties };
+  switch (asset.kind) {
+    case 'model':
+      return { ...common, modelUri: uri, modelType: asset.modelType };
+    case 'data':
+      return { ...common, dataType: asset.dataType, dataUri: uri };
+    case 'environment':
+      return {
+        ...common,
+        osType: 'Linux',
+        ...(asset.image ? { image: asset.image } : {}),
+        ...(asset.condaFile ? { condaFile: readFileSync(asset.condaFile, 'utf8') } : {}),
+        ...(asset.buildContext && uri ? { build: { contextUri: uri, dockerfilePath: 'Dockerfile' } } : {}),
+      };
+  }
+}
+
+/** The storage URI of a reused version (models and data), read back from Azure. */
+async function versionUri(
+  client: Awaited<ReturnType<typeof connectToWorkspace>>['client'],
+  settings: Awaited<ReturnType<typeof connectToWorkspace>>['settings'],
+  asset: AssetSpec,
+  version: string,
+): Promise<string | undefined> {
+  if (asset.kind === 'model')
+    return (await client.modelVersions.get(settings.resourceGroup, settings.workspace, asset.name, version)).properties
+      .modelUri;
+  if (asset.kind === 'data')
+    return (await client.dataVersions.get(settings.resourceGroup, settings.workspace, asset.name, version)).properties
+      .dataUri;
+  return undefined;
+}
+
+function renderSummary(r: {
+  asset: AssetSpec;
+  assetId: string;
+  armId: string;
+  uri: string | undefined;
+  content: Content;
+  upload: UploadResult | undefined;
+  reused: boolean;
+  previous: string | undefined;
+  signature: OnnxSignature | undefined;
+  studioUrl: string | undefined;
+}): string {
+  const link = r.studioUrl
+    ? ` ([open in Azure ML studio](${r.studioUrl}/#/resource${r.armId.replace(/\/versions\/.*$/, '')}))`
+    : '';
+  const rows: Array<[string, string]> = [
+    ['asset', `\`${r.assetId}\`${link}`],
+    ['result', r.reused ? 'reused an existing version with the same content' : 'new version'],
+    ['previous version', r.previous ?? '(none)'],
+    ['content', `${r.content.fileCount} files, ${formatBytes(r.content.totalBytes)}`],
+    ['content hash', `\`${r.content.contentHash}\``],
+  ];
+  if (r.upload) {
+    rows.push([
+      'upload',
+      `${formatBytes(r.upload.bytesUploaded)} sent in ${r.upload.filesUploaded} files, ${r.upload.filesCopied} copied in storage, ${r.upload.filesSkipped} already there (${formatDuration(r.upload.durationMs)})`,
+    ]);
+  } else {
+    rows.push(['upload', 'nothing sent']);
+  }
+  if (r.uri) rows.push(['uri', `\`${r.uri}\``]);
+  const lines = [
+    `### Registered ${r.asset.kind} ${r.asset.name}`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${escapeCell(v)} |`),
+    '',
+  ];
+  if (r.signature) {
+    lines.push('| signature | name | type | shape |', '|---|---|---|---|');
+    for (const [side, list] of [
+      ['input', r.signature.inputs],
+      ['output', r.signature.outputs],
+    ] as const) {
+      for (const t of list)
+        lines.push(
+          `| ${side} | \`${escapeCell(t.name)}\` | ${t.type} | ${t.shape ? `[${t.shape.map((d) => d ?? '?').join(', ')}]` : '?'} |`,
+        );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

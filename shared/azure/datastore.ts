@@ -1,0 +1,74 @@
+// Opens a workspace blob datastore for uploads: the one factory for blob clients. Key-based
+// datastores use the account key from listSecrets (masked at once); identity-based ones use the
+// caller's Entra token for storage, and a missing data role is explained.
+
+import type { AzureBlobDatastore } from '@azure/arm-machinelearning';
+import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { TokenCredential } from '@azure/identity';
+import { UserError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { explainArmError } from './armError.js';
+import type { MlClient } from './client.js';
+import { blobServiceUrl } from './cloud.js';
+import type { AzureSettings } from './settings.js';
+
+export const DEFAULT_DATASTORE = 'workspaceblobstore';
+
+export interface OpenDatastore {
+  name: string;
+  container: ContainerClient;
+  /** 'key' (account key from listSecrets) or 'identity' (the caller's Entra token). */
+  auth: 'key' | 'identity';
+  /** The long-form azureml:// URI of a path in this datastore, as Azure ML stores asset URIs. */
+  uriOf(path: string): string;
+}
+
+export async function openDatastore(options: {
+  client: MlClient;
+  settings: AzureSettings;
+  credential: TokenCredential;
+  log: Logger;
+  name?: string;
+}): Promise<OpenDatastore> {
+  const { client, settings, credential, log } = options;
+  const name = options.name ?? DEFAULT_DATASTORE;
+  const datastore = await client.datastores
+    .get(settings.resourceGroup, settings.workspace, name)
+    .catch((error: unknown) => {
+      throw explainArmError(error, `reading datastore '${name}' of workspace '${settings.workspace}'`);
+    });
+  const properties = datastore.properties as AzureBlobDatastore;
+  if (properties.datastoreType !== 'AzureBlob' || !properties.accountName || !properties.containerName) {
+    throw new UserError(
+      `Datastore '${name}' is a ${properties.datastoreType} datastore; uploads need an Azure Blob datastore.`,
+    );
+  }
+  // The cloud's template sets scheme and host form (path-style for Azurite in the emulator).
+  const serviceUrl = blobServiceUrl(
+    settings.cloud,
+    properties.accountName,
+    properties.endpoint ?? settings.cloud.storageSuffix,
+  );
+  const containerUrl = `${serviceUrl.replace(/\/+$/, '')}/${properties.containerName}`;
+  const uriOf = (path: string) =>
+    `azureml://subscriptions/${settings.subscriptionId}/resourcegroups/${settings.resourceGroup}/workspaces/${settings.workspace}/datastores/${name}/paths/${path}`;
+
+  if (properties.credentials.credentialsType === 'AccountKey') {
+    const secrets = await client.datastores
+      .listSecrets(settings.resourceGroup, settings.workspace, name)
+      .catch((error: unknown) => {
+        throw explainArmError(
+          error,
+          `reading the account key of datastore '${name}'`,
+          "It needs the action 'Microsoft.MachineLearningServices/workspaces/datastores/listsecrets/action' (e.g. 'AzureML Data Scientist').",
+        );
+      });
+    const key = (secrets as { key?: string }).key;
+    if (!key) throw new UserError(`Datastore '${name}' returned no account key.`);
+    log.setSecret(key);
+    const container = new ContainerClient(containerUrl, new StorageSharedKeyCredential(properties.accountName, key));
+    return { name, container, auth: 'key', uriOf };
+  }
+  // Identity-based (credential-less) datastore: blobs are read and written with the caller's token.
+  return { name, container: new ContainerClient(containerUrl, credential), auth: 'identity', uriOf };
+}
