@@ -104,7 +104,7 @@ export function kserveFeeds(
       { input: missing[0]?.name },
     );
   }
-  checkShapes(model.inputs, feeds, describeKServeInput);
+  checkShapes(model.inputs, feeds, describeKServeInput, 'a scalar (shape [] or [1], with one datum)');
   const outputNames = readRequestedOutputs(model, identity, request.outputs);
   return { feeds, outputNames, id: request.id as string | undefined };
 }
@@ -149,7 +149,13 @@ function readInput(
   }
   refuseBinaryData(parameters, `input '${name}'`);
   try {
-    return { name, tensor: tensorFromFlat(info.type, dims, data) };
+    const tensor = tensorFromFlat(info.type, dims, data);
+    // Triton cannot declare 0-d tensors: its configs give a scalar input dims [1] with
+    // `reshape: { shape: [] }`, so Triton clients send shape [1]. Take it as the scalar it is.
+    if (info.shape !== undefined && info.shape.length === 0 && dims.length === 1 && dims[0] === 1) {
+      return { name, tensor: { ...tensor, dims: [] } };
+    }
+    return { name, tensor };
   } catch (error) {
     if (!(error instanceof TensorValueError)) throw error;
     throw new ScoringError(

@@ -46,6 +46,7 @@ export function checkShapes(
   inputs: readonly TensorInfo[],
   feeds: Readonly<Record<string, Tensor>>,
   describe: (info: TensorInfo) => string = describeInput,
+  scalarAdvice = 'a scalar (send a bare value, not an array)',
 ): void {
   const bound = new Map<string, { size: number; input: string }>();
   for (const info of inputs) {
@@ -63,7 +64,7 @@ export function checkShapes(
     if (dims.length !== declared.length) {
       fail(
         declared.length === 0
-          ? 'a scalar (send a bare value, not an array)'
+          ? scalarAdvice
           : `${declared.length} dimension${declared.length === 1 ? '' : 's'}, got ${dims.length}`,
       );
     }

@@ -184,6 +184,21 @@ describe('KServe v2 contract (triton_model)', () => {
     expect(outputs[0]?.data[0]).toBeCloseTo(await directProbability(frame), 6);
   });
 
+  test('takes shape [1] for a scalar input, as Triton clients send it (Triton configs cannot declare 0-d)', async () => {
+    const { status } = await call(triton, 'POST', '/v2/models/silero_vad/infer', kserveBody({ sr: { shape: [1] } }));
+    expect(status).toBe(200);
+    const twoValues = await call(
+      triton,
+      'POST',
+      '/v2/models/silero_vad/infer',
+      kserveBody({ sr: { shape: [2], data: [16000, 16000] } }),
+    );
+    expect(twoValues.status).toBe(400);
+    expect(twoValues.json.error).toMatch(
+      /Input 'sr' has shape \[2\]; the model expects INT64 \[\]: a scalar \(shape \[\] or \[1\], with one datum\)/,
+    );
+  });
+
   test('accepts nested data, a versioned URL and a subset of outputs', async () => {
     const body = kserveBody({ h: { data: zeroState() }, c: { data: zeroState() } }) as Record<string, unknown>;
     body.outputs = [{ name: 'output' }];
