@@ -132,7 +132,12 @@ export async function handleAdmin(ctx: EmulatorContext, req: EmuRequest): Promis
     case 'GET /requests': {
       const service = req.query.get('service');
       const since = Number(req.query.get('since') ?? '0');
-      return json(200, { value: ctx.requests.filter((r) => (!service || r.service === service) && r.id > since) });
+      const path = req.query.get('path')?.toLowerCase();
+      return json(200, {
+        value: ctx.requests.filter(
+          (r) => (!service || r.service === service) && r.id > since && (!path || r.path.toLowerCase().includes(path)),
+        ),
+      });
     }
     case 'DELETE /requests':
       ctx.requests.length = 0;

@@ -37,6 +37,20 @@ export function loadState(ctx: EmulatorContext, file: string): void {
   const state = JSON.parse(text) as SavedState;
   for (const p of state.principals) ctx.principals.set(p.appId.toLowerCase(), p);
   ctx.roleAssignments.push(...state.roleAssignments);
-  for (const r of state.resources) ctx.resources.set(r.id.toLowerCase(), r);
+  for (const r of state.resources) {
+    // Operations in flight at the stop did not survive it: they end as failed (jobs: canceled).
+    const props = r.body.properties as Record<string, unknown> | undefined;
+    if (props && ['Creating', 'Updating', 'Scaling', 'Deleting'].includes(String(props.provisioningState))) {
+      props.provisioningState = 'Failed';
+    }
+    if (
+      props &&
+      typeof props.jobType === 'string' &&
+      !['Completed', 'Failed', 'Canceled'].includes(String(props.status))
+    ) {
+      props.status = 'Canceled';
+    }
+    ctx.resources.set(r.id.toLowerCase(), r);
+  }
   for (const [k, v] of Object.entries(state.extra ?? {})) ctx.extra.set(k, v);
 }
