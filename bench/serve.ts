@@ -3,6 +3,7 @@
 //
 //   npx tsx bench/serve.ts            full run (about a minute)
 //   npx tsx bench/serve.ts --smoke    quick run (a few seconds), same checks
+//   add --json for one JSON line instead of the table
 //
 // The server runs in a child process so that it and the load generator do not share one thread
 // (as in real use: the runner's server, the workflow's client). The client keeps connections alive
@@ -240,6 +241,11 @@ async function main(): Promise<void> {
     const http = await overHttp(backend);
     rows.push({ backend, run, handler, http });
   }
+  if (process.argv.includes('--json')) {
+    // For a benchmark runner: one line, the same figures as the table.
+    console.log(JSON.stringify({ benchmark: 'serve', smoke, loadAverage: [loadBefore, loadavg()[0] ?? 0], rows }));
+    return;
+  }
   const n = (value: number): string => value.toFixed(0).padStart(7);
   const pct = (value: number): string => `${(value * 100).toFixed(0).padStart(4)} %`;
   console.log(
@@ -248,7 +254,7 @@ async function main(): Promise<void> {
   );
   console.log('per wall-clock second (per CPU-second of the serving process)');
   console.log(
-    'backend            in-process run/s     handler/s            HTTP req/s           HTTP/in-process        target',
+    'backend                in-process run/s     handler/s            HTTP req/s           HTTP/in-process        target',
   );
   for (const row of rows) {
     const wallRatio = row.http.wall / row.run.wall;
