@@ -6,6 +6,7 @@ import type { EmulatorContext } from '../context.js';
 import { ArmError, json, isRecord } from '../http.js';
 import { devAccount, devAccountKey } from '../azurite.js';
 import { ML, WS, type ArmRoute } from './router.js';
+import { isAllowed } from '../rbac.js';
 import { getResource, listChildren, mlNotFound, page, putResource, view } from './store.js';
 
 function guidFrom(text: string): string {
@@ -129,7 +130,12 @@ export const workspaceRoutes: ArmRoute[] = [
     path: `${RG}/providers/${ML}/workspaces`,
     action: `${ML}/workspaces/read`,
     operationId: 'Workspaces_ListByResourceGroup',
-    handler: (call) => json(200, { value: [view(getResource(call.ctx, call.ctx.workspaceId)!)] }),
+    // ARM lists what the caller may read: no 403 for the group, workspaces filtered by RBAC.
+    noRbac: true,
+    handler: (call) => {
+      const visible = isAllowed(call.ctx, call.principal.objectId, `${ML}/workspaces/read`, call.ctx.workspaceId);
+      return json(200, { value: visible ? [view(getResource(call.ctx, call.ctx.workspaceId)!)] : [] });
+    },
   },
   {
     method: 'GET',

@@ -43,6 +43,12 @@ describe('workspace and datastores', () => {
     expect(discovery.history).toBe(emu.armUrl);
   });
 
+  it('lists the workspaces of the resource group the caller may read', async () => {
+    const names: string[] = [];
+    for await (const w of client.workspaces.listByResourceGroup(rg)) names.push(w.name!);
+    expect(names).toEqual([ws]);
+  });
+
   it('gets, lists and reads the secrets of workspaceblobstore', async () => {
     const d = await client.datastores.get(rg, ws, 'workspaceblobstore');
     expect(d.properties).toMatchObject({
