@@ -263,6 +263,7 @@ async function compare(kind: string, script: string): Promise<{ wrk: Figures; pr
 async function main(): Promise<void> {
   const serveAt = args.indexOf('--serve');
   if (serveAt !== -1) return serve(args[serveAt + 1] ?? 'silero');
+  const priority = raisePriority();
   if (!ensureWrk()) {
     process.exitCode = 1;
     return;
@@ -315,7 +316,7 @@ async function main(): Promise<void> {
       `load average during the run: ${os
         .loadavg()
         .map((l) => l.toFixed(1))
-        .join(' ')} (${os.cpus().length} cores)`,
+        .join(' ')} (${os.cpus().length} cores); ${priority}`,
     );
     const scoring = rows[0] as (typeof rows)[number];
     const { ratio } = scoring;
@@ -324,6 +325,20 @@ async function main(): Promise<void> {
     );
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * This machine is shared: other jobs' load swings between rounds and hits a Node probe (several
+ * wake-ups per request) harder than wrk. The bench, the server and wrk (children inherit it) run
+ * at nice -10 when allowed, so both tools compete with background work on the same footing.
+ */
+function raisePriority(): string {
+  try {
+    os.setPriority(-10);
+    return 'server, wrk and probe at nice -10';
+  } catch {
+    return 'normal priority (raising it needs root)';
   }
 }
 
