@@ -2,7 +2,9 @@
 // large ones, always through a shared memory budget so RSS stays bounded whatever the file sizes.
 
 import { createHash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import type { BlockBlobClient } from '@azure/storage-blob';
 import { UserError } from '../errors.js';
 import { SHA256_METADATA_KEY } from './layout.js';
@@ -72,6 +74,8 @@ const MAX_BLOCKS_PER_BLOB = 50_000;
 
 export interface TransferSettings {
   blockSize: number;
+  /** Files above `blockSize` and up to this size go as one streamed Put Blob instead of blocks. */
+  singlePutMaxBytes: number;
   blocksInFlightPerFile: number;
   budget: BufferBudget;
   signal?: AbortSignal;
@@ -91,6 +95,7 @@ export async function sendFile(blob: BlockBlobClient, file: FileToSend, settings
   const handle = await open(file.localPath, 'r');
   try {
     if (file.size <= settings.blockSize) return await sendWhole(blob, handle, file, settings);
+    if (file.size <= settings.singlePutMaxBytes) return await sendStreamed(blob, file, settings);
     return await sendInBlocks(blob, handle, file, settings);
   } finally {
     await handle.close();
@@ -116,6 +121,58 @@ async function sendWhole(
   } finally {
     settings.budget.give(buffer);
   }
+}
+
+/**
+ * One Put Blob whose body streams from disk through a hash (no file-sized buffer). The bytes can
+ * only be checked after they are stored, so the blob is written without `sha256` metadata and gets
+ * it from a Set Blob Metadata once the hash matched: until then no run treats it as present, and a
+ * file that changed mid-upload leaves a blob that is deleted (or, after a crash, re-sent next time).
+ * On Azurite this measured about twice as fast as staging 8 MiB blocks, as `uploadFile` does up to
+ * 256 MiB; larger files use blocks (parallel and resumable).
+ */
+async function sendStreamed(blob: BlockBlobClient, file: FileToSend, settings: TransferSettings): Promise<number> {
+  let streamedSha256: string | undefined;
+  let reported = 0;
+  const openBody = (): NodeJS.ReadableStream => {
+    // Called again by the SDK's retry policy: every attempt hashes its own stream.
+    const hash = createHash('sha256');
+    const source = createReadStream(file.localPath, { start: 0, end: file.size - 1, highWaterMark: MiB });
+    const hashing = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        streamedSha256 = hash.digest('hex');
+        done();
+      },
+    });
+    source.on('error', (error) => hashing.destroy(error));
+    return source.pipe(hashing);
+  };
+  try {
+    await blob.upload(openBody, file.size, {
+      abortSignal: settings.signal,
+      onProgress: ({ loadedBytes }) => {
+        if (loadedBytes > reported) {
+          settings.onBytesSent(loadedBytes - reported);
+          reported = loadedBytes;
+        }
+      },
+    });
+  } catch (error) {
+    const now = await stat(file.localPath).catch(() => undefined);
+    if (now?.size !== file.size) throw changedDuringUpload(file);
+    throw error;
+  }
+  if (reported < file.size) settings.onBytesSent(file.size - reported);
+  if (streamedSha256 !== file.sha256) {
+    await blob.deleteIfExists({ abortSignal: settings.signal });
+    throw changedDuringUpload(file);
+  }
+  await blob.setMetadata({ [SHA256_METADATA_KEY]: file.sha256 }, { abortSignal: settings.signal });
+  return file.size;
 }
 
 /**

@@ -47,6 +47,11 @@ export interface UploadOptions {
   filesInFlight?: number;
   /** Block size for files larger than one block. Default 8 MiB. */
   blockSize?: number;
+  /**
+   * Files larger than one block and up to this size are sent as one streamed Put Blob (no blocks,
+   * no buffer); larger ones as blocks. Default 256 MiB, as `@azure/storage-blob`'s `uploadFile`.
+   */
+  singlePutMaxBytes?: number;
   /** Blocks of one large file staged at once. Default 4. */
   blocksInFlightPerFile?: number;
   /** File data held in memory by all transfers together. Default 64 MiB. */
@@ -222,6 +227,7 @@ async function uploadUnexplained(
       { localPath: localPathOf(snapshot, file), blobName, size: file.size, sha256: file.sha256 },
       {
         blockSize,
+        singlePutMaxBytes: options.singlePutMaxBytes ?? 256 * MiB,
         blocksInFlightPerFile: options.blocksInFlightPerFile ?? 4,
         budget: file.size <= SMALL_FILE_BYTES ? smallFileBudget : largeFileBudget,
         signal,

@@ -11,6 +11,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { UserError } from '../../shared/errors.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import {
+  assetPath,
   createSnapshot,
   explainStorageError,
   findCompletedUpload,
@@ -396,7 +397,7 @@ describe('interrupted uploads', () => {
     await writeFile(file, data);
     const snapshot = await createSnapshot(file);
     const controller = new AbortController();
-    const settings = { blockSize, blocksInFlightPerFile: 1, maxBufferedBytes: blockSize };
+    const settings = { blockSize, singlePutMaxBytes: blockSize, blocksInFlightPerFile: 1, maxBufferedBytes: blockSize };
     await expect(
       uploadSnapshot(
         container,
@@ -417,6 +418,30 @@ describe('interrupted uploads', () => {
     expect(resumed.bytesUploaded).toBeGreaterThan(0);
     const stored = await container.getBlobClient(resumed.assetPath).downloadToBuffer();
     expect(stored.equals(data)).toBe(true);
+  });
+
+  it('streams a mid-size file as one Put Blob and marks it with its SHA-256 only after checking', async () => {
+    const container = await freshContainer();
+    const root = path.join(workDir, 'mid-size');
+    await mkdir(root);
+    const data = randomBytes(3 * 1024 * 1024 + 5);
+    await writeFile(path.join(root, 'weights.bin'), data);
+    const options = { blockSize: 1024 * 1024, singlePutMaxBytes: 16 * 1024 * 1024 };
+
+    const changedSnapshot = await createSnapshot(root);
+    await writeFile(path.join(root, 'weights.bin'), randomBytes(data.length));
+    await expect(uploadSnapshot(container, changedSnapshot, quiet(options))).rejects.toThrow(
+      /changed while it was being uploaded/,
+    );
+    const leftover = container.getBlobClient(`${assetPath(changedSnapshot)}/weights.bin`);
+    expect(await leftover.exists()).toBe(false);
+
+    await writeFile(path.join(root, 'weights.bin'), data);
+    const { result } = await uploadPath(container, root, quiet(options));
+    expect(result).toMatchObject({ filesUploaded: 1, bytesUploaded: data.length });
+    const stored = container.getBlobClient(`${result.assetPath}/weights.bin`);
+    expect((await stored.getProperties()).metadata?.sha256).toBe(sha256(data));
+    expect((await stored.downloadToBuffer()).equals(data)).toBe(true);
   });
 
   it('refuses to finish when a file changes after it was hashed', async () => {
