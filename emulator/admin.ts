@@ -6,6 +6,8 @@ import type { EmulatorContext, FederatedCredential, Principal } from './context.
 import { parseFaultRule } from './faults.js';
 import { ArmError, isRecord, json, parseJsonBody, type EmuRequest, type Reply } from './http.js';
 import { findRole } from './rbac.js';
+import { getResource } from './arm/store.js';
+import { submitJob } from './arm/jobs.js';
 
 export const defaultAudience = 'api://AzureADTokenExchange';
 
@@ -180,6 +182,26 @@ export async function handleAdmin(ctx: EmulatorContext, req: EmuRequest): Promis
       ctx.oidcOverrides = {};
       return { status: 204 };
     default:
+      {
+        // POST /schedules/{name}/trigger: fire a schedule now (the emulator never fires them on time).
+        const m = /^\/schedules\/([^/]+)\/trigger$/i.exec(sub);
+        if (req.method === 'POST' && m) {
+          const name = decodeURIComponent(m[1] as string);
+          const schedule = getResource(ctx, `${ctx.workspaceId}/schedules/${name}`);
+          if (!schedule) throw new ArmError(404, 'NotFound', `No schedule '${name}'.`);
+          const props = schedule.body.properties as Record<string, unknown>;
+          if (props.isEnabled === false) throw new ArmError(409, 'Conflict', `Schedule '${name}' is disabled.`);
+          const action = props.action as Record<string, unknown>;
+          const definition = { ...(action.jobDefinition as Record<string, unknown>) };
+          definition.tags = {
+            ...((definition.tags as Record<string, unknown> | undefined) ?? {}),
+            'azureml.schedule': String(schedule.body.name),
+          };
+          const jobName = `${String(schedule.body.name)}-${Date.now()}`.slice(0, 255);
+          const job = submitJob(ctx, jobName, definition, `schedule:${String(schedule.body.name)}`, undefined);
+          return json(201, { job: job.body.name, id: job.id });
+        }
+      }
       if (req.method === 'DELETE' && sub.toLowerCase().startsWith('/faults/')) {
         const id = sub.slice('/faults/'.length);
         const before = ctx.faults.length;

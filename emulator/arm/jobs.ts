@@ -4,12 +4,12 @@
 // produces a `best_model` output. Cancel (202 + Location) and delete (202 + Location) are LROs.
 // Progress, logs and metrics are read through run history / MLflow (../dataplane.ts).
 import { createHash } from 'node:crypto';
-import type { EmulatorContext } from '../context.js';
+import type { EmulatorContext, StoredResource } from '../context.js';
 import { ArmError, isRecord, json } from '../http.js';
 import { findCompute } from './computes.js';
 import { locationReply, startOperation } from './lro.js';
 import { resolveAsset } from './onlineDeployments.js';
-import { ML, WS, type ArmCall, type ArmRoute } from './router.js';
+import { ML, WS, type ArmRoute } from './router.js';
 import { deleteResource, getResource, listChildren, page, putResource, view } from './store.js';
 import { requireWorkspace } from './workspaces.js';
 
@@ -64,8 +64,7 @@ function setJobStatus(ctx: EmulatorContext, name: string, status: string): void 
   }
 }
 
-function checkRefs(call: ArmCall, p: Record<string, unknown>): void {
-  const { ctx } = call;
+function checkRefs(ctx: EmulatorContext, p: Record<string, unknown>): void {
   if (typeof p.computeId === 'string' && p.computeId !== '' && !findCompute(ctx, p.computeId)) {
     throw bad(`Compute '${p.computeId}' was not found in the workspace.`);
   }
@@ -98,8 +97,7 @@ function stepsOf(p: Record<string, unknown>): string[] {
 }
 
 /** Runs the job on timers. */
-function execute(call: ArmCall, name: string, failure: { code: string; message: string } | undefined): void {
-  const { ctx } = call;
+function execute(ctx: EmulatorContext, name: string, failure: { code: string; message: string } | undefined): void {
   const step = ctx.settings.lroStepMs;
   const run = runs(ctx).get(name)!;
   const r = getResource(ctx, jobId(ctx, name));
@@ -194,6 +192,59 @@ function execute(call: ArmCall, name: string, failure: { code: string; message: 
   });
 }
 
+/** Creates a job resource and its run, and starts executing it (PUT and triggered schedules). */
+export function submitJob(
+  ctx: EmulatorContext,
+  name: string,
+  p: Record<string, unknown>,
+  principalName: string,
+  failure: { code: string; message: string } | undefined,
+): StoredResource {
+  const id = jobId(ctx, name);
+  checkRefs(ctx, p);
+  if (p.jobType === 'Pipeline' && isRecord(p.jobs)) {
+    for (const step of Object.values(p.jobs)) if (isRecord(step)) checkRefs(ctx, step);
+  }
+  const experimentName = typeof p.experimentName === 'string' && p.experimentName ? p.experimentName : 'Default';
+  const b = ctx.baseUrl;
+  const body = {
+    id,
+    name,
+    type: `${ML}/workspaces/jobs`,
+    properties: {
+      description: null,
+      tags: {},
+      properties: {},
+      displayName: name,
+      isArchived: false,
+      ...p,
+      experimentName,
+      status: 'NotStarted',
+      services: {
+        Tracking: {
+          jobServiceType: 'Tracking',
+          endpoint: `azureml://${b.replace(/^https:\/\//, '')}/mlflow/v1.0${ctx.workspaceId}?`,
+        },
+        Studio: { jobServiceType: 'Studio', endpoint: `${b}/studio/runs/${name}?wsid=${ctx.workspaceId}` },
+      },
+    },
+  };
+  const stored = putResource(ctx, id, body, principalName);
+  runs(ctx).set(name, {
+    runId: name,
+    experimentName,
+    displayName: String(body.properties.displayName),
+    runType: p.jobType === 'Pipeline' ? 'azureml.PipelineRun' : p.jobType === 'AutoML' ? 'automl' : 'azureml.scriptrun',
+    status: 'NotStarted',
+    createdUtc: new Date().toISOString(),
+    logs: [],
+    metrics: [],
+    children: [],
+  });
+  execute(ctx, name, failure);
+  return stored;
+}
+
 export const jobRoutes: ArmRoute[] = [
   {
     method: 'GET',
@@ -262,48 +313,7 @@ export const jobRoutes: ArmRoute[] = [
         for (const k of ['description', 'tags', 'properties', 'isArchived', 'displayName']) if (k in p) old[k] = p[k];
         return json(200, view(putResource(ctx, id, existing.body, call.principalName)));
       }
-      checkRefs(call, p);
-      if (p.jobType === 'Pipeline' && isRecord(p.jobs)) {
-        for (const step of Object.values(p.jobs)) if (isRecord(step)) checkRefs(call, step);
-      }
-      const experimentName = typeof p.experimentName === 'string' && p.experimentName ? p.experimentName : 'Default';
-      const b = ctx.baseUrl;
-      const body = {
-        id,
-        name,
-        type: `${ML}/workspaces/jobs`,
-        properties: {
-          description: null,
-          tags: {},
-          properties: {},
-          displayName: name,
-          isArchived: false,
-          ...p,
-          experimentName,
-          status: 'NotStarted',
-          services: {
-            Tracking: {
-              jobServiceType: 'Tracking',
-              endpoint: `azureml://${b.replace(/^https:\/\//, '')}/mlflow/v1.0${ctx.workspaceId}?`,
-            },
-            Studio: { jobServiceType: 'Studio', endpoint: `${b}/studio/runs/${name}?wsid=${ctx.workspaceId}` },
-          },
-        },
-      };
-      const stored = putResource(ctx, id, body, call.principalName);
-      runs(ctx).set(name, {
-        runId: name,
-        experimentName,
-        displayName: String(body.properties.displayName),
-        runType:
-          p.jobType === 'Pipeline' ? 'azureml.PipelineRun' : p.jobType === 'AutoML' ? 'automl' : 'azureml.scriptrun',
-        status: 'NotStarted',
-        createdUtc: new Date().toISOString(),
-        logs: [],
-        metrics: [],
-        children: [],
-      });
-      execute(call, name, call.faults.find((f) => f.lroFailed)?.lroFailed);
+      const stored = submitJob(ctx, name, p, call.principalName, call.faults.find((f) => f.lroFailed)?.lroFailed);
       return json(201, view(stored));
     },
   },

@@ -183,6 +183,12 @@ describe('schedules', () => {
         poll,
       ),
     ).rejects.toMatchObject({ statusCode: 400 });
+    // The emulator never fires schedules on time; the admin API fires one now.
+    const fired = await admin(emu, 'POST', '/schedules/nightly/trigger');
+    expect(fired.status).toBe(201);
+    const jobName = (fired.body as { job: string }).job;
+    expect(await until(jobName, ['Completed', 'Failed'])).toBe('Completed');
+    expect((await client.jobs.get(rg, ws, jobName)).properties.tags).toMatchObject({ 'azureml.schedule': 'nightly' });
     await client.schedules.beginDeleteAndWait(rg, ws, 'nightly', poll);
     await expect(client.schedules.get(rg, ws, 'nightly')).rejects.toMatchObject({ statusCode: 404 });
   });
