@@ -92,10 +92,12 @@ export interface FileToSend {
 
 /** Uploads the file and returns how many bytes were sent (less than its size when resuming staged blocks). */
 export async function sendFile(blob: BlockBlobClient, file: FileToSend, settings: TransferSettings): Promise<number> {
+  if (file.size > settings.blockSize && file.size <= settings.singlePutMaxBytes) {
+    return sendStreamed(blob, file, settings);
+  }
   const handle = await open(file.localPath, 'r');
   try {
     if (file.size <= settings.blockSize) return await sendWhole(blob, handle, file, settings);
-    if (file.size <= settings.singlePutMaxBytes) return await sendStreamed(blob, file, settings);
     return await sendInBlocks(blob, handle, file, settings);
   } finally {
     await handle.close();
