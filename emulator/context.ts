@@ -21,7 +21,7 @@ export interface EmulatorSettings {
   repository: string;
   /** Milliseconds per step of a long-running operation (Creating → Succeeded is a few steps). */
   lroStepMs: number;
-  /** Retry-After (seconds) on 202 answers of long-running operations (0 makes SDKs poll at once). */
+  /** Retry-After (seconds) on 202 answers of long-running operations (0: no header; SDKs then poll at their own interval). */
   retryAfterSeconds: number;
   /** Lifetime of GitHub ID tokens in seconds. */
   idTokenLifetimeSeconds: number;

@@ -86,7 +86,8 @@ export function locationReply(ctx: EmulatorContext, op: Operation, apiVersion: s
     status: 202,
     headers: {
       location: opUrl(ctx, 'mfeOperationResults', op.id, apiVersion),
-      'retry-after': String(ctx.retryAfterSeconds),
+      // 0 leaves the header out, so SDKs poll at their own interval instead of in a tight loop.
+      ...(ctx.retryAfterSeconds > 0 ? { 'retry-after': String(ctx.retryAfterSeconds) } : {}),
       ...(body === undefined ? { 'content-length': '0' } : {}),
     },
     ...(body === undefined ? {} : { body }),

@@ -350,7 +350,26 @@ describe('token auth modes and Kubernetes', () => {
     );
     void scaled;
     expect((await client.onlineDeployments.get(rg, ws, 'k8s-ep', 'blue')).sku?.capacity).toBe(3);
-    await client.onlineEndpoints.beginDeleteAndWait(rg, ws, 'k8s-ep', poll);
+    // DELETE is 202 + Location + Retry-After, the operation result 202 until done.
+    emu.context.settings.retryAfterSeconds = 1;
+    const token = (await (await oidcCredential(emu)).getToken('https://management.azure.com/.default')).token;
+    const del = await fetch(`${emu.armUrl}${emu.workspaceId}/onlineEndpoints/k8s-ep?api-version=2022-10-01`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    emu.context.settings.retryAfterSeconds = 0;
+    expect(del.status).toBe(202);
+    expect(del.headers.get('retry-after')).toBe('1');
+    const location = del.headers.get('location')!;
+    expect(location).toContain('/mfeOperationResults/');
+    expect((await fetch(location, { headers: { authorization: `Bearer ${token}` } })).status).toBe(202);
+    for (
+      let i = 0;
+      i < 100 && (await fetch(location, { headers: { authorization: `Bearer ${token}` } })).status === 202;
+      i++
+    ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await expect(client.onlineEndpoints.get(rg, ws, 'k8s-ep')).rejects.toMatchObject({ statusCode: 404 });
   });
 });
