@@ -80,13 +80,33 @@ function checkRefs(ctx: EmulatorContext, p: Record<string, unknown>): void {
   if (typeof p.componentId === 'string' && !resolveAsset(ctx, p.componentId, 'components')) {
     throw bad(`Component '${p.componentId}' was not found in the workspace.`);
   }
-  if (isRecord(p.inputs)) {
-    for (const [name, input] of Object.entries(p.inputs)) {
-      if (!isRecord(input) || typeof input.uri !== 'string') continue;
-      const m = /^azureml:([^:/]+):([^:/]+)$/.exec(input.uri);
-      if (m && !getResource(ctx, `${ctx.workspaceId}/data/${m[1]}/versions/${m[2]}`)) {
-        throw bad(`Input '${name}' refers to data asset ${m[1]}:${m[2]}, which does not exist.`);
-      }
+  const inputs: [string, unknown][] = isRecord(p.inputs) ? Object.entries(p.inputs) : [];
+  // AutoML's training/validation/test data are inputs too.
+  if (isRecord(p.taskDetails)) {
+    for (const k of ['trainingData', 'validationData', 'testData']) {
+      if (p.taskDetails[k] !== undefined) inputs.push([`taskDetails.${k}`, p.taskDetails[k]]);
+    }
+  }
+  for (const [name, input] of inputs) {
+    if (!isRecord(input) || typeof input.uri !== 'string') continue;
+    const m = /^azureml:([^:/]+):([^:/]+)$/.exec(input.uri);
+    const asArmId = input.uri.toLowerCase().startsWith(`${ctx.workspaceId.toLowerCase()}/data/`);
+    const id = m
+      ? `${ctx.workspaceId}/data/${m[1]}/versions/${m[2]}`
+      : asArmId
+        ? input.uri.replace(/^azureml:/, '')
+        : undefined;
+    if (id && !getResource(ctx, id))
+      throw bad(`Input '${name}' refers to data asset '${input.uri}', which does not exist.`);
+  }
+}
+
+/** Outputs declared without a uri get the default Azure gives them. */
+function defaultOutputs(name: string, p: Record<string, unknown>): void {
+  if (!isRecord(p.outputs)) return;
+  for (const [key, out] of Object.entries(p.outputs)) {
+    if (isRecord(out) && (out.uri === undefined || out.uri === null)) {
+      out.uri = `azureml://datastores/workspaceblobstore/paths/azureml/${name}/${key}/`;
     }
   }
 }
@@ -205,6 +225,7 @@ export function submitJob(
   if (p.jobType === 'Pipeline' && isRecord(p.jobs)) {
     for (const step of Object.values(p.jobs)) if (isRecord(step)) checkRefs(ctx, step);
   }
+  defaultOutputs(name, p);
   const experimentName = typeof p.experimentName === 'string' && p.experimentName ? p.experimentName : 'Default';
   const b = ctx.baseUrl;
   const body = {

@@ -55,9 +55,13 @@ describe('jobs', () => {
         environmentId: envId,
         computeId: `${emu.workspaceId}/computes/${emu.kubernetesCompute}`,
         experimentName: 'vad',
+        outputs: { model: { jobOutputType: 'uri_folder' } },
       },
     });
     expect(job.properties.status).toBe('NotStarted');
+    expect(((job.properties as { outputs?: Record<string, { uri?: string }> }).outputs ?? {}).model?.uri).toBe(
+      'azureml://datastores/workspaceblobstore/paths/azureml/train-1/model/',
+    );
     expect(await until('train-1', ['Completed', 'Failed'])).toBe('Completed');
     await expect(
       client.jobs.createOrUpdate(rg, ws, 'train-1', {
@@ -124,6 +128,18 @@ describe('jobs', () => {
       } as never,
     });
     expect(await until('automl-1', ['Completed', 'Failed'])).toBe('Completed');
+    await expect(
+      client.jobs.createOrUpdate(rg, ws, 'automl-2', {
+        properties: {
+          jobType: 'AutoML',
+          taskDetails: {
+            taskType: 'Classification',
+            trainingData: { jobInputType: 'mltable', uri: 'azureml:missing:1' },
+            targetColumnName: 'label',
+          },
+        } as never,
+      }),
+    ).rejects.toMatchObject({ statusCode: 400 });
     const job = await client.jobs.get(rg, ws, 'automl-1');
     const outputs =
       (job.properties as { outputs?: Record<string, { jobOutputType: string; uri: string }> }).outputs ?? {};
