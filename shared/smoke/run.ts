@@ -101,15 +101,22 @@ export interface RunSmokeOptions {
   progressIntervalMs?: number;
 }
 
-/** The largest verdict cache per case: model outputs for a fixed input rarely vary. */
-const VERDICT_CACHE_LIMIT = 1024;
+/** Distinct bodies remembered per case: model outputs for a fixed input rarely vary. */
+const VERDICT_CACHE_LIMIT = 256;
+
+/** A body already judged, kept as bytes so a repeat is recognised without decoding it. */
+interface CachedVerdict {
+  bytes: Buffer;
+  verdict: ExpectationFailure | undefined;
+}
 
 interface PreparedCase {
   case: SmokeCase;
   body: Buffer | undefined;
   expect: Expectations;
-  /** Body text → first failed expectation (null: passed), for responses with an accepted status. */
-  verdicts: Map<string, ExpectationFailure | null>;
+  /** Body length → bodies of that length already judged, for responses with an accepted status. */
+  verdicts: Map<number, CachedVerdict[]>;
+  cachedVerdicts: number;
   needsBody: boolean;
 }
 
@@ -127,6 +134,7 @@ export async function runSmokeTest(config: SmokeConfig, options: RunSmokeOptions
       body: hasBody ? Buffer.from(smokeCase.body, 'utf8') : undefined,
       expect,
       verdicts: new Map(),
+      cachedVerdicts: 0,
       needsBody: expect.json.length > 0 || expect.body !== undefined,
     };
   });
@@ -229,14 +237,23 @@ function judgeResponse(
 ): ExpectationFailure | undefined {
   const statusAccepted = prepared.expect.status.includes(status);
   if (statusAccepted && !prepared.needsBody) return undefined;
-  const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
   // The body is redacted before checking because failures quote it cut to one short line, and a
   // secret that straddles the cut would survive redaction afterwards.
-  if (!statusAccepted) return checkResponse(prepared.expect, status, redact(text));
-  const cached = prepared.verdicts.get(text);
-  if (cached !== undefined) return cached ?? undefined;
-  const verdict = checkResponse(prepared.expect, status, redact(text));
-  if (prepared.verdicts.size < VERDICT_CACHE_LIMIT) prepared.verdicts.set(text, verdict ?? null);
+  if (!statusAccepted) return checkResponse(prepared.expect, status, redact(bytes.toString('utf8')));
+  // Comparing bytes (a memcmp) instead of decoding every body keeps the hot path free of
+  // per-response strings: this probe must not be what limits the requests/s.
+  const sameLength = prepared.verdicts.get(bytes.length);
+  const hit = sameLength?.find((entry) => entry.bytes.equals(bytes));
+  if (hit) return hit.verdict;
+  const verdict = checkResponse(prepared.expect, status, redact(bytes.toString('utf8')));
+  if (prepared.cachedVerdicts < VERDICT_CACHE_LIMIT) {
+    // A copy: the chunk is a view into the socket's read buffer, which it would keep alive.
+    const entry = { bytes: Buffer.from(bytes), verdict };
+    if (sameLength) sameLength.push(entry);
+    else prepared.verdicts.set(bytes.length, [entry]);
+    prepared.cachedVerdicts++;
+  }
   return verdict;
 }
 

@@ -199,6 +199,27 @@ describe('runSmokeTest', () => {
     expect(renderJobSummary(result)).toContain('first failing expectation');
   });
 
+  it('judges every response even when bodies repeat or differ only in content, not length', async () => {
+    // Verdicts are cached per body: {"v":1} and {"v":2} have the same length and must not share one.
+    const server = await serve((_request, index) => ({ body: index % 4 === 1 ? '{"v":2}' : '{"v":1}' }));
+    const result = await runSmokeTest(
+      resolveSmokeConfig(
+        settings(server.url, {
+          expect: { json: parseJsonAssertions('$.v == 1') },
+          load: { requests: 40, concurrency: 1 },
+        }),
+      ),
+      { logger: new MemoryLogger() },
+    );
+    expect(result.errors).toBe(10);
+    expect(result.requestRecords.filter((r) => r.error !== undefined).map((r) => r.index % 4)).toEqual(
+      new Array(10).fill(1),
+    );
+    expect(result.cases[0]?.failures).toEqual([
+      expect.objectContaining({ expectation: '$.v == 1', actual: '2', count: 10 }),
+    ]);
+  });
+
   it('passes with failures below max-error-rate and fails above it', async () => {
     // Every 4th request fails: error rate 25 %.
     const server = await serve((_request, index) => (index % 4 === 3 ? { status: 500 } : { body: MODEL_ANSWER }));
