@@ -3,25 +3,12 @@
 
 import { statSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { parseJsonAssertion, parseRegex, type JsonAssertion } from '../smoke/expectations.js';
+import type { PayloadSource } from '../smoke/cases.js';
 import type { InputReader } from './reader.js';
 
 export const HTTP_METHODS = ['POST', 'GET', 'PUT', 'PATCH', 'DELETE'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
-
-export const JSON_OPERATORS = ['==', '!=', '<=', '>=', '<', '>', '~=', 'exists'] as const;
-export type JsonOperator = (typeof JSON_OPERATORS)[number];
-
-export interface JsonExpectation {
-  /** The line as the user wrote it, for messages. */
-  source: string;
-  path: string;
-  operator: JsonOperator;
-  /** The right-hand side: a JSON value when it parses as one, else the raw text (regex for ~=). */
-  expected: unknown;
-}
-
-export type PayloadSource =
-  { kind: 'inline'; json: unknown } | { kind: 'file'; path: string } | { kind: 'directory'; path: string };
 
 export type LoadSettings =
   | { mode: 'requests'; requests: number; concurrency: number }
@@ -32,7 +19,7 @@ export interface SmokeTestSettings {
   method: HttpMethod;
   headers: Record<string, string>;
   expectStatus: number;
-  expectJson: JsonExpectation[];
+  expectJson: JsonAssertion[];
   expectBody: RegExp | undefined;
   p95Ms: number | undefined;
   p99Ms: number | undefined;
@@ -44,7 +31,6 @@ export interface SmokeTestSettings {
 }
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const EXPECTATION = /^(\$\S*)\s+(==|!=|<=|>=|<|>|~=|exists)(?:\s+(.*))?$/;
 
 /** Reads the smoke test inputs; undefined when `payload` is empty and `required` is false. */
 export function readSmokeTestSettings(reader: InputReader, required: boolean): SmokeTestSettings | undefined {
@@ -55,10 +41,15 @@ export function readSmokeTestSettings(reader: InputReader, required: boolean): S
     allowedKeys: "header names may contain only letters, digits and !#$%&'*+.^_`|~-.",
   });
   const expectStatus = reader.integer('expect-status', { min: 100, max: 599 }, 200);
-  const expectJson = reader.lines('expect-json').map((line) => parseExpectation(reader.nameOf('expect-json'), line));
+  // The engine's own parsers (shared/smoke), so what is accepted here is exactly what it evaluates.
+  const expectJson = reader
+    .lines('expect-json')
+    .map((line) => parsedOrInputError(reader.nameOf('expect-json'), line, parseJsonAssertion));
   const expectBodySource = reader.optionalString('expect-body');
   const expectBody =
-    expectBodySource === undefined ? undefined : compileRegex(reader.nameOf('expect-body'), expectBodySource);
+    expectBodySource === undefined
+      ? undefined
+      : parsedOrInputError(reader.nameOf('expect-body'), expectBodySource, parseRegex);
   const p95Ms = reader.number('p95-ms', { min: 0.001, max: 3_600_000 });
   const p99Ms = reader.number('p99-ms', { min: 0.001, max: 3_600_000 });
   const maxErrorRate = reader.number('max-error-rate', { min: 0, max: 1 }, 0);
@@ -105,7 +96,8 @@ function readPayload(reader: InputReader, required: boolean): PayloadSource | un
   if (raw === undefined) return undefined;
   if (raw.startsWith('{') || raw.startsWith('[')) {
     try {
-      return { kind: 'inline', json: JSON.parse(raw) };
+      JSON.parse(raw);
+      return { kind: 'inline-text', text: raw };
     } catch (error) {
       throw new InputError(
         reader.nameOf('payload'),
@@ -128,42 +120,11 @@ function isDirectory(file: string): boolean {
   }
 }
 
-export function parseExpectation(input: string, line: string): JsonExpectation {
-  const match = EXPECTATION.exec(line);
-  if (!match) {
-    throw new InputError(
-      input,
-      line,
-      `each line must be 'JSONPATH OP VALUE' with a JSONPath starting with '$' and OP one of ${JSON_OPERATORS.join(' ')} (for example '$.outputs.output[0][0] < 1').`,
-    );
-  }
-  const [, path = '$', operator = '==', rest] = match;
-  const op = operator as JsonOperator;
-  if (op === 'exists') {
-    if (rest !== undefined && rest.trim() !== '') throw new InputError(input, line, "'exists' takes no value.");
-    return { source: line, path, operator: op, expected: undefined };
-  }
-  if (rest === undefined || rest.trim() === '') throw new InputError(input, line, `'${op}' needs a value after it.`);
-  if (op === '~=') return { source: line, path, operator: op, expected: compileRegex(input, rest.trim()) };
-  const expected = parseJsonOrText(rest.trim());
-  if (['<', '<=', '>', '>='].includes(op) && typeof expected !== 'number') {
-    throw new InputError(input, line, `'${op}' compares numbers; the value must be a number.`);
-  }
-  return { source: line, path, operator: op, expected };
-}
-
-function parseJsonOrText(text: string): unknown {
+/** Runs one of the engine's parsers, turning its complaint into an error that names the input. */
+function parsedOrInputError<T>(input: string, value: string, parse: (text: string) => T): T {
   try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function compileRegex(input: string, source: string): RegExp {
-  try {
-    return new RegExp(source);
+    return parse(value);
   } catch (error) {
-    throw new InputError(input, source, `it must be a valid regular expression (${(error as Error).message}).`);
+    throw new InputError(input, value, (error as Error).message);
   }
 }

@@ -179,8 +179,8 @@ describe('capabilities not built yet', () => {
   it('fail the step and say so, without any request', async () => {
     const before = connections;
     const run = await runAction({
-      action: 'action-register',
-      inputs: { name: 'vad', path: 'models/vad.onnx' },
+      action: 'action-pipeline',
+      inputs: { job: 'train.yml' },
       env: loginEnv(),
       workspace,
     });
