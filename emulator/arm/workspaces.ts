@@ -139,6 +139,18 @@ export const workspaceRoutes: ArmRoute[] = [
   },
   {
     method: 'GET',
+    path: `/subscriptions/{subscriptionId}/providers/${ML}/workspaces`,
+    action: `${ML}/workspaces/read`,
+    operationId: 'Workspaces_ListBySubscription',
+    // As above, for the subscription.
+    noRbac: true,
+    handler: (call) => {
+      const visible = isAllowed(call.ctx, call.principal.objectId, `${ML}/workspaces/read`, call.ctx.workspaceId);
+      return json(200, { value: visible ? [view(getResource(call.ctx, call.ctx.workspaceId)!)] : [] });
+    },
+  },
+  {
+    method: 'GET',
     path: `${WS}/datastores`,
     action: `${ML}/workspaces/datastores/read`,
     operationId: 'Datastores_List',

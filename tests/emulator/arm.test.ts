@@ -47,6 +47,9 @@ describe('workspace and datastores', () => {
     const names: string[] = [];
     for await (const w of client.workspaces.listByResourceGroup(rg)) names.push(w.name!);
     expect(names).toEqual([ws]);
+    const all: string[] = [];
+    for await (const w of client.workspaces.listBySubscription()) all.push(w.name!);
+    expect(all).toEqual([ws]);
   });
 
   it('gets, lists and reads the secrets of workspaceblobstore', async () => {
