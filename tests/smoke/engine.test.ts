@@ -364,20 +364,26 @@ describe('runSmokeTest', () => {
   });
 
   it('duration + rate sends on an open-loop schedule, not waiting for answers', async () => {
-    // 30 requests/s for 1 s; each answer takes 150 ms, so a closed loop of 4 would need 1.2 s+ and
-    // a schedule that waited for answers would bunch up. Arrivals must span at least 29/30 s.
-    const server = await serve(() => ({ body: MODEL_ANSWER, delayMs: 150 }));
+    // 30 requests/s for 1 s; each answer takes 400 ms. On schedule, about 12 requests are due in
+    // any 400 ms, so the server holds many at once; a loop that waited for answers could not
+    // have more unanswered than its concurrency (4 by default in count mode).
+    const server = await serve(() => ({ body: MODEL_ANSWER, delayMs: 400 }));
+    const logger = new MemoryLogger();
     const result = await runSmokeTest(
       resolveSmokeConfig(settings(server.url, { load: { mode: 'duration', durationMs: 1000, rate: 30 } })),
-      { logger: new MemoryLogger() },
+      { logger, progressIntervalMs: 300 },
     );
     expect(result.passed).toBe(true);
     expect(result.requests).toBe(30);
     expect(result.load).toBe('1.0 s at 30 requests/s');
+    expect(server.maxInFlight()).toBeGreaterThan(4);
+    // Request 29 is not due before 29/30 s.
     const arrivals = server.received.map((r) => r.arrivedAt);
     const spanMs = Number((arrivals.at(-1) as bigint) - (arrivals[0] as bigint)) / 1e6;
     expect(spanMs).toBeGreaterThanOrEqual(900);
-    expect(result.latency.min).toBeGreaterThanOrEqual(149);
+    expect(result.latency.min).toBeGreaterThanOrEqual(399);
+    // Progress lines for long phases (here every 300 ms of a run of 1.4 s or more).
+    expect(logger.lines.some((line) => /^ {2}\d+ ms: \d+\/30 requests, 0 errors$/.test(line))).toBe(true);
   });
 
   it('sends warm-up requests first and neither counts nor judges them', async () => {

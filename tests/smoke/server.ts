@@ -29,6 +29,8 @@ export interface TestServer {
   received: ReceivedRequest[];
   /** TCP (or TLS) connections accepted so far: keep-alive keeps this at the concurrency. */
   connections(): number;
+  /** The most requests the server held unanswered at one time. */
+  maxInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,8 @@ export async function startTestServer(
   // Delayed answers still pending when the test closes the server: cleared so jest can exit.
   const pending = new Set<NodeJS.Timeout>();
   let connections = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
   const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -57,8 +61,11 @@ export async function startTestServer(
         arrivedAt: process.hrtime.bigint(),
       };
       const index = received.push(request) - 1;
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
       const answer = respond(request, index);
       const write = (): void => {
+        inFlight--;
         const body = answer.body ?? '{}';
         res.writeHead(answer.status ?? 200, {
           'content-type': 'application/json',
@@ -84,6 +91,7 @@ export async function startTestServer(
     port: address.port,
     received,
     connections: () => connections,
+    maxInFlight: () => maxInFlight,
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of pending) clearTimeout(timer);
