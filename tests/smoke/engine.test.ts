@@ -196,7 +196,12 @@ describe('runSmokeTest', () => {
       expect.objectContaining({ expectation: row.expectation, actual: row.actual, count: 4 }),
     ]);
     expect(result.requestRecords[0]?.error).toBe(`${row.expectation}: ${row.actual}`);
-    expect(renderJobSummary(result)).toContain('first failing expectation');
+    // The case row names the expectation and the actual value (HTML-escaped for the table).
+    const escape = (text: string): string =>
+      text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '&#124;');
+    expect(renderJobSummary(result)).toContain(
+      `| <code>${escape(row.expectation)}</code>: got <code>${escape(row.actual)}</code> (4×) |`,
+    );
   });
 
   it('judges every response even when bodies repeat or differ only in content, not length', async () => {
