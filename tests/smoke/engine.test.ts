@@ -424,6 +424,25 @@ describe('runSmokeTest', () => {
     expect(server.connections()).toBe(2);
   });
 
+  it('sends GET without a body or content type, and extra headers as given', async () => {
+    const server = await serve(() => ({ body: MODEL_ANSWER }));
+    const result = await runSmokeTest(
+      resolveSmokeConfig(
+        settings(server.url, {
+          target: { url: `${server.url}?probe=1`, method: 'get', headers: { 'X-Trace': 'smoke' } },
+          load: { requests: 2, concurrency: 1 },
+        }),
+      ),
+      { logger: new MemoryLogger() },
+    );
+    expect(result.passed).toBe(true);
+    expect(server.received[0]).toMatchObject({ method: 'GET', path: '/score?probe=1', body: '' });
+    expect(server.received[0]?.headers['content-type']).toBeUndefined();
+    expect(server.received[0]?.headers['x-trace']).toBe('smoke');
+    // The query string stays out of everything printed.
+    expect(result.target).toBe(server.url);
+  });
+
   it('sends each case round-robin with its own expectations', async () => {
     const server = await serve((request) =>
       request.body.includes('bad') ? { status: 400, body: '{"error":"bad input"}' } : { body: MODEL_ANSWER },
