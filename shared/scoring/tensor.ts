@@ -374,8 +374,17 @@ function elementsJson(tensor: Tensor, offset: number, count: number): string {
 }
 
 function finiteJoin(values: Float32Array | Float64Array): string {
-  const text = values.join(',');
-  if (!/[NI]/.test(text)) return text;
+  // x - x is NaN exactly for NaN and +-Infinity: one pass over the numbers, cheaper than
+  // scanning the joined text for "NaN"/"Infinity".
+  let finite = true;
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i] as number;
+    if (value - value !== 0) {
+      finite = false;
+      break;
+    }
+  }
+  if (finite) return values.join(',');
   return Array.from(values, (value) => (Number.isFinite(value) ? String(value) : 'null')).join(',');
 }
 
