@@ -164,4 +164,18 @@ describe('action-deploy', () => {
     expect(missing.exitCode).toBe(1);
     expect(errors(missing).at(-1)).toMatch(/Compute 'no-such-k8s' does not exist in workspace/);
   });
+
+  it('the smoke-test sub-action gates an endpoint on its own, fetching credentials by auth mode', async () => {
+    for (const endpoint of ['vad-prod', 'vad-aks']) {
+      const gated = await run('action-deploy/smoke-test', {
+        endpoint,
+        payload: 'payload.json',
+        requests: '10',
+        'expect-json': '$.outputs.output[0][0] <= 1',
+      });
+      expect(errors(gated)).toEqual([]);
+      expect(gated.outputs).toMatchObject({ passed: 'true', requests: '10', errors: '0' });
+      expect(gated.log).toMatch(endpoint === 'vad-prod' ? /auth mode Key/ : /auth mode AMLToken/);
+    }
+  });
 });

@@ -252,4 +252,21 @@ describe('failures leave nothing behind', () => {
         .join('\n'),
     ).not.toContain(secret);
   });
+
+  it('an upload that fails leaves no version behind', async () => {
+    // Storage unreachable: every blob request is refused, as when a network rule blocks the runner.
+    const run = await runAction({
+      action: 'action-register',
+      inputs: { name: 'unreachable-model', path: 'models/silero_vad.onnx' },
+      env: { ...emu.env, AZURE_STORAGE_URL_TEMPLATE: 'http://127.0.0.1:9/{account}' },
+      workspace,
+      timeoutMs: 300_000,
+    });
+    expect(run.exitCode).toBe(1);
+    const version = (await fetchVersion('models', 'unreachable-model', '1')) as Record<string, unknown>;
+    // Azure ML answers a missing version with 404 and code UserError; the point is: there is none.
+    expect(version).toHaveProperty('error');
+    expect(version).not.toHaveProperty('properties');
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toBeDefined();
+  }, 300_000);
 });
