@@ -2,12 +2,12 @@
 // deployment, traffic and gate.
 
 import type { ActionContext } from '../../shared/action/context.js';
-import { notBuiltYet } from '../../shared/action/notBuilt.js';
 import { reportPlan, type Plan } from '../../shared/action/plan.js';
 import { deriveDeploymentName } from '../../shared/azure/ids.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
 import { deployModel } from './deploy.js';
+import { removeFromEndpoint } from './remove.js';
 import { readDeployInputs, type DeployInputs, type ModelReference } from './inputs.js';
 
 export async function main(): Promise<void> {
@@ -20,8 +20,8 @@ export async function deploy(context: ActionContext): Promise<void> {
     reportPlan(context, planDeployment(inputs));
     return;
   }
-  if (inputs.operation !== 'deploy') throw notBuiltYet('action-deploy', `'delete: ${inputs.operation.slice(7)}'`);
-  await deployModel(context, inputs);
+  if (inputs.operation === 'deploy') await deployModel(context, inputs);
+  else await removeFromEndpoint(context, inputs);
 }
 
 function describeModel(model: ModelReference): string {

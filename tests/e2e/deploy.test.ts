@@ -178,4 +178,16 @@ describe('action-deploy', () => {
       expect(gated.log).toMatch(endpoint === 'vad-prod' ? /auth mode Key/ : /auth mode AMLToken/);
     }
   });
+
+  it('delete cleans up: a deployment after its traffic is moved, then a whole endpoint, idempotently', async () => {
+    const removed = await deploy({ endpoint: 'vad-prod', delete: 'deployment', deployment: 'vad-v2' });
+    expect(errors(removed)).toEqual([]);
+    expect(removed.outputs.traffic).toBe('{}');
+    expect(removed.log).toContain("Taking vad-v2's 100 % of the traffic away");
+    const endpointGone = await deploy({ endpoint: 'vad-aks', delete: 'endpoint' });
+    expect(errors(endpointGone)).toEqual([]);
+    const again = await deploy({ endpoint: 'vad-aks', delete: 'endpoint' });
+    expect(errors(again)).toEqual([]);
+    expect(again.log).toContain('Endpoint vad-aks does not exist: nothing to delete.');
+  });
 });
