@@ -44,7 +44,12 @@ interface ResolvedModel {
 
 export async function deployModel(context: ActionContext, request: DeployRequest): Promise<void> {
   const { deploy: d, endpoint } = request;
-  if (request.target === 'local') throw notBuiltYet('action-deploy', "target 'local'");
+  if (request.target === 'local') {
+    throw notBuiltYet(
+      'action-deploy',
+      "target 'local' with a registered model (downloading it for local serving); give the model's file path instead",
+    );
+  }
   if (d.strategy !== 'blue-green') throw notBuiltYet('action-deploy', `strategy '${d.strategy}' (use 'blue-green')`);
   if (d.model.kind === 'previous')
     throw notBuiltYet('action-deploy', "'model: previous' (rollback from the release history)");

@@ -70,6 +70,8 @@ export interface DeploySettings {
 
 export type DeployInputs =
   | { common: CommonSettings; endpoint: string; target: Target; operation: 'deploy'; deploy: DeploySettings }
+  /** target local with a model file from the workspace: no Azure login is read or needed (fork PRs have none). */
+  | { dryRun: boolean; endpoint: string; target: 'local'; operation: 'serve-local'; deploy: DeploySettings }
   | { common: CommonSettings; endpoint: string; target: Target; operation: 'delete-endpoint' }
   | { common: CommonSettings; endpoint: string; target: Target; operation: 'delete-deployment'; deployment: string };
 
@@ -96,6 +98,9 @@ export function readDeployInputs(reader: InputReader): DeployInputs {
     allowed: `it must be ${NAME_RULES.deployment.allowed}`,
   });
   const deploy = readDeploySettings(reader, target, deployment);
+  if (target === 'local' && deleteMode === undefined && deploy?.model.kind === 'local') {
+    return { dryRun: reader.boolean('dry-run', false), endpoint, target, operation: 'serve-local', deploy };
+  }
   const common = readCommonInputs(reader);
   if (deleteMode === 'endpoint') return { common, endpoint, target, operation: 'delete-endpoint' };
   if (deleteMode === 'deployment') {

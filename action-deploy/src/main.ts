@@ -7,20 +7,25 @@ import { deriveDeploymentName } from '../../shared/azure/ids.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
 import { deployModel } from './deploy.js';
+import { deployLocal, LOCAL_SERVER_VARIABLE, serveLocally, stopLocalServerFromState } from './local.js';
 import { removeFromEndpoint } from './remove.js';
 import { readDeployInputs, type DeployInputs, type ModelReference } from './inputs.js';
 
 export async function main(): Promise<void> {
-  await runAction('action-deploy', deploy);
+  // target: local starts this same bundle again as a detached scoring server (local.ts).
+  const serverSpec = process.env[LOCAL_SERVER_VARIABLE];
+  if (serverSpec) return serveLocally(serverSpec);
+  await runAction('action-deploy', deploy, async (context) => stopLocalServerFromState(context));
 }
 
 export async function deploy(context: ActionContext): Promise<void> {
   const inputs = readDeployInputs(new InputReader(context.inputs, '', (secret) => context.log.setSecret(secret)));
-  if (inputs.common.dryRun) {
+  if (inputs.operation === 'serve-local' ? inputs.dryRun : inputs.common.dryRun) {
     reportPlan(context, planDeployment(inputs));
     return;
   }
-  if (inputs.operation === 'deploy') await deployModel(context, inputs);
+  if (inputs.operation === 'serve-local') await deployLocal(context, inputs);
+  else if (inputs.operation === 'deploy') await deployModel(context, inputs);
   else await removeFromEndpoint(context, inputs);
 }
 
@@ -38,6 +43,26 @@ function describeModel(model: ModelReference): string {
 }
 
 export function planDeployment(inputs: DeployInputs): Plan {
+  if (inputs.operation === 'serve-local') {
+    const d = inputs.deploy;
+    const steps: Plan['steps'] = [
+      {
+        verb: 'run',
+        target: 'local scoring server',
+        detail: d.localKeepAlive ? 'kept running for later steps' : 'stopped after the smoke test',
+      },
+    ];
+    if (d.smokeTest) steps.push({ verb: 'test', target: 'local scoring server', detail: 'smoke test gate' });
+    return {
+      action: 'action-deploy',
+      settings: [
+        ['target', 'local (no Azure login needed)'],
+        ['model', describeModel(d.model)],
+      ],
+      steps,
+      outputs: { 'endpoint-name': inputs.endpoint, target: 'local', 'auth-mode': 'key', 'deployment-name': 'local' },
+    };
+  }
   const { common, endpoint, target } = inputs;
   const settings: Array<[string, string]> = [
     ['workspace', `${common.azure.subscriptionId}/${common.azure.resourceGroup}/${common.azure.workspace}`],

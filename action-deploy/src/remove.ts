@@ -8,7 +8,7 @@ import { connectToWorkspace } from '../../shared/azure/connect.js';
 import { POLL_INTERVAL_MS, waitForOperation } from '../../shared/azure/lro.js';
 import type { DeployInputs } from './inputs.js';
 
-type RemoveRequest = Exclude<DeployInputs, { operation: 'deploy' }>;
+type RemoveRequest = Extract<DeployInputs, { operation: 'delete-endpoint' | 'delete-deployment' }>;
 const ML = 'Microsoft.MachineLearningServices/workspaces';
 const TIMEOUT_MS = 30 * 60_000;
 

@@ -191,3 +191,39 @@ describe('action-deploy', () => {
     expect(again.log).toContain('Endpoint vad-aks does not exist: nothing to delete.');
   });
 });
+
+describe('action-deploy target local', () => {
+  it('serves the model on the runner for later steps, gated, and the post step stops it', async () => {
+    const local = await runAction({
+      action: 'action-deploy',
+      inputs: { endpoint: 'vad-pr-42', target: 'local', model: 'models/silero_vad.onnx', ...gate },
+      workspace,
+      timeoutMs: 300_000,
+    });
+    expect(errors(local)).toEqual([]);
+    expect(local.outputs).toMatchObject({ target: 'local', 'smoke-test': 'passed', 'deployment-name': 'local' });
+    const key = local.outputs.key ?? '';
+    expect(local.masked).toContain(key);
+    // A later step of the job calls the server directly.
+    const response = await fetch(local.outputs['scoring-uri'] ?? '', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(PAYLOAD),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { outputs: { output: number[][] } };
+    expect(body.outputs.output[0]?.[0]).toBeGreaterThanOrEqual(0);
+    expect((await fetch(local.outputs['scoring-uri'] ?? '', { method: 'POST', body: '{}' })).status).toBe(401);
+
+    const post = await runAction({
+      action: 'action-deploy',
+      inputs: { endpoint: 'vad-pr-42' },
+      workspace,
+      postState: local.state,
+    });
+    expect(post.exitCode).toBe(0);
+    expect(post.log).toContain('Stopped the local scoring server');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await expect(fetch(local.outputs['scoring-uri'] ?? '', { method: 'POST', body: '{}' })).rejects.toThrow();
+  });
+});
