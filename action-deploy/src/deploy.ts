@@ -10,13 +10,13 @@ import type { ActionContext } from '../../shared/action/context.js';
 import { notBuiltYet } from '../../shared/action/notBuilt.js';
 import { escapeCell } from '../../shared/action/plan.js';
 import { gateFailure, runSmokeGate } from '../../shared/action/smokeGate.js';
-import { isConflict, isNotFound, explainArmError } from '../../shared/azure/armError.js';
+import { isNotFound, explainArmError } from '../../shared/azure/armError.js';
 import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
 import { connectToWorkspace, type WorkspaceConnection } from '../../shared/azure/connect.js';
 import { openDatastore } from '../../shared/azure/datastore.js';
-import { endpointAccess } from '../../shared/azure/endpoints.js';
+import { endpointAccess, setEndpointTraffic } from '../../shared/azure/endpoints.js';
 import { deriveDeploymentName, workspaceResourceId } from '../../shared/azure/ids.js';
-import { POLL_INTERVAL_MS, waitForOperation } from '../../shared/azure/lro.js';
+import { POLL_INTERVAL_MS, retryWhileBusy, waitForOperation } from '../../shared/azure/lro.js';
 import { UserError } from '../../shared/errors.js';
 import type { SmokeResult } from '../../shared/smoke/index.js';
 import { createSnapshot, uploadSnapshot } from '../../shared/upload/index.js';
@@ -88,7 +88,7 @@ export async function deployModel(context: ActionContext, request: DeployRequest
       notes.push(
         `The endpoint's auth mode changed from ${existing.properties.authMode} to ${authMode}: clients holding the old kind of credential stop working.`,
       );
-    await withBusyRetry(context, () =>
+    await retryWhileBusy(context.log, () =>
       waitForOperation(
         () =>
           client.onlineEndpoints.beginCreateOrUpdate(
@@ -127,7 +127,7 @@ export async function deployModel(context: ActionContext, request: DeployRequest
   } else {
     const body = await deploymentBody(context, connection, request, model, target.name, location);
     try {
-      await withBusyRetry(context, () =>
+      await retryWhileBusy(context.log, () =>
         waitForOperation(
           () =>
             client.onlineDeployments.beginCreateOrUpdate(rg, ws, endpoint, deploymentName, body, {
@@ -149,12 +149,11 @@ export async function deployModel(context: ActionContext, request: DeployRequest
         context,
         connection,
         request,
-        location,
         trafficAfter,
         `Shifting 100 % of the traffic to ${deploymentName}`,
       );
     } catch (error) {
-      await rollBack(context, connection, request, location, deploymentName, trafficBefore);
+      await rollBack(context, connection, request, deploymentName, trafficBefore);
       context.outputs.set('rolled-back', true);
       context.outputs.set(
         'smoke-test',
@@ -478,33 +477,22 @@ async function gate(
   return result;
 }
 
-async function setTraffic(
+function setTraffic(
   context: ActionContext,
   { client, settings }: WorkspaceConnection,
   request: DeployRequest,
-  location: string,
   traffic: Record<string, number>,
   what: string,
 ) {
-  const { resourceGroup: rg, workspace: ws } = settings;
-  const endpoint = await client.onlineEndpoints.get(rg, ws, request.endpoint);
-  await withBusyRetry(context, () =>
-    waitForOperation(
-      () =>
-        client.onlineEndpoints.beginCreateOrUpdate(
-          rg,
-          ws,
-          request.endpoint,
-          {
-            location,
-            ...(endpoint.tags ? { tags: endpoint.tags } : {}),
-            properties: { ...endpoint.properties, traffic },
-          },
-          { updateIntervalInMs: POLL_INTERVAL_MS },
-        ),
-      { log: context.log, what, timeoutMs: request.deploy.timeoutMs },
-    ),
-  );
+  return setEndpointTraffic({
+    client,
+    settings,
+    log: context.log,
+    endpoint: request.endpoint,
+    traffic,
+    what,
+    timeoutMs: request.deploy.timeoutMs,
+  });
 }
 
 /** Restores traffic exactly, prints the failed deployment's logs, and removes it unless asked to keep it. */
@@ -512,7 +500,6 @@ async function rollBack(
   context: ActionContext,
   connection: WorkspaceConnection,
   request: DeployRequest,
-  location: string,
   deployment: string,
   trafficBefore: Record<string, number>,
 ) {
@@ -541,7 +528,6 @@ async function rollBack(
       context,
       connection,
       request,
-      location,
       { ...trafficBefore, [deployment]: 0 },
       'Restoring the traffic as it was',
     );
@@ -565,20 +551,6 @@ async function rollBack(
       `The failed deployment ${deployment} could not be removed and is left at 0 % traffic: ${(error as Error).message}`,
     );
   });
-}
-
-/** While an endpoint or one of its deployments is busy, ARM answers 409: wait and try again. */
-async function withBusyRetry<T>(context: ActionContext, work: () => Promise<T>, attempts = 60): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const conflict = isConflict(error) || isConflict((error as { cause?: unknown }).cause);
-      if (!conflict || attempt >= attempts) throw error;
-      context.log.info('The endpoint is busy with another operation; waiting 10s before trying again.');
-      await new Promise((resolve) => setTimeout(resolve, 10_000));
-    }
-  }
 }
 
 function studioUrl(studio: string | undefined, armId: string): string {

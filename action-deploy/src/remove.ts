@@ -5,6 +5,7 @@
 import type { ActionContext } from '../../shared/action/context.js';
 import { explainArmError, isNotFound } from '../../shared/azure/armError.js';
 import { connectToWorkspace } from '../../shared/azure/connect.js';
+import { setEndpointTraffic } from '../../shared/azure/endpoints.js';
 import { POLL_INTERVAL_MS, waitForOperation } from '../../shared/azure/lro.js';
 import type { DeployInputs } from './inputs.js';
 
@@ -61,21 +62,15 @@ export async function removeFromEndpoint(context: ActionContext, request: Remove
         ? `Moving ${share} % of the traffic from ${request.deployment} to ${heir}.`
         : `Taking ${request.deployment}'s ${share} % of the traffic away: no other deployment remains.`,
     );
-    await waitForOperation(
-      () =>
-        client.onlineEndpoints.beginCreateOrUpdate(
-          rg,
-          ws,
-          request.endpoint,
-          {
-            location: endpoint.location,
-            ...(endpoint.tags ? { tags: endpoint.tags } : {}),
-            properties: { ...endpoint.properties, traffic },
-          },
-          { updateIntervalInMs: POLL_INTERVAL_MS },
-        ),
-      { log, what: `Moving traffic away from ${request.deployment}`, timeoutMs: TIMEOUT_MS },
-    );
+    await setEndpointTraffic({
+      client,
+      settings,
+      log,
+      endpoint: request.endpoint,
+      traffic,
+      what: `Moving traffic away from ${request.deployment}`,
+      timeoutMs: TIMEOUT_MS,
+    });
   }
   const exists = await client.onlineDeployments.get(rg, ws, request.endpoint, request.deployment).then(
     () => true,

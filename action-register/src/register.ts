@@ -16,6 +16,7 @@ import { formatDuration } from '../../shared/inputs/duration.js';
 import { readOnnxSignature as parseOnnxSignature } from '../../shared/onnx/signature.js';
 import type { TensorInfo } from '../../shared/scoring/index.js';
 import { createSnapshot, uploadSnapshot, type Snapshot, type UploadResult } from '../../shared/upload/index.js';
+import { formatBytes } from '../../shared/upload/upload.js';
 import type { AssetSpec, RegisterInputs } from './inputs.js';
 
 const COLLECTION = { model: 'models', data: 'data', environment: 'environments' } as const;
@@ -263,16 +264,4 @@ function renderSummary(r: {
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { CredentialKind } from '../smoke/index.js';
 import { UserError } from '../errors.js';
 import { explainArmError } from './armError.js';
+import { POLL_INTERVAL_MS, retryWhileBusy, waitForOperation } from './lro.js';
 import type { MlClient } from './client.js';
 import type { LoginSession } from './login.js';
 import type { AzureSettings } from './settings.js';
@@ -69,4 +70,36 @@ export async function endpointAccess(options: {
         `Online endpoint '${endpoint}' has auth mode '${String(authMode)}', which this action does not know how to call.`,
       );
   }
+}
+
+/** Sets an endpoint's traffic split, keeping everything else about it; waits out a busy endpoint. */
+export async function setEndpointTraffic(options: {
+  client: MlClient;
+  settings: AzureSettings;
+  log: Logger;
+  endpoint: string;
+  traffic: Record<string, number>;
+  what: string;
+  timeoutMs: number;
+}): Promise<void> {
+  const { client, settings, log, endpoint, traffic, what, timeoutMs } = options;
+  const { resourceGroup: rg, workspace: ws } = settings;
+  await retryWhileBusy(log, async () => {
+    const current = await client.onlineEndpoints.get(rg, ws, endpoint);
+    await waitForOperation(
+      () =>
+        client.onlineEndpoints.beginCreateOrUpdate(
+          rg,
+          ws,
+          endpoint,
+          {
+            location: current.location,
+            ...(current.tags ? { tags: current.tags } : {}),
+            properties: { ...current.properties, traffic },
+          },
+          { updateIntervalInMs: POLL_INTERVAL_MS },
+        ),
+      { log, what, timeoutMs },
+    );
+  });
 }

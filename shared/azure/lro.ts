@@ -5,7 +5,7 @@
 import { UserError } from '../errors.js';
 import { formatDuration } from '../inputs/duration.js';
 import type { Logger } from '../logger.js';
-import { explainArmError } from './armError.js';
+import { explainArmError, isConflict } from './armError.js';
 
 /** What the SDK's begin* calls return (core-lro's PollerLike), as far as waiting needs. */
 export interface PollerLike<T> {
@@ -49,5 +49,28 @@ export async function waitForOperation<T>(
     });
   } finally {
     clearInterval(progress);
+  }
+}
+
+/**
+ * While an online endpoint or one of its deployments is in a non-terminal state, ARM answers 409 to
+ * other changes (DESIGN.md): wait and try again, saying so, instead of failing the step.
+ */
+export async function retryWhileBusy<T>(
+  log: Logger,
+  work: () => Promise<T>,
+  options: { attempts?: number; waitMs?: number } = {},
+): Promise<T> {
+  const attempts = options.attempts ?? 60;
+  const waitMs = options.waitMs ?? 10_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const conflict = isConflict(error) || isConflict((error as { cause?: unknown }).cause);
+      if (!conflict || attempt >= attempts) throw error;
+      log.info(`The endpoint is busy with another operation; waiting ${formatDuration(waitMs)} before trying again.`);
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
 }
