@@ -215,6 +215,16 @@ describe('action-deploy target local', () => {
     expect(body.outputs.output[0]?.[0]).toBeGreaterThanOrEqual(0);
     expect((await fetch(local.outputs['scoring-uri'] ?? '', { method: 'POST', body: '{}' })).status).toBe(401);
 
+    // The smoke-test sub-action gates the local server from a later step, with its scoring URI and key.
+    const gated = await run('action-deploy/smoke-test', {
+      'scoring-uri': local.outputs['scoring-uri'] ?? '',
+      key,
+      payload: 'payload.json',
+      requests: '10',
+    });
+    expect(errors(gated)).toEqual([]);
+    expect(gated.outputs.passed).toBe('true');
+
     const post = await runAction({
       action: 'action-deploy',
       inputs: { endpoint: 'vad-pr-42' },

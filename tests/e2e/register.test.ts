@@ -188,6 +188,26 @@ describe('environments', () => {
   });
 });
 
+describe('environments from a Docker build context', () => {
+  it('uploads the context and registers it as the build of a new environment version', async () => {
+    mkdirSync(path.join(workspace, 'docker-env'));
+    writeFileSync(
+      path.join(workspace, 'docker-env', 'Dockerfile'),
+      'FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest\nRUN pip install onnxruntime\n',
+    );
+    const run = await register({ kind: 'environment', name: 'docker-env', path: 'docker-env' });
+    expect(errorOf(run)).toContain('(no error; exit 0)');
+    expect(run.outputs).toMatchObject({ version: '1', reused: 'false', 'files-uploaded': '1' });
+    const version = (await fetchVersion('environments', 'docker-env', '1')) as {
+      properties: { build?: { contextUri?: string; dockerfilePath?: string } };
+    };
+    expect(version.properties.build).toMatchObject({
+      dockerfilePath: 'Dockerfile',
+      contextUri: expect.stringMatching(/\/paths\/LocalUpload\/[0-9a-f]{32}\/docker-env\/$/),
+    });
+  });
+});
+
 describe('concurrent registrations', () => {
   it('20 runs with different content get 20 distinct versions', async () => {
     const dirs = Array.from({ length: 20 }, (_, i) => {
