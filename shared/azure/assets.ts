@@ -58,8 +58,8 @@ export async function registerVersion(options: {
     throw explainArmError(error, `reading ${what}`);
   });
   const previousVersion = container?.latestVersion;
-  const findSame = async () =>
-    container ? (await store.list()).find((v) => v.contentHash === contentHash) : undefined;
+  // Always list afresh: a concurrent run may have created the name since `container` was read.
+  const findSame = async () => (await store.list()).find((v) => v.contentHash === contentHash);
 
   if (options.version !== 'auto') {
     const existing = await store.get(options.version);
@@ -152,11 +152,15 @@ export function versionStore(
     },
     async list() {
       const versions: VersionSummary[] = [];
-      for await (const v of api.versions.list(rg, ws, name)) {
-        versions.push({
-          version: v.name ?? '',
-          contentHash: hashOf(v.properties as { properties?: Record<string, string> }),
-        });
+      try {
+        for await (const v of api.versions.list(rg, ws, name)) {
+          versions.push({
+            version: v.name ?? '',
+            contentHash: hashOf(v.properties as { properties?: Record<string, string> }),
+          });
+        }
+      } catch (error) {
+        if (!isNotFound(error)) throw explainArmError(error, `listing ${collection}/${name}`);
       }
       return versions;
     },
