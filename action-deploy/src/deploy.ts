@@ -4,6 +4,8 @@
 // deployment is removed. DESIGN.md "Decisions" fixes naming, no-op reruns and auth modes.
 
 import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearning';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActionContext } from '../../shared/action/context.js';
@@ -417,11 +419,8 @@ async function scoringCode(context: ActionContext, connection: WorkspaceConnecti
       throw new UserError("A custom scoring script needs 'environment' (azureml:NAME:VERSION) to run in.", {
         input: 'environment',
       });
-    const conda = (await import('node:fs')).readFileSync(path.join(GENERIC_ONNX, 'conda.yml'), 'utf8');
-    const envHash = (await import('node:crypto'))
-      .createHash('sha256')
-      .update(`${GENERIC_IMAGE}\n${conda}`)
-      .digest('hex');
+    const conda = readFileSync(path.join(GENERIC_ONNX, 'conda.yml'), 'utf8');
+    const envHash = createHash('sha256').update(`${GENERIC_IMAGE}\n${conda}`).digest('hex');
     const env = await registerVersion({
       store: versionStore(client, settings, 'environments', 'azureml-actions-onnx'),
       version: 'auto',

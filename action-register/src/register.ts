@@ -8,7 +8,9 @@ import type { ActionContext } from '../../shared/action/context.js';
 import { lineageTags } from '../../shared/action/lineage.js';
 import { escapeCell } from '../../shared/action/plan.js';
 import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
+import type { MlClient } from '../../shared/azure/client.js';
 import { connectToWorkspace } from '../../shared/azure/connect.js';
+import type { AzureSettings } from '../../shared/azure/settings.js';
 import { openDatastore } from '../../shared/azure/datastore.js';
 import { assetReference, workspaceResourceId } from '../../shared/azure/ids.js';
 import type { RequiredAction } from '../../shared/azure/preflight.js';
@@ -193,8 +195,8 @@ function versionProperties(
 
 /** The storage URI of a reused version (models and data), read back from Azure. */
 async function versionUri(
-  client: Awaited<ReturnType<typeof connectToWorkspace>>['client'],
-  settings: Awaited<ReturnType<typeof connectToWorkspace>>['settings'],
+  client: MlClient,
+  settings: AzureSettings,
   asset: AssetSpec,
   version: string,
 ): Promise<string | undefined> {

@@ -26,9 +26,6 @@ const FALSE_VALUES = ['false', 'False', 'FALSE'];
  * action-deploy reads the smoke test's `payload` as `smoke-test-payload` with the same code.
  */
 export class InputReader {
-  /** Every input name read so far: tests compare it with action.yml to catch undeclared inputs. */
-  readonly namesRead = new Set<string>();
-
   /**
    * @param onSecret called with every secret the moment it is read (client secrets, keys), so the
    *   host masks it before anything could print it.
@@ -37,14 +34,13 @@ export class InputReader {
     private readonly source: InputSource,
     private readonly prefix = '',
     private readonly onSecret: (secret: string) => void = () => {},
+    /** Every input name read so far (shared with prefixed readers): tests compare it with action.yml. */
+    readonly namesRead = new Set<string>(),
   ) {}
 
   /** A reader for the same source whose input names all start with `prefix`. */
   withPrefix(prefix: string): InputReader {
-    const child = new InputReader(this.source, this.prefix + prefix, this.onSecret);
-    // Share the record of names so the parent sees what the child read.
-    (child as { namesRead: Set<string> }).namesRead = this.namesRead;
-    return child;
+    return new InputReader(this.source, this.prefix + prefix, this.onSecret, this.namesRead);
   }
 
   /** The full input name, as in action.yml. */

@@ -3,7 +3,7 @@
 // returns what a workflow would see: exit code, outputs, annotations, summary and the full log.
 
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +68,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     GITHUB_PATH: path.join(temp, 'path'),
   };
   for (const file of Object.values(files)) writeFileSync(file, '');
-  if (!existsSync(workspace)) (await import('node:fs')).mkdirSync(workspace, { recursive: true });
+  if (!existsSync(workspace)) mkdirSync(workspace, { recursive: true });
 
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
@@ -91,7 +91,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   }
   for (const [name, value] of Object.entries(options.inputs ?? {})) env[inputVariable(name)] = value;
   for (const [name, value] of Object.entries(options.postState ?? {})) env[`STATE_${name}`] = value;
-  (await import('node:fs')).mkdirSync(env.RUNNER_TEMP ?? temp, { recursive: true });
+  mkdirSync(env.RUNNER_TEMP ?? temp, { recursive: true });
 
   const started = Date.now();
   const child = spawn(process.execPath, [path.join(REPO_ROOT, options.action, 'dist', 'index.js')], {
