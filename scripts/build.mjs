@@ -20,6 +20,10 @@ import { ORT_WEB_BUNDLE_FOLDER, ORT_WEB_DIST_FILES } from '../shared/scoring/ort
 import { listActions, ROOT } from './actions.mjs';
 
 const check = process.argv.includes('--check');
+// `--only action-deploy[,action-pipeline]`: build (or check) just these action folders, so work on
+// one action does not rewrite the bundles of another that is being changed at the same time.
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? new Set((process.argv[onlyIndex + 1] ?? '').split(',').filter(Boolean)) : undefined;
 
 // onnxruntime-web cannot be bundled (ncc drops its WASM loader, FACTS.md): actions that serve
 // models locally ship its files next to the bundle; the loader in shared/scoring says which.
@@ -91,7 +95,11 @@ process.on('uncaughtException', (error) => {
   process.exit(1);
 });
 
-const actions = listActions();
+const actions = listActions().filter((action) => !only || only.has(action.dir));
+if (only && actions.length !== only.size) {
+  console.error(`--only names unknown action folders: ${[...only].join(', ')}`);
+  process.exit(1);
+}
 const tempRoot = check ? mkdtempSync(path.join(os.tmpdir(), 'check-dist-')) : undefined;
 let failed = false;
 for (const action of actions) {
