@@ -27,7 +27,7 @@ function runView(ctx: EmulatorContext, r: RunRecord): Record<string, unknown> {
     endTimeUtc: r.endTimeUtc ?? null,
     error: r.error ? { error: { code: r.error.code, message: r.error.message } } : null,
     hasChildren: r.children.length > 0,
-    target: null,
+    target: r.target ?? null,
     properties: {},
     tags: {},
   };

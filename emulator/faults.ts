@@ -28,7 +28,8 @@ export interface FaultRule {
   /** Wait this long before handling (or before failing). */
   delayMs?: number;
   /** The long-running operation started by the matched request ends in Failed with this error. */
-  lroFailed?: { code: string; message: string };
+  /** For a pipeline job, `step` names the step that fails (default: the last). */
+  lroFailed?: { code: string; message: string; step?: string };
   /** Make the long-running operation started by the matched request take this long in total. */
   lroDurationMs?: number;
   /** The deployment created/updated by the matched request crash-loops with these log lines. */
@@ -74,6 +75,7 @@ export function parseFaultRule(input: unknown): FaultRule {
     rule.lroFailed = {
       code: typeof input.lroFailed.code === 'string' ? input.lroFailed.code : 'InternalServerError',
       message: typeof input.lroFailed.message === 'string' ? input.lroFailed.message : 'The operation failed.',
+      ...(typeof input.lroFailed.step === 'string' ? { step: input.lroFailed.step } : {}),
     };
   }
   if (isRecord(input.crashLoop)) {

@@ -59,6 +59,13 @@ function amlProperties(input: Record<string, unknown>, existing?: Record<string,
       'The vmSize of an existing AmlCompute cannot be changed; create a new compute.',
     );
   }
+  if (existing && input.vmPriority !== undefined && input.vmPriority !== existing.vmPriority) {
+    throw new ArmError(
+      409,
+      'Conflict',
+      `The vmPriority of an existing AmlCompute cannot be changed (it is ${String(existing.vmPriority)}); create a new compute.`,
+    );
+  }
   const scale = scaleSettings(input.scaleSettings, existing?.scaleSettings as Record<string, unknown> | undefined);
   return {
     osType: input.osType ?? existing?.osType ?? 'Linux',

@@ -27,6 +27,8 @@ export interface RunRecord {
   startTimeUtc?: string;
   endTimeUtc?: string;
   error?: { code: string; message: string };
+  /** The compute a step ran on. */
+  target?: string;
   logs: string[];
   metrics: { key: string; value: number; step: number; timestamp: number }[];
   children: string[];
@@ -111,18 +113,56 @@ function defaultOutputs(name: string, p: Record<string, unknown>): void {
   }
 }
 
-function stepsOf(p: Record<string, unknown>): string[] {
-  if (p.jobType === 'Pipeline' && isRecord(p.jobs)) return Object.keys(p.jobs);
-  return [];
+interface StepPlan {
+  name: string;
+  /** The compute the step runs on: its own, else the pipeline's default, else the job's. */
+  compute: string | undefined;
+}
+
+/** A pipeline's steps: its own `jobs`, or those of the pipeline component it was submitted from. */
+function stepsOf(ctx: EmulatorContext, p: Record<string, unknown>): StepPlan[] {
+  if (p.jobType !== 'Pipeline') return [];
+  let jobs = isRecord(p.jobs) && Object.keys(p.jobs).length > 0 ? p.jobs : undefined;
+  if (!jobs && typeof p.componentId === 'string') {
+    const component = resolveAsset(ctx, p.componentId, 'components');
+    const spec = isRecord(component?.properties) ? component.properties.componentSpec : undefined;
+    if (isRecord(spec) && isRecord(spec.jobs)) jobs = spec.jobs;
+  }
+  const settings = isRecord(p.settings) ? p.settings : {};
+  const fallback =
+    typeof settings.default_compute === 'string'
+      ? settings.default_compute
+      : typeof p.computeId === 'string'
+        ? p.computeId
+        : undefined;
+  return Object.entries(jobs ?? {}).map(([name, step]) => ({
+    name,
+    compute: isRecord(step) && typeof step.computeId === 'string' ? step.computeId : fallback,
+  }));
+}
+
+/** What a failing script leaves at the end of its log, as a Python traceback does. */
+function failureLog(run: RunRecord, failure: { code: string; message: string }, script: string): void {
+  log(run, 'Traceback (most recent call last):');
+  log(run, `  File "${script}", line 42, in <module>`);
+  log(run, `    main()`);
+  log(run, `${failure.code}: ${failure.message}`);
 }
 
 /** Runs the job on timers. */
-function execute(ctx: EmulatorContext, name: string, failure: { code: string; message: string } | undefined): void {
+function execute(
+  ctx: EmulatorContext,
+  name: string,
+  failure: { code: string; message: string; step?: string } | undefined,
+): void {
   const step = ctx.settings.lroStepMs;
   const run = runs(ctx).get(name)!;
   const r = getResource(ctx, jobId(ctx, name));
   const p = r?.body.properties as Record<string, unknown>;
-  const steps = stepsOf(p);
+  const steps = stepsOf(ctx, p);
+  // The named step fails (the last one when the rule names none or a step the pipeline lacks).
+  const named = failure?.step === undefined ? -1 : steps.findIndex((s) => s.name === failure.step);
+  const failingIndex = failure === undefined || steps.length === 0 ? -1 : named >= 0 ? named : steps.length - 1;
   const stillRunning = (): boolean =>
     !terminalJobStates.includes(runs(ctx).get(name)?.status ?? 'Canceled') &&
     runs(ctx).get(name)?.status !== 'CancelRequested';
@@ -136,49 +176,59 @@ function execute(ctx: EmulatorContext, name: string, failure: { code: string; me
     setJobStatus(ctx, name, 'Running');
     log(run, `Job ${name} running`);
   });
-  const childIds = steps.map((s) => `${name}_${s}`.slice(0, 250));
-  steps.forEach((s, i) => {
+  // Steps after a failed one never start: Azure cancels the rest of the pipeline.
+  const ranSteps = failingIndex >= 0 ? steps.slice(0, failingIndex + 1) : steps;
+  const children = steps.map((s) => {
     const child: RunRecord = {
-      runId: childIds[i] as string,
+      runId: `${name}_${s.name}`.slice(0, 250),
       parentRunId: name,
       experimentName: run.experimentName,
-      displayName: s,
+      displayName: s.name,
       runType: 'azureml.StepRun',
       status: 'NotStarted',
       createdUtc: new Date().toISOString(),
+      ...(s.compute ? { target: s.compute.split('/').pop() ?? s.compute } : {}),
       logs: [],
       metrics: [],
       children: [],
     };
     runs(ctx).set(child.runId, child);
     run.children.push(child.runId);
+    return child;
+  });
+  ranSteps.forEach((s, i) => {
+    const child = children[i] as RunRecord;
     ctx.later((3 + i * 2) * step, () => {
       if (!stillRunning()) return;
       child.status = 'Running';
       child.startTimeUtc = new Date().toISOString();
-      log(child, `Step ${s} started`);
+      log(child, `Step ${s.name} started on ${child.target ?? 'serverless compute'}`);
     });
     ctx.later((4 + i * 2) * step, () => {
       if (!stillRunning()) return;
-      const last = i === steps.length - 1;
-      if (failure && last) {
+      if (failure && i === failingIndex) {
         child.status = 'Failed';
-        child.error = failure;
-        log(child, `Step ${s} failed: ${failure.code}: ${failure.message}`);
+        child.error = { code: failure.code, message: failure.message };
+        failureLog(child, failure, `${s.name}.py`);
       } else {
         child.status = 'Completed';
-        log(child, `Step ${s} completed`);
+        log(child, `Step ${s.name} completed`);
         child.metrics.push({ key: 'duration_s', value: step / 1000, step: 0, timestamp: Date.now() });
       }
       child.endTimeUtc = new Date().toISOString();
     });
   });
-  const end = (3 + Math.max(1, steps.length * 2)) * step;
+  const end = (3 + Math.max(1, ranSteps.length * 2)) * step;
   ctx.later(end, () => {
     if (!stillRunning()) return;
     if (failure) {
-      run.error = failure;
-      log(run, `Job failed: ${failure.code}: ${failure.message}`);
+      for (const child of children.slice(failingIndex + 1)) child.status = 'Canceled';
+      const failedStep = steps[failingIndex];
+      run.error = failedStep
+        ? { code: failure.code, message: `Pipeline step '${failedStep.name}' failed: ${failure.message}` }
+        : { code: failure.code, message: failure.message };
+      if (!failedStep) failureLog(run, failure, 'main.py');
+      log(run, `Job failed: ${run.error.code}: ${run.error.message}`);
       setJobStatus(ctx, name, 'Failed');
       return;
     }
@@ -212,13 +262,30 @@ function execute(ctx: EmulatorContext, name: string, failure: { code: string; me
   });
 }
 
+/**
+ * Why `uri` (azureml://jobs/{job}/outputs/{output}[/paths/...]) cannot be registered, or undefined
+ * when it names an output of a completed job: Azure resolves such URIs when the asset is created.
+ */
+export function jobOutputProblem(ctx: EmulatorContext, uri: string): string | undefined {
+  const m = /^azureml:\/\/jobs\/([^/]+)\/outputs\/([^/]+)(\/.*)?$/i.exec(uri);
+  if (!m) return undefined;
+  const [, job = '', output = ''] = m;
+  const r = getResource(ctx, jobId(ctx, job));
+  if (!r) return `'${uri}' refers to job '${job}', which does not exist.`;
+  const p = r.body.properties as Record<string, unknown>;
+  if (p.status !== 'Completed') return `'${uri}' refers to job '${job}', which is ${String(p.status)}, not Completed.`;
+  if (!isRecord(p.outputs) || (!(output in p.outputs) && output !== 'artifacts'))
+    return `Job '${job}' has no output '${output}'.`;
+  return undefined;
+}
+
 /** Creates a job resource and its run, and starts executing it (PUT and triggered schedules). */
 export function submitJob(
   ctx: EmulatorContext,
   name: string,
   p: Record<string, unknown>,
   principalName: string,
-  failure: { code: string; message: string } | undefined,
+  failure: { code: string; message: string; step?: string } | undefined,
 ): StoredResource {
   const id = jobId(ctx, name);
   checkRefs(ctx, p);

@@ -176,6 +176,93 @@ describe('jobs', () => {
   });
 });
 
+describe('pipeline failures, published pipelines and models from job outputs', () => {
+  it('fails the step a fault rule names, with a traceback in its log, and never starts the steps after it', async () => {
+    await admin(emu, 'POST', '/faults', {
+      method: 'PUT',
+      path: '/subscriptions/**/jobs/broken-pipe',
+      lroFailed: { code: 'UserError', message: 'ValueError: bad learning rate', step: 'train' },
+      count: 1,
+    });
+    await client.jobs.createOrUpdate(rg, ws, 'broken-pipe', {
+      properties: { jobType: 'Pipeline', jobs: { prep: {}, train: {}, score: {} } },
+    });
+    expect(await until('broken-pipe', ['Completed', 'Failed'])).toBe('Failed');
+    const children = (await (await dataPlane(`/history/v1.0${emu.workspaceId}/runs/broken-pipe/children`)).json()) as {
+      value: { displayName: string; status: string; error: { error: { message: string } } | null }[];
+    };
+    expect(children.value.map((c) => [c.displayName, c.status])).toEqual([
+      ['prep', 'Completed'],
+      ['train', 'Failed'],
+      ['score', 'Canceled'],
+    ]);
+    expect(children.value[1]?.error?.error.message).toBe('ValueError: bad learning rate');
+    const log = await (
+      await dataPlane(`/history/v1.0${emu.workspaceId}/runs/broken-pipe_train/logs/std_log.txt`)
+    ).text();
+    expect(log).toContain('Traceback (most recent call last):');
+    expect(log).toContain('UserError: ValueError: bad learning rate');
+    const parent = (await (await dataPlane(`/history/v1.0${emu.workspaceId}/runs/broken-pipe`)).json()) as {
+      error: { error: { message: string } };
+    };
+    expect(parent.error.error.message).toBe("Pipeline step 'train' failed: ValueError: bad learning rate");
+  });
+
+  it('runs the steps of a pipeline component a job was submitted from, on their computes', async () => {
+    await client.componentVersions.createOrUpdate(rg, ws, 'train-pipeline', '1', {
+      properties: {
+        componentSpec: {
+          type: 'pipeline',
+          jobs: { prep: { type: 'command' }, fit: { type: 'command', computeId: 'gpu' } },
+        },
+      },
+    });
+    await client.jobs.createOrUpdate(rg, ws, 'from-component', {
+      properties: {
+        jobType: 'Pipeline',
+        componentId: `${emu.workspaceId}/components/train-pipeline/versions/1`,
+        settings: { default_compute: `${emu.workspaceId}/computes/${emu.kubernetesCompute}` },
+        jobs: {},
+      } as never,
+    });
+    expect(await until('from-component', ['Completed', 'Failed'])).toBe('Completed');
+    const children = (await (
+      await dataPlane(`/history/v1.0${emu.workspaceId}/runs/from-component/children`)
+    ).json()) as {
+      value: { displayName: string; status: string; target: string | null }[];
+    };
+    expect(children.value.map((c) => [c.displayName, c.status, c.target])).toEqual([
+      ['prep', 'Completed', emu.kubernetesCompute],
+      ['fit', 'Completed', 'gpu'],
+    ]);
+  });
+
+  it('registers a model from a completed job output, and refuses one of a missing job or output', async () => {
+    await client.jobs.createOrUpdate(rg, ws, 'automl-done', {
+      properties: {
+        jobType: 'AutoML',
+        taskDetails: {
+          taskType: 'Classification',
+          trainingData: { jobInputType: 'mltable', uri: 'azureml:train:1' },
+          targetColumnName: 'y',
+        },
+      } as never,
+    });
+    expect(await until('automl-done', ['Completed', 'Failed'])).toBe('Completed');
+    const model = await client.modelVersions.createOrUpdate(rg, ws, 'best', '1', {
+      properties: { modelUri: 'azureml://jobs/automl-done/outputs/best_model', modelType: 'mlflow_model' },
+    });
+    expect(model.properties.modelUri).toBe('azureml://jobs/automl-done/outputs/best_model');
+    for (const uri of ['azureml://jobs/nope/outputs/best_model', 'azureml://jobs/automl-done/outputs/missing']) {
+      await expect(
+        client.modelVersions.createOrUpdate(rg, ws, 'best', '2', {
+          properties: { modelUri: uri, modelType: 'mlflow_model' },
+        }),
+      ).rejects.toMatchObject({ statusCode: 400 });
+    }
+  });
+});
+
 describe('schedules', () => {
   it('creates a cron schedule through an LRO and refuses a bad cron expression', async () => {
     const action = {
