@@ -17,6 +17,11 @@ export class Masker {
     return false;
   }
 
+  /** How many registered values of 8 characters or more occur in the text (a leak check). */
+  findIn(text: string): number {
+    return [...this.values].filter((value) => value.length >= 8 && text.includes(value)).length;
+  }
+
   mask(text: string): string {
     if (this.values.size === 0) return text;
     let result = text;

@@ -296,7 +296,16 @@ function runProcess(
 
 export async function runWorkflow(workflow: WorkflowDef, options: RunnerOptions): Promise<WorkflowResult> {
   const started = Date.now();
-  const { print, root, event, emulator } = options;
+  const { root, event, emulator } = options;
+  // Everything printed is kept until the end of the workflow, to check that no secret got out
+  // (e.g. printed before it was registered with ::add-mask::).
+  const printed: string[] = [];
+  const printLine = options.print;
+  const print = (line: string): void => {
+    printed.push(line);
+    printLine(line);
+  };
+  options = { ...options, print };
   const failures: Failure[] = [];
   const masker = new Masker();
   const token = `ghs_demo${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
@@ -397,7 +406,14 @@ export async function runWorkflow(workflow: WorkflowDef, options: RunnerOptions)
     });
     jobResults[job.id] = result;
   }
-  const passed = Object.values(jobResults).every((job) => job.result !== 'failure' && job.result !== 'cancelled');
+  const leaked = masker.findIn(printed.join('\n'));
+  if (leaked > 0) {
+    const message = `${leaked} secret value(s) appeared in the log unmasked (printed before they were registered with ::add-mask::?)`;
+    print(`✗ ${message}`);
+    failures.push({ workflow: workflow.file, location: { file: workflow.file, line: 1, col: 1 }, message });
+  }
+  const passed =
+    leaked === 0 && Object.values(jobResults).every((job) => job.result !== 'failure' && job.result !== 'cancelled');
   return {
     file: workflow.file,
     name: workflow.name,
