@@ -42,6 +42,8 @@ export interface PipelineInputs {
   schedule: ScheduleSettings | undefined;
   run: boolean;
   experiment: string;
+  /** True when the 'experiment' input was set (it then wins over the file's experiment_name). */
+  experimentExplicit: boolean;
   displayName: string | undefined;
   wait: boolean;
   timeoutMs: number;
@@ -131,6 +133,7 @@ export function readPipelineInputs(reader: InputReader): PipelineInputs {
         pattern: NAME_RULES.experiment.pattern,
         allowed: `it must be ${NAME_RULES.experiment.allowed}`,
       }) ?? defaultExperiment(reader),
+    experimentExplicit: reader.raw('experiment') !== '',
     displayName: reader.optionalString('display-name', { maxLength: 255 }),
     wait: reader.boolean('wait', true),
     timeoutMs: reader.duration('timeout', { minMs: 1000, maxMs: 5 * 24 * 3_600_000 }, '2h'),
@@ -140,11 +143,13 @@ export function readPipelineInputs(reader: InputReader): PipelineInputs {
     registerBestModelAs: reader.optionalString('register-best-model-as', nameOptions),
   };
   if (job === undefined && (run || publishRequested)) {
-    if (!createCompute || publishRequested || reader.raw('run') === 'true') {
+    // Without a job file the step can only manage the cluster ('run' defaults to true, so the
+    // runner always passes it: its value cannot tell whether the user asked to run something).
+    if (!createCompute || publishRequested) {
       throw new InputError(
         reader.nameOf('job'),
         '',
-        `it is required to ${publishRequested ? 'publish' : 'run'} a job (the path of an Azure ML CLI v2 job YAML).`,
+        `it is required to ${publishRequested ? 'publish' : 'run'} a job (the path of an Azure ML CLI v2 job YAML); without it, only 'create-compute: true' with 'compute' can be done.`,
       );
     }
     inputs.run = false; // only create the compute cluster

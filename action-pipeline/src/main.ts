@@ -1,43 +1,66 @@
-// action-pipeline: parse the inputs (job file, publish, schedule, compute), then (in dry-run) show the
-// plan. Submitting jobs lands with login and the emulator; until then a real run fails and says so.
-// The same bundle runs as the post step, which will cancel a job left running by a cancelled workflow.
+// action-pipeline: parse the inputs and the job file (every problem reported with file:line:column
+// before any request), then in dry-run show the plan, else do the work in run.ts, loaded lazily so
+// bad input and dry runs never pay for the Azure SDK. The same bundle runs as the post step, which
+// cancels the job this step was waiting for when the workflow is cancelled.
 
 import type { ActionContext } from '../../shared/action/context.js';
-import { notBuiltYet } from '../../shared/action/notBuilt.js';
 import { reportPlan, type Plan } from '../../shared/action/plan.js';
 import { formatDuration } from '../../shared/inputs/duration.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
 import { readPipelineInputs, type PipelineInputs } from './inputs.js';
+import { loadJobFile, type JobDefinition } from './jobFile.js';
+import { JobFileError } from './yamlSource.js';
 
 export async function main(): Promise<void> {
   await runAction('action-pipeline', pipeline, cancelLeftoverJob);
 }
 
+function readInputs(context: ActionContext): PipelineInputs {
+  return readPipelineInputs(new InputReader(context.inputs, '', (secret) => context.log.setSecret(secret)));
+}
+
 export async function pipeline(context: ActionContext): Promise<void> {
-  const inputs = readPipelineInputs(new InputReader(context.inputs, '', (secret) => context.log.setSecret(secret)));
+  const inputs = readInputs(context);
+  const job = inputs.job === undefined ? undefined : readJob(context, inputs, inputs.job);
   if (inputs.common.dryRun) {
-    reportPlan(context, planPipeline(inputs));
+    reportPlan(context, planPipeline(inputs, job));
     return;
   }
-  throw notBuiltYet('action-pipeline', 'submitting jobs and creating compute');
+  const { runPipeline } = await import('./run.js');
+  await runPipeline(context, inputs, job);
 }
 
-/** Post step: cancels the job this step submitted when it is still running (workflow cancelled). */
+/** The job file, checked whole: each problem becomes an annotation on its line, then the step fails. */
+function readJob(context: ActionContext, inputs: PipelineInputs, file: string): JobDefinition {
+  try {
+    return loadJobFile(file, context.inputs.env('GITHUB_WORKSPACE') ?? process.cwd(), inputs.overrides);
+  } catch (error) {
+    if (error instanceof JobFileError)
+      for (const problem of error.problems) context.log.error(problem.message, problem.location);
+    throw error;
+  }
+}
+
+/** Post step: cancels the job this step submitted when the workflow stopped while it waited. */
 export async function cancelLeftoverJob(context: ActionContext): Promise<void> {
   const runId = context.state.get('run-id');
-  if (runId === '' || context.state.get('finished') === 'true') return;
-  context.log.warning(
-    `The job ${runId} submitted by this step may still be running; cancelling jobs is not built yet.`,
-  );
+  if (runId === '' || context.state.get('cancel-in-post') !== 'true') return;
+  const { cancelJob } = await import('./run.js');
+  await cancelJob(context, readInputs(context), runId);
 }
 
-export function planPipeline(inputs: PipelineInputs): Plan {
+export function planPipeline(inputs: PipelineInputs, job?: JobDefinition): Plan {
   const { common } = inputs;
   const settings: Array<[string, string]> = [
     ['workspace', `${common.azure.subscriptionId}/${common.azure.resourceGroup}/${common.azure.workspace}`],
     ['login', common.azure.authType + (common.azure.authTypeWasAuto ? ' (auto)' : '')],
-    ['job', inputs.job ?? '(none)'],
+    [
+      'job',
+      job
+        ? `${job.file} (${job.type}${job.type === 'pipeline' ? `, ${job.steps.length} steps: ${job.steps.map((s) => s.name).join(', ')}` : ''})`
+        : (inputs.job ?? '(none)'),
+    ],
     ['experiment', inputs.experiment],
   ];
   if (inputs.overrides.length > 0)

@@ -27,6 +27,7 @@ export interface AssetKind {
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
 const VERSION = /^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,29}$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const mutableVersionKeys = ['description', 'tags', 'properties', 'isArchived'];
 
 function containerId(ctx: EmulatorContext, kind: AssetKind, name: string): string {
@@ -283,12 +284,15 @@ export function assetRoutes(kind: AssetKind): ArmRoute[] {
             `Invalid ${kind.noun} name '${name}': it must start with a letter or digit and contain only letters, digits, '-' and '_' (at most 255 characters).`,
             'name',
           );
-        if (!VERSION.test(version))
+        const raw = resourceBody(call);
+        // azure-ai-ml registers anonymous components (isAnonymous) with a GUID of their content as
+        // the version (36 characters): Azure takes those beyond the 30-character rule.
+        const anonymousGuid = kind.collection === 'components' && raw.isAnonymous === true && GUID.test(version);
+        if (!VERSION.test(version) && !anonymousGuid)
           throw badRequest(
             `Invalid version '${version}': it must start with a letter or digit and contain only letters, digits, '-', '_' and '.' (at most 30 characters).`,
             'version',
           );
-        const raw = resourceBody(call);
         checkCommon(raw);
         const p: Record<string, unknown> = { ...(kind.defaults?.(raw) ?? {}), ...raw };
         for (const k of kind.readOnly ?? []) delete p[k];

@@ -154,12 +154,15 @@ function execute(
   ctx: EmulatorContext,
   name: string,
   failure: { code: string; message: string; step?: string } | undefined,
+  durationMs: number | undefined,
 ): void {
-  const step = ctx.settings.lroStepMs;
   const run = runs(ctx).get(name)!;
   const r = getResource(ctx, jobId(ctx, name));
   const p = r?.body.properties as Record<string, unknown>;
   const steps = stepsOf(ctx, p);
+  // A job takes 3 + 2 per step ticks; a fault's lroDurationMs stretches them to that total.
+  const ticks = 3 + Math.max(1, steps.length * 2);
+  const step = durationMs === undefined ? ctx.settings.lroStepMs : Math.max(1, Math.round(durationMs / ticks));
   // The named step fails (the last one when the rule names none or a step the pipeline lacks).
   const named = failure?.step === undefined ? -1 : steps.findIndex((s) => s.name === failure.step);
   const failingIndex = failure === undefined || steps.length === 0 ? -1 : named >= 0 ? named : steps.length - 1;
@@ -286,6 +289,7 @@ export function submitJob(
   p: Record<string, unknown>,
   principalName: string,
   failure: { code: string; message: string; step?: string } | undefined,
+  durationMs?: number,
 ): StoredResource {
   const id = jobId(ctx, name);
   checkRefs(ctx, p);
@@ -329,7 +333,7 @@ export function submitJob(
     metrics: [],
     children: [],
   });
-  execute(ctx, name, failure);
+  execute(ctx, name, failure, durationMs);
   return stored;
 }
 
@@ -401,7 +405,14 @@ export const jobRoutes: ArmRoute[] = [
         for (const k of ['description', 'tags', 'properties', 'isArchived', 'displayName']) if (k in p) old[k] = p[k];
         return json(200, view(putResource(ctx, id, existing.body, call.principalName)));
       }
-      const stored = submitJob(ctx, name, p, call.principalName, call.faults.find((f) => f.lroFailed)?.lroFailed);
+      const stored = submitJob(
+        ctx,
+        name,
+        p,
+        call.principalName,
+        call.faults.find((f) => f.lroFailed)?.lroFailed,
+        call.faults.find((f) => f.lroDurationMs !== undefined)?.lroDurationMs,
+      );
       return json(201, view(stored));
     },
   },

@@ -123,11 +123,11 @@ function hashOf(properties: { properties?: Record<string, string | null> } | und
   return properties?.properties?.[CONTENT_HASH_PROPERTY] ?? undefined;
 }
 
-/** The VersionStore of a models, data or environments name, over the ARM client. */
+/** The VersionStore of an asset name, over the ARM client. */
 export function versionStore(
   client: MlClient,
   settings: AzureSettings,
-  collection: 'models' | 'data' | 'environments' | 'codes',
+  collection: AssetCollection,
   name: string,
 ): VersionStore {
   const { resourceGroup: rg, workspace: ws } = settings;
@@ -136,6 +136,7 @@ export function versionStore(
     data: { containers: client.dataContainers, versions: client.dataVersions },
     environments: { containers: client.environmentContainers, versions: client.environmentVersions },
     codes: { containers: client.codeContainers, versions: client.codeVersions },
+    components: { containers: client.componentContainers, versions: client.componentVersions },
   }[collection];
   return {
     collection,

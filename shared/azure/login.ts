@@ -31,6 +31,8 @@ export interface LoginSession {
   lastIdTokenClaims(): Record<string, unknown> | undefined;
 }
 
+const TOKEN_REUSE_MARGIN_MS = 5 * 60_000;
+
 export function createLoginSession(settings: AzureSettings, deps: LoginDependencies): LoginSession {
   let claims: Record<string, unknown> | undefined;
   const authority = {
@@ -77,10 +79,20 @@ export function createLoginSession(settings: AzureSettings, deps: LoginDependenc
       inner = new AzureCliCredential(settings.tenantId ? { tenantId: settings.tenantId } : {});
       break;
   }
+  // Access tokens are kept per scope until 5 minutes before they expire: MSAL calls the assertion
+  // callback on every request even when it holds a token, which would cost a GitHub ID-token
+  // request (and a new secret to mask) per ARM call.
+  const cache = new Map<string, AccessToken>();
   const credential: TokenCredential = {
     async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken | null> {
+      const key = [scopes].flat().join(' ');
+      const cached = cache.get(key);
+      if (cached && !options?.claims && cached.expiresOnTimestamp - Date.now() > TOKEN_REUSE_MARGIN_MS) return cached;
       const token = await inner.getToken(scopes, options);
-      if (token) deps.log.setSecret(token.token);
+      if (token) {
+        deps.log.setSecret(token.token);
+        cache.set(key, token);
+      }
       return token;
     },
   };

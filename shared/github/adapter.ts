@@ -5,13 +5,17 @@ import * as core from '@actions/core';
 import type { ActionContext } from '../action/context.js';
 import { describeFailure } from '../errors.js';
 import { inputsFromEnvironment } from '../inputs/source.js';
-import type { Logger } from '../logger.js';
+import type { Logger, SourceLocation } from '../logger.js';
+
+function annotation(location: SourceLocation | undefined): core.AnnotationProperties | undefined {
+  return location && { file: location.file, startLine: location.line, startColumn: location.column };
+}
 
 const githubLogger: Logger = {
   debug: (message) => core.debug(message),
   info: (message) => core.info(message),
-  warning: (message) => core.warning(message),
-  error: (message) => core.error(message),
+  warning: (message, location) => core.warning(message, annotation(location)),
+  error: (message, location) => core.error(message, annotation(location)),
   group: (name, work) => core.group(name, work),
   setSecret: (secret) => {
     if (secret) core.setSecret(secret);

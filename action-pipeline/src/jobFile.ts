@@ -1,0 +1,900 @@
+// The Azure ML CLI v2 job YAML that teams already keep in their repositories, read into a typed
+// job: command jobs, pipeline jobs (inline command steps and `component:` references), and AutoML
+// jobs. Every problem is collected with its file:line:column, so one run reports them all.
+
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, type Node } from 'yaml';
+import { NAME_RULES } from '../../shared/azure/names.js';
+import type { SourceLocation } from '../../shared/logger.js';
+import type { Override } from './inputs.js';
+import {
+  entries,
+  fields,
+  integer,
+  JobFileError,
+  oneOf,
+  scalar,
+  stringMap,
+  text,
+  YamlSource,
+  type Field,
+} from './yamlSource.js';
+
+export const DATA_TYPES = [
+  'uri_file',
+  'uri_folder',
+  'mltable',
+  'custom_model',
+  'mlflow_model',
+  'triton_model',
+] as const;
+export type DataType = (typeof DATA_TYPES)[number];
+export const LITERAL_TYPES = ['string', 'number', 'integer', 'boolean'] as const;
+export type LiteralType = (typeof LITERAL_TYPES)[number];
+export const INPUT_MODES = ['ro_mount', 'rw_mount', 'download', 'direct', 'eval_mount', 'eval_download'] as const;
+export const OUTPUT_MODES = ['rw_mount', 'upload'] as const;
+
+/** `${{parent.inputs.x}}`, `${{parent.jobs.step.outputs.y}}` or `${{parent.outputs.z}}`. */
+export type Binding =
+  | { kind: 'parent-input'; name: string }
+  | { kind: 'step-output'; step: string; output: string }
+  | { kind: 'parent-output'; name: string };
+
+export type JobInput =
+  | { kind: 'literal'; value: string | number | boolean; type: LiteralType }
+  | { kind: 'data'; type: DataType; path: string; local: boolean; mode: string | undefined }
+  | { kind: 'binding'; expression: string; binding: Binding; location: SourceLocation };
+
+export type JobOutput =
+  | { kind: 'data'; type: DataType; mode: string | undefined; path: string | undefined }
+  | { kind: 'binding'; expression: string; binding: Binding; location: SourceLocation };
+
+/** A component's declared input (a component YAML file's `inputs`). */
+export interface ComponentPort {
+  type: DataType | LiteralType;
+  optional: boolean;
+  default: string | number | boolean | undefined;
+  description: string | undefined;
+}
+
+/** What a command runs: an inline step, a command job, or a command component file. */
+export interface CommandSpec {
+  command: string;
+  /** An absolute local folder to upload, or an azureml: reference. */
+  code: { kind: 'local'; path: string } | { kind: 'asset'; reference: string } | undefined;
+  /** azureml:NAME:VERSION, azureml:NAME@latest or azureml://registries/... */
+  environment: string;
+  environmentVariables: Record<string, string>;
+  instanceCount: number | undefined;
+  instanceType: string | undefined;
+  timeoutSeconds: number | undefined;
+  location: SourceLocation;
+}
+
+export interface CommonJobFields {
+  file: string;
+  name: string | undefined;
+  displayName: string | undefined;
+  experimentName: string | undefined;
+  description: string | undefined;
+  tags: Record<string, string>;
+  compute: string | undefined;
+  inputs: Record<string, JobInput>;
+  outputs: Record<string, JobOutput>;
+}
+
+export interface CommandJob extends CommonJobFields {
+  type: 'command';
+  spec: CommandSpec;
+}
+
+export type StepSource =
+  | { kind: 'inline'; spec: CommandSpec }
+  | {
+      kind: 'file';
+      path: string;
+      name: string | undefined;
+      version: string | undefined;
+      displayName: string | undefined;
+      inputs: Record<string, ComponentPort>;
+      outputs: Record<string, { type: DataType }>;
+      spec: CommandSpec;
+    }
+  | { kind: 'registered'; reference: string; location: SourceLocation };
+
+export interface PipelineStep {
+  name: string;
+  displayName: string | undefined;
+  compute: string | undefined;
+  inputs: Record<string, JobInput>;
+  outputs: Record<string, JobOutput>;
+  source: StepSource;
+  location: SourceLocation;
+}
+
+export interface PipelineJob extends CommonJobFields {
+  type: 'pipeline';
+  defaultCompute: string | undefined;
+  continueOnStepFailure: boolean | undefined;
+  steps: PipelineStep[];
+}
+
+export const AUTOML_TASKS = ['classification', 'regression', 'forecasting'] as const;
+export type AutoMLTask = (typeof AUTOML_TASKS)[number];
+
+/** Primary metrics as the CLI spells them, and as the REST API does. */
+export const PRIMARY_METRICS: Record<AutoMLTask, Record<string, string>> = {
+  classification: {
+    accuracy: 'Accuracy',
+    AUC_weighted: 'AUCWeighted',
+    norm_macro_recall: 'NormMacroRecall',
+    average_precision_score_weighted: 'AveragePrecisionScoreWeighted',
+    precision_score_weighted: 'PrecisionScoreWeighted',
+  },
+  regression: {
+    spearman_correlation: 'SpearmanCorrelation',
+    normalized_root_mean_squared_error: 'NormalizedRootMeanSquaredError',
+    r2_score: 'R2Score',
+    normalized_mean_absolute_error: 'NormalizedMeanAbsoluteError',
+  },
+  forecasting: {
+    spearman_correlation: 'SpearmanCorrelation',
+    normalized_root_mean_squared_error: 'NormalizedRootMeanSquaredError',
+    r2_score: 'R2Score',
+    normalized_mean_absolute_error: 'NormalizedMeanAbsoluteError',
+  },
+};
+
+export interface AutoMLJob extends CommonJobFields {
+  type: 'automl';
+  task: AutoMLTask;
+  trainingData: { path: string; type: DataType };
+  validationData: { path: string; type: DataType } | undefined;
+  targetColumnName: string;
+  /** The CLI spelling, e.g. AUC_weighted. */
+  primaryMetric: string;
+  limits: {
+    timeoutMinutes: number | undefined;
+    trialTimeoutMinutes: number | undefined;
+    maxTrials: number | undefined;
+    maxConcurrentTrials: number | undefined;
+    enableEarlyTermination: boolean | undefined;
+  };
+  forecasting: { timeColumnName: string; forecastHorizon: number | undefined } | undefined;
+}
+
+export type JobDefinition = CommandJob | PipelineJob | AutoMLJob;
+
+const BINDING =
+  /^\$\{\{\s*parent\.(inputs\.([A-Za-z_][\w.]*)|outputs\.([A-Za-z_]\w*)|jobs\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_]\w*))\s*\}\}$/;
+const ASSET_REFERENCE = /^azureml:(?!\/\/)([A-Za-z0-9][\w.-]*)(?::([\w.-]+)|@latest)$/;
+const REGISTRY_ENVIRONMENT =
+  /^azureml:\/\/registries\/[\w-]+\/environments\/[\w.-]+\/(versions\/[\w.-]+|labels\/latest)$/;
+const COMMON_KEYS = [
+  '$schema',
+  'type',
+  'name',
+  'display_name',
+  'experiment_name',
+  'description',
+  'tags',
+  'properties',
+  'compute',
+  'inputs',
+  'outputs',
+  'identity',
+  'services',
+];
+
+/** Reads, overrides (`set`) and checks a job file; throws JobFileError listing every problem. */
+export function loadJobFile(absolutePath: string, workspaceRoot: string, overrides: Override[] = []): JobDefinition {
+  const source = new YamlSource(absolutePath, displayPath(absolutePath, workspaceRoot));
+  const extraSources: YamlSource[] = [];
+  if (source.problems.length === 0) applyOverrides(source, overrides);
+  const job = source.problems.length === 0 ? readJob(source, workspaceRoot, extraSources) : undefined;
+  const problems = [...source.problems, ...extraSources.flatMap((s) => s.problems)];
+  if (problems.length > 0 || !job) throw new JobFileError(problems);
+  return job;
+}
+
+function displayPath(absolutePath: string, workspaceRoot: string): string {
+  const relative = path.relative(workspaceRoot, absolutePath);
+  return relative.startsWith('..') ? absolutePath : relative.split(path.sep).join('/');
+}
+
+/** `set` lines (`inputs.learning_rate=0.01`) change the document before it is checked. */
+function applyOverrides(source: YamlSource, overrides: Override[]): void {
+  const doc = source.document;
+  for (const override of overrides) {
+    const keys = override.path.split('.');
+    const parentPath = keys.slice(0, -1);
+    const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
+    if (!isMap(parent)) {
+      source.report(
+        doc.contents as Node,
+        `set '${override.path}=${override.value}': '${parentPath.join('.') || '(top)'}' is not a mapping in the job file.`,
+      );
+      continue;
+    }
+    const value = parseScalar(override.value);
+    const current = doc.getIn(keys, true);
+    // An input written as {type, path} or {value} keeps its type: only its path or value changes.
+    if (isMap(current) && current.has('path')) doc.setIn([...keys, 'path'], value);
+    else if (isMap(current) && current.has('value')) doc.setIn([...keys, 'value'], value);
+    else doc.setIn(keys, value);
+  }
+}
+
+function parseScalar(value: string): string | number | boolean {
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value)) return Number(value);
+  return value;
+}
+
+function readJob(source: YamlSource, workspaceRoot: string, extra: YamlSource[]): JobDefinition | undefined {
+  const root = source.document.contents as Node | null;
+  if (!isMap(root)) {
+    source.report(root, 'A job file must be a mapping with at least `type` (command, pipeline or automl).');
+    return undefined;
+  }
+  const typeField = fields(source, root, 'The job', [...COMMON_KEYS, ...allJobKeys()]).get('type');
+  const explicit = text(source, typeField, "'type'");
+  const type = explicit ?? (root.has('command') ? 'command' : root.has('jobs') ? 'pipeline' : undefined);
+  if (type !== 'command' && type !== 'pipeline' && type !== 'automl') {
+    source.report(
+      typeField?.value ?? root,
+      explicit === undefined
+        ? "The job needs 'type': command, pipeline or automl."
+        : `'type' is '${explicit}'; action-pipeline runs command, pipeline and automl jobs.`,
+    );
+    return undefined;
+  }
+  const allowed = [...COMMON_KEYS, ...JOB_KEYS[type]];
+  const f = fields(source, root, `A ${type} job`, allowed);
+  const common = readCommon(source, f);
+  if (type === 'command') {
+    const spec = readCommandSpec(source, f, 'The command job', workspaceRoot);
+    checkCommandBindings(source, f.get('command'), common.inputs, common.outputs);
+    return spec && { ...common, type, spec };
+  }
+  if (type === 'pipeline') return readPipeline(source, f, common, workspaceRoot, extra);
+  return readAutoML(source, f, common);
+}
+
+const JOB_KEYS = {
+  command: [
+    'command',
+    'code',
+    'environment',
+    'environment_variables',
+    'resources',
+    'limits',
+    'distribution',
+    'component',
+  ],
+  pipeline: ['jobs', 'settings'],
+  automl: [
+    'task',
+    'training_data',
+    'validation_data',
+    'test_data',
+    'target_column_name',
+    'primary_metric',
+    'limits',
+    'forecasting',
+    'featurization',
+    'training',
+    'log_verbosity',
+    'n_cross_validations',
+    'validation_data_size',
+  ],
+};
+
+function allJobKeys(): string[] {
+  return [...new Set(Object.values(JOB_KEYS).flat())];
+}
+
+function readCommon(source: YamlSource, f: Map<string, Field>): CommonJobFields {
+  const name = text(source, f.get('name'), "'name'");
+  if (name !== undefined && !NAME_RULES.asset.pattern.test(name))
+    source.report(f.get('name')?.value, `'name' must be ${NAME_RULES.asset.allowed}`);
+  return {
+    file: source.displayPath,
+    name,
+    displayName: text(source, f.get('display_name'), "'display_name'"),
+    experimentName: text(source, f.get('experiment_name'), "'experiment_name'"),
+    description: text(source, f.get('description'), "'description'"),
+    tags: stringMap(source, f.get('tags'), "'tags'"),
+    compute: computeName(source, f.get('compute')),
+    inputs: readInputs(source, f.get('inputs'), 'The job', false),
+    outputs: readOutputs(source, f.get('outputs'), 'The job', false),
+  };
+}
+
+/** `azureml:cpu-cluster` or `cpu-cluster` → `cpu-cluster`. */
+function computeName(source: YamlSource, field: Field | undefined): string | undefined {
+  const value = text(source, field, "'compute'");
+  if (value === undefined) return undefined;
+  const name = value.replace(/^azureml:/, '');
+  if (!NAME_RULES.compute.pattern.test(name)) {
+    source.report(
+      field?.value,
+      `'compute' is '${value}'; it must be a compute name (azureml:NAME), ${NAME_RULES.compute.allowed}`,
+    );
+    return undefined;
+  }
+  return name;
+}
+
+function readInputs(
+  source: YamlSource,
+  field: Field | undefined,
+  owner: string,
+  bindingsAllowed: boolean,
+): Record<string, JobInput> {
+  const result: Record<string, JobInput> = {};
+  for (const entry of entries(source, field?.value ?? null, `${owner}'s 'inputs'`)) {
+    const what = `Input '${entry.key}'`;
+    if (entry.value !== null && isMap(entry.value)) {
+      const f = fields(source, entry.value, what, [
+        'type',
+        'path',
+        'mode',
+        'value',
+        'description',
+        'optional',
+        'default',
+      ]);
+      const type = oneOf(source, f.get('type'), `${what}'s 'type'`, [...DATA_TYPES, ...LITERAL_TYPES]);
+      if (type === undefined) {
+        if (!f.has('type'))
+          source.report(entry.keyNode, `${what} needs 'type' (${DATA_TYPES.join(', ')}, or a literal type).`);
+        continue;
+      }
+      if ((LITERAL_TYPES as readonly string[]).includes(type)) {
+        const value = scalar(source, f.get('value') ?? f.get('default'), `${what}'s 'value'`);
+        if (value === undefined) source.report(entry.keyNode, `${what} of type ${type} needs 'value'.`);
+        else result[entry.key] = { kind: 'literal', value, type: type as LiteralType };
+        continue;
+      }
+      const dataPath = text(source, f.get('path'), `${what}'s 'path'`);
+      if (dataPath === undefined) {
+        source.report(
+          entry.keyNode,
+          `${what} of type ${type} needs 'path' (azureml:NAME:VERSION, a URI or a local path).`,
+        );
+        continue;
+      }
+      const binding = parseBinding(dataPath);
+      if (binding) {
+        if (!bindingsAllowed)
+          source.report(f.get('path')?.value, `${what}: bindings like '${dataPath}' belong in pipeline steps.`);
+        else
+          result[entry.key] = {
+            kind: 'binding',
+            expression: dataPath,
+            binding,
+            location: source.locate(f.get('path')?.value),
+          };
+        continue;
+      }
+      const local = !/^(azureml:|https?:\/\/|wasbs?:\/\/|abfss?:\/\/|adl:\/\/)/i.test(dataPath);
+      const resolved = local ? path.resolve(source.folder, dataPath) : dataPath;
+      if (local && !existsSync(resolved)) {
+        source.report(
+          f.get('path')?.value,
+          `${what}'s path '${dataPath}' does not exist (relative to ${source.displayPath}).`,
+        );
+        continue;
+      }
+      result[entry.key] = {
+        kind: 'data',
+        type: type as DataType,
+        path: resolved,
+        local,
+        mode: oneOf(source, f.get('mode'), `${what}'s 'mode'`, INPUT_MODES),
+      };
+      continue;
+    }
+    const value = scalar(source, entry, what);
+    if (value === undefined) {
+      if (entry.value === null || (isScalar(entry.value) && entry.value.value === null))
+        source.report(entry.keyNode, `${what} has no value.`);
+      continue;
+    }
+    const binding = typeof value === 'string' ? parseBinding(value) : undefined;
+    if (binding) {
+      if (!bindingsAllowed)
+        source.report(entry.value, `${what}: bindings like '${String(value)}' belong in pipeline steps.`);
+      else
+        result[entry.key] = {
+          kind: 'binding',
+          expression: String(value),
+          binding,
+          location: source.locate(entry.value),
+        };
+    } else if (typeof value === 'string' && value.includes('${{')) {
+      source.report(
+        entry.value,
+        `${what} is '${value}'; a binding must be exactly \${{parent.inputs.NAME}} or \${{parent.jobs.STEP.outputs.NAME}}.`,
+      );
+    } else {
+      result[entry.key] = { kind: 'literal', value, type: literalTypeOf(value) };
+    }
+  }
+  return result;
+}
+
+function literalTypeOf(value: string | number | boolean): LiteralType {
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return 'string';
+}
+
+function readOutputs(
+  source: YamlSource,
+  field: Field | undefined,
+  owner: string,
+  bindingsAllowed: boolean,
+): Record<string, JobOutput> {
+  const result: Record<string, JobOutput> = {};
+  for (const entry of entries(source, field?.value ?? null, `${owner}'s 'outputs'`)) {
+    const what = `Output '${entry.key}'`;
+    if (entry.value !== null && isScalar(entry.value) && typeof entry.value.value === 'string') {
+      const binding = parseBinding(entry.value.value);
+      if (binding && bindingsAllowed && binding.kind === 'parent-output') {
+        result[entry.key] = {
+          kind: 'binding',
+          expression: entry.value.value,
+          binding,
+          location: source.locate(entry.value),
+        };
+      } else {
+        source.report(
+          entry.value,
+          `${what} must be {type: uri_folder, ...}${bindingsAllowed ? ' or ${{parent.outputs.NAME}}' : ''}.`,
+        );
+      }
+      continue;
+    }
+    if (entry.value === null) {
+      result[entry.key] = { kind: 'data', type: 'uri_folder', mode: undefined, path: undefined };
+      continue;
+    }
+    const f = fields(source, entry.value, what, ['type', 'mode', 'path', 'description']);
+    result[entry.key] = {
+      kind: 'data',
+      type: oneOf(source, f.get('type'), `${what}'s 'type'`, DATA_TYPES) ?? 'uri_folder',
+      mode: oneOf(source, f.get('mode'), `${what}'s 'mode'`, OUTPUT_MODES),
+      path: text(source, f.get('path'), `${what}'s 'path'`),
+    };
+  }
+  return result;
+}
+
+export function parseBinding(value: string): Binding | undefined {
+  const m = BINDING.exec(value.trim());
+  if (!m) return undefined;
+  if (m[2]) return { kind: 'parent-input', name: m[2] };
+  if (m[3]) return { kind: 'parent-output', name: m[3] };
+  return { kind: 'step-output', step: m[4] ?? '', output: m[5] ?? '' };
+}
+
+function readCommandSpec(
+  source: YamlSource,
+  f: Map<string, Field>,
+  owner: string,
+  workspaceRoot: string,
+): CommandSpec | undefined {
+  const command = text(source, f.get('command'), "'command'");
+  const environment = text(source, f.get('environment'), "'environment'");
+  const anchor = f.get('command')?.keyNode ?? f.get('environment')?.keyNode;
+  if (command === undefined) source.report(anchor, `${owner} needs 'command'.`);
+  if (environment === undefined) {
+    if (f.get('environment')?.value && isMap(f.get('environment')?.value))
+      source.report(
+        f.get('environment')?.value,
+        "An inline 'environment' is not supported yet: register it with action-register (kind: environment) and refer to it as azureml:NAME:VERSION.",
+      );
+    else source.report(anchor, `${owner} needs 'environment' (azureml:NAME:VERSION or azureml:NAME@latest).`);
+  } else if (!ASSET_REFERENCE.test(environment) && !REGISTRY_ENVIRONMENT.test(environment)) {
+    source.report(
+      f.get('environment')?.value,
+      `'environment' is '${environment}'; it must be azureml:NAME:VERSION, azureml:NAME@latest or a registry environment (azureml://registries/REGISTRY/environments/NAME/versions/VERSION or .../labels/latest).`,
+    );
+  }
+  const codeText = text(source, f.get('code'), "'code'");
+  let code: CommandSpec['code'];
+  if (codeText !== undefined) {
+    if (codeText.startsWith('azureml:')) {
+      if (!ASSET_REFERENCE.test(codeText))
+        source.report(
+          f.get('code')?.value,
+          `'code' is '${codeText}'; a registered code asset is azureml:NAME:VERSION.`,
+        );
+      code = { kind: 'asset', reference: codeText };
+    } else {
+      const resolved = path.resolve(source.folder, codeText);
+      const inside = !path.relative(workspaceRoot, resolved).startsWith('..');
+      if (!inside) source.report(f.get('code')?.value, `'code' (${codeText}) must be a folder inside the repository.`);
+      else if (!existsSync(resolved) || !statSync(resolved).isDirectory())
+        source.report(
+          f.get('code')?.value,
+          `'code' folder '${codeText}' does not exist (relative to ${source.displayPath}).`,
+        );
+      code = { kind: 'local', path: resolved };
+    }
+  }
+  const resources = fields(source, f.get('resources')?.value ?? null, "'resources'", [
+    'instance_count',
+    'instance_type',
+    'shm_size',
+    'docker_args',
+    'properties',
+  ]);
+  const limits = fields(source, f.get('limits')?.value ?? null, "'limits'", ['timeout']);
+  if (command === undefined || environment === undefined) return undefined;
+  return {
+    command,
+    code,
+    environment,
+    environmentVariables: stringMap(source, f.get('environment_variables'), "'environment_variables'"),
+    instanceCount: integer(source, resources.get('instance_count'), "'instance_count'", 1, 1000),
+    instanceType: text(source, resources.get('instance_type'), "'instance_type'"),
+    timeoutSeconds: integer(source, limits.get('timeout'), "limits' 'timeout' (seconds)", 1, 30 * 24 * 3600),
+    location: source.locate(f.get('command')?.value),
+  };
+}
+
+/** `${{inputs.x}}` and `${{outputs.y}}` in a command must name the step's own inputs and outputs. */
+function checkCommandBindings(
+  source: YamlSource,
+  commandField: Field | undefined,
+  inputs: Record<string, unknown>,
+  outputs: Record<string, unknown>,
+): void {
+  const command = commandField?.value && isScalar(commandField.value) ? String(commandField.value.value) : '';
+  for (const match of command.matchAll(/\$\{\{\s*(inputs|outputs)\.([\w.]+)\s*\}\}/g)) {
+    const [, kind, name = ''] = match;
+    const declared = kind === 'inputs' ? inputs : outputs;
+    if (!(name in declared))
+      source.report(
+        commandField?.value,
+        `'command' uses \${{${kind}.${name}}}, but ${kind} declares ${Object.keys(declared).length ? Object.keys(declared).join(', ') : 'nothing'}.`,
+      );
+  }
+}
+
+function readPipeline(
+  source: YamlSource,
+  f: Map<string, Field>,
+  common: CommonJobFields,
+  workspaceRoot: string,
+  extra: YamlSource[],
+): PipelineJob | undefined {
+  // Pipeline-level inputs may not bind to anything; steps may.
+  const settings = fields(source, f.get('settings')?.value ?? null, "'settings'", [
+    'default_compute',
+    'default_datastore',
+    'continue_on_step_failure',
+    'force_rerun',
+  ]);
+  const defaultCompute = computeName(source, settings.get('default_compute'));
+  const continueValue = scalar(source, settings.get('continue_on_step_failure'), "'continue_on_step_failure'");
+  const jobsField = f.get('jobs');
+  const steps: PipelineStep[] = [];
+  const readSteps: StepRead[] = [];
+  for (const entry of entries(source, jobsField?.value ?? null, "'jobs'")) {
+    if (!/^[A-Za-z_][\w-]{0,254}$/.test(entry.key))
+      source.report(
+        entry.keyNode,
+        `Step name '${entry.key}' must start with a letter or '_' and hold letters, digits, '_' or '-'.`,
+      );
+    const read = readStep(source, entry, workspaceRoot, extra);
+    if (!read) continue;
+    readSteps.push(read);
+    if (read.source) steps.push({ ...read, source: read.source });
+  }
+  if (!jobsField || steps.length === 0)
+    source.report(
+      jobsField?.keyNode ?? (source.document.contents as Node),
+      "A pipeline job needs 'jobs' with at least one step.",
+    );
+  checkPipelineBindings(source, common, readSteps);
+  return {
+    ...common,
+    type: 'pipeline',
+    defaultCompute,
+    continueOnStepFailure: typeof continueValue === 'boolean' ? continueValue : undefined,
+    steps,
+  };
+}
+
+/** A step as read, with `source` undefined when its definition has problems (reported already). */
+type StepRead = Omit<PipelineStep, 'source'> & { source: StepSource | undefined };
+
+function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra: YamlSource[]): StepRead | undefined {
+  const what = `Step '${entry.key}'`;
+  const f = fields(source, entry.value, what, [
+    'type',
+    'component',
+    'command',
+    'code',
+    'environment',
+    'environment_variables',
+    'resources',
+    'limits',
+    'distribution',
+    'inputs',
+    'outputs',
+    'compute',
+    'display_name',
+    'description',
+    'tags',
+  ]);
+  const type = text(source, f.get('type'), `${what}'s 'type'`) ?? 'command';
+  if (type !== 'command') {
+    source.report(f.get('type')?.value, `${what} has type '${type}'; action-pipeline supports command steps.`);
+    return undefined;
+  }
+  const inputs = readInputs(source, f.get('inputs'), what, true);
+  const outputs = readOutputs(source, f.get('outputs'), what, true);
+  const base = {
+    name: entry.key,
+    displayName: text(source, f.get('display_name'), `${what}'s 'display_name'`),
+    compute: computeName(source, f.get('compute')),
+    inputs,
+    outputs,
+    location: source.locate(entry.keyNode),
+  };
+  const componentField = f.get('component');
+  if (componentField) {
+    for (const key of ['command', 'code', 'environment'])
+      if (f.has(key)) source.report(f.get(key)?.keyNode, `${what} has both 'component' and '${key}'; use one.`);
+    const reference = text(source, componentField, `${what}'s 'component'`);
+    if (reference === undefined) return undefined;
+    if (reference.startsWith('azureml:')) {
+      if (!/^azureml:[A-Za-z0-9][\w.-]*:[\w.-]+$/.test(reference)) {
+        source.report(componentField.value, `${what}'s 'component' is '${reference}'; use azureml:NAME:VERSION.`);
+        return undefined;
+      }
+      return { ...base, source: { kind: 'registered', reference, location: source.locate(componentField.value) } };
+    }
+    const file = path.resolve(source.folder, reference.replace(/^file:/, ''));
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      source.report(
+        componentField.value,
+        `${what}'s component file '${reference}' does not exist (relative to ${source.displayPath}).`,
+      );
+      return undefined;
+    }
+    const component = readComponentFile(file, workspaceRoot, extra);
+    if (!component) return { ...base, source: undefined };
+    for (const name of Object.keys(inputs))
+      if (!(name in component.inputs))
+        source.report(
+          f.get('inputs')?.value,
+          `${what} sets input '${name}', which component ${reference} does not declare (it has ${Object.keys(component.inputs).join(', ') || 'none'}).`,
+        );
+    for (const [name, port] of Object.entries(component.inputs))
+      if (!(name in inputs) && !port.optional && port.default === undefined)
+        source.report(entry.keyNode, `${what} does not set input '${name}', which component ${reference} requires.`);
+    return { ...base, source: component };
+  }
+  const spec = readCommandSpec(source, f, what, workspaceRoot);
+  checkCommandBindings(source, f.get('command'), inputs, outputs);
+  return { ...base, source: spec && { kind: 'inline', spec } };
+}
+
+function readComponentFile(
+  file: string,
+  workspaceRoot: string,
+  extra: YamlSource[],
+): Extract<StepSource, { kind: 'file' }> | undefined {
+  const source = new YamlSource(file, displayPath(file, workspaceRoot));
+  extra.push(source);
+  if (source.problems.length > 0) return undefined;
+  const f = fields(source, source.document.contents as Node, 'A command component', [
+    '$schema',
+    'type',
+    'name',
+    'version',
+    'display_name',
+    'description',
+    'tags',
+    'is_deterministic',
+    'inputs',
+    'outputs',
+    'command',
+    'code',
+    'environment',
+    'environment_variables',
+    'resources',
+    'distribution',
+    'limits',
+  ]);
+  const type = text(source, f.get('type'), "'type'") ?? 'command';
+  if (type !== 'command') {
+    source.report(
+      f.get('type')?.value,
+      `Component type '${type}' is not supported; action-pipeline runs command components.`,
+    );
+    return undefined;
+  }
+  const inputs: Record<string, ComponentPort> = {};
+  for (const entry of entries(source, f.get('inputs')?.value ?? null, "'inputs'")) {
+    const p = fields(source, entry.value, `Input '${entry.key}'`, [
+      'type',
+      'optional',
+      'default',
+      'description',
+      'min',
+      'max',
+      'enum',
+      'mode',
+    ]);
+    const portType = oneOf(source, p.get('type'), `Input '${entry.key}''s 'type'`, [...DATA_TYPES, ...LITERAL_TYPES]);
+    if (!portType) {
+      if (!p.has('type')) source.report(entry.keyNode, `Input '${entry.key}' needs 'type'.`);
+      continue;
+    }
+    inputs[entry.key] = {
+      type: portType,
+      optional: scalar(source, p.get('optional'), "'optional'") === true,
+      default: scalar(source, p.get('default'), "'default'"),
+      description: text(source, p.get('description'), "'description'"),
+    };
+  }
+  const outputs: Record<string, { type: DataType }> = {};
+  for (const entry of entries(source, f.get('outputs')?.value ?? null, "'outputs'")) {
+    const p = fields(source, entry.value, `Output '${entry.key}'`, ['type', 'description', 'mode']);
+    outputs[entry.key] = {
+      type: oneOf(source, p.get('type'), `Output '${entry.key}''s 'type'`, DATA_TYPES) ?? 'uri_folder',
+    };
+  }
+  const spec = readCommandSpec(source, f, 'A command component', workspaceRoot);
+  checkCommandBindings(source, f.get('command'), inputs, outputs);
+  if (!spec) return undefined;
+  return {
+    kind: 'file',
+    path: file,
+    name: text(source, f.get('name'), "'name'"),
+    version: text(source, f.get('version'), "'version'"),
+    displayName: text(source, f.get('display_name'), "'display_name'"),
+    inputs,
+    outputs,
+    spec,
+  };
+}
+
+/** Every ${{parent...}} binding must name a pipeline input or an output of another step. */
+function checkPipelineBindings(source: YamlSource, job: CommonJobFields, steps: StepRead[]): void {
+  const stepNames = steps.map((s) => s.name);
+  const outputsOf = (step: StepRead): string[] | undefined =>
+    step.source?.kind === 'file'
+      ? Object.keys(step.source.outputs)
+      : step.source?.kind === 'inline'
+        ? Object.keys(step.outputs)
+        : undefined; // a registered component's outputs are checked against its spec at submission
+  for (const step of steps) {
+    const bindings = [
+      ...Object.values(step.inputs).flatMap((i) => (i.kind === 'binding' ? [i] : [])),
+      ...Object.values(step.outputs).flatMap((o) => (o.kind === 'binding' ? [o] : [])),
+    ];
+    for (const { binding, expression, location } of bindings) {
+      const problem = (message: string) =>
+        source.problems.push({ message: `Step '${step.name}': ${expression} ${message}`, location });
+      if (binding.kind === 'parent-input' && !(binding.name in job.inputs))
+        problem(
+          `names pipeline input '${binding.name}', but the pipeline's inputs are ${Object.keys(job.inputs).join(', ') || 'none'}.`,
+        );
+      if (binding.kind === 'parent-output' && !(binding.name in job.outputs))
+        problem(
+          `names pipeline output '${binding.name}', but the pipeline's outputs are ${Object.keys(job.outputs).join(', ') || 'none'}.`,
+        );
+      if (binding.kind === 'step-output') {
+        const other = steps.find((s) => s.name === binding.step);
+        if (!other) problem(`names step '${binding.step}', but the steps are ${stepNames.join(', ')}.`);
+        else if (other === step) problem('binds a step to its own output.');
+        else {
+          const declared = outputsOf(other);
+          if (declared && !declared.includes(binding.output))
+            problem(
+              `names output '${binding.output}' of step '${binding.step}', which declares ${declared.join(', ') || 'no outputs'}.`,
+            );
+        }
+      }
+    }
+  }
+}
+
+function readAutoML(source: YamlSource, f: Map<string, Field>, common: CommonJobFields): AutoMLJob | undefined {
+  const task = oneOf(source, f.get('task'), "'task'", AUTOML_TASKS);
+  if (!f.has('task'))
+    source.report(
+      source.document.contents as Node,
+      "An automl job needs 'task': classification, regression or forecasting.",
+    );
+  const data = (key: string) => {
+    const field = f.get(key);
+    if (!field) return undefined;
+    const d = fields(source, field.value, `'${key}'`, ['type', 'path', 'mode']);
+    const type = oneOf(source, d.get('type'), `'${key}' type`, DATA_TYPES) ?? 'mltable';
+    const dataPath = text(source, d.get('path'), `'${key}' path`);
+    if (dataPath === undefined) {
+      source.report(field.keyNode, `'${key}' needs 'path': a registered data asset, azureml:NAME:VERSION.`);
+      return undefined;
+    }
+    if (!/^azureml:/.test(dataPath)) {
+      source.report(
+        d.get('path')?.value,
+        `'${key}' path is '${dataPath}'; AutoML trains on a registered data asset: azureml:NAME:VERSION (register it with action-register).`,
+      );
+      return undefined;
+    }
+    return { path: dataPath, type };
+  };
+  const trainingData = data('training_data');
+  if (!f.has('training_data'))
+    source.report(
+      source.document.contents as Node,
+      "An automl job needs 'training_data' (type: mltable, path: azureml:NAME:VERSION).",
+    );
+  const targetColumnName = text(source, f.get('target_column_name'), "'target_column_name'");
+  if (targetColumnName === undefined)
+    source.report(source.document.contents as Node, "An automl job needs 'target_column_name'.");
+  const metrics = task ? PRIMARY_METRICS[task] : {};
+  const primaryMetric =
+    oneOf(source, f.get('primary_metric'), "'primary_metric'", Object.keys(metrics)) ??
+    (task === 'classification' ? 'accuracy' : 'normalized_root_mean_squared_error');
+  const l = fields(source, f.get('limits')?.value ?? null, "'limits'", [
+    'timeout_minutes',
+    'trial_timeout_minutes',
+    'max_trials',
+    'max_concurrent_trials',
+    'enable_early_termination',
+    'exit_score',
+    'max_cores_per_trial',
+  ]);
+  const early = scalar(source, l.get('enable_early_termination'), "'enable_early_termination'");
+  let forecasting: AutoMLJob['forecasting'];
+  if (task === 'forecasting') {
+    const fc = fields(source, f.get('forecasting')?.value ?? null, "'forecasting'", [
+      'time_column_name',
+      'forecast_horizon',
+      'time_series_id_column_names',
+      'frequency',
+      'target_lags',
+    ]);
+    const timeColumnName = text(source, fc.get('time_column_name'), "'time_column_name'");
+    if (timeColumnName === undefined)
+      source.report(
+        f.get('forecasting')?.keyNode ?? (source.document.contents as Node),
+        "A forecasting job needs 'forecasting.time_column_name'.",
+      );
+    else
+      forecasting = {
+        timeColumnName,
+        forecastHorizon: integer(source, fc.get('forecast_horizon'), "'forecast_horizon'", 1, 10000),
+      };
+  }
+  if (!task || !trainingData || targetColumnName === undefined) return undefined;
+  return {
+    ...common,
+    type: 'automl',
+    task,
+    trainingData,
+    validationData: data('validation_data'),
+    targetColumnName,
+    primaryMetric,
+    limits: {
+      timeoutMinutes: integer(source, l.get('timeout_minutes'), "'timeout_minutes'", 15, 43200),
+      trialTimeoutMinutes: integer(source, l.get('trial_timeout_minutes'), "'trial_timeout_minutes'", 1, 43200),
+      maxTrials: integer(source, l.get('max_trials'), "'max_trials'", 1, 1000),
+      maxConcurrentTrials: integer(source, l.get('max_concurrent_trials'), "'max_concurrent_trials'", 1, 1000),
+      enableEarlyTermination: typeof early === 'boolean' ? early : undefined,
+    },
+    forecasting,
+  };
+}

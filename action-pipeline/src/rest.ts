@@ -1,0 +1,347 @@
+// The job file as Azure ML's REST API (2022-10-01) takes it, in the shapes azure-ai-ml sends:
+// command and AutoML jobs as typed JobBase properties; pipeline steps as nodes that point at
+// components (inline steps and local component files become anonymous components, named
+// azureml_anonymous with a content hash as version, as azure-ai-ml registers them); a published
+// pipeline as a pipeline component that jobs and schedules are created from.
+// Everything here is pure: ids of uploaded code, environments and components come in `Resolved`.
+
+import { createHash } from 'node:crypto';
+import type {
+  AutoMLJob,
+  CommandJob,
+  DataType,
+  JobInput,
+  JobOutput,
+  LiteralType,
+  PipelineJob,
+  PipelineStep,
+} from './jobFile.js';
+import { PRIMARY_METRICS } from './jobFile.js';
+
+export const ANONYMOUS_COMPONENT_NAME = 'azureml_anonymous';
+const COMMAND_COMPONENT_SCHEMA = 'https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json';
+const PIPELINE_COMPONENT_SCHEMA = 'https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json';
+
+const INPUT_MODES: Record<string, string> = {
+  ro_mount: 'ReadOnlyMount',
+  rw_mount: 'ReadWriteMount',
+  download: 'Download',
+  direct: 'Direct',
+  eval_mount: 'EvalMount',
+  eval_download: 'EvalDownload',
+};
+const OUTPUT_MODES: Record<string, string> = { rw_mount: 'ReadWriteMount', upload: 'Upload' };
+
+/** What the run resolved before building bodies: ARM ids and URIs by the object they belong to. */
+export interface Resolved {
+  computeId(name: string): string;
+  /** ARM id of the code of a command (uploaded folder or registered asset). */
+  codeIds: Map<object, string>;
+  /** ARM id of a command's environment. */
+  environmentIds: Map<object, string>;
+  /** URI of a local data input after upload. */
+  dataUris: Map<object, string>;
+  /** ARM id of the component each pipeline step runs. */
+  componentIds: Map<PipelineStep, string>;
+  /** Output types of registered components' outputs, by step, for bindings' types. */
+  registeredOutputs: Map<PipelineStep, Record<string, DataType>>;
+}
+
+type Json = Record<string, unknown>;
+
+export function jobInput(input: JobInput, resolved: Resolved): Json {
+  if (input.kind === 'literal') return { jobInputType: 'literal', value: String(input.value) };
+  if (input.kind === 'binding') return { jobInputType: 'literal', value: input.expression };
+  return {
+    jobInputType: input.type,
+    uri: input.local ? (resolved.dataUris.get(input) ?? input.path) : input.path,
+    ...(input.mode ? { mode: INPUT_MODES[input.mode] } : {}),
+  };
+}
+
+export function jobOutput(output: JobOutput): Json {
+  if (output.kind === 'binding') return { jobOutputType: 'uri_folder' };
+  return {
+    jobOutputType: output.type,
+    ...(output.mode ? { mode: OUTPUT_MODES[output.mode] } : {}),
+    ...(output.path ? { uri: output.path } : {}),
+  };
+}
+
+function mapValues<T, R>(record: Record<string, T>, f: (value: T) => R): Record<string, R> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+}
+
+export interface JobMetadata {
+  displayName: string;
+  experimentName: string;
+  description: string | undefined;
+  tags: Record<string, string>;
+  properties: Record<string, string>;
+}
+
+function base(meta: JobMetadata): Json {
+  return {
+    displayName: meta.displayName,
+    experimentName: meta.experimentName,
+    ...(meta.description ? { description: meta.description } : {}),
+    tags: meta.tags,
+    properties: meta.properties,
+  };
+}
+
+export function commandJobBody(
+  job: CommandJob,
+  meta: JobMetadata,
+  resolved: Resolved,
+  compute: string | undefined,
+): Json {
+  const spec = job.spec;
+  return {
+    ...base(meta),
+    jobType: 'Command',
+    command: spec.command,
+    environmentId: resolved.environmentIds.get(spec),
+    ...(resolved.codeIds.has(spec) ? { codeId: resolved.codeIds.get(spec) } : {}),
+    ...(compute ? { computeId: resolved.computeId(compute) } : {}),
+    environmentVariables: spec.environmentVariables,
+    inputs: mapValues(job.inputs, (i) => jobInput(i, resolved)),
+    outputs: mapValues(job.outputs, jobOutput),
+    ...(spec.instanceCount || spec.instanceType
+      ? { resources: { instanceCount: spec.instanceCount ?? 1, instanceType: spec.instanceType } }
+      : {}),
+    ...(spec.timeoutSeconds ? { limits: { jobLimitsType: 'Command', timeout: `PT${spec.timeoutSeconds}S` } } : {}),
+  };
+}
+
+export function autoMLJobBody(
+  job: AutoMLJob,
+  meta: JobMetadata,
+  resolved: Resolved,
+  compute: string | undefined,
+): Json {
+  const taskType = { classification: 'Classification', regression: 'Regression', forecasting: 'Forecasting' }[job.task];
+  const minutes = (m: number | undefined) => (m === undefined ? undefined : `PT${m}M`);
+  const limits = job.limits;
+  return {
+    ...base(meta),
+    jobType: 'AutoML',
+    ...(compute ? { computeId: resolved.computeId(compute) } : {}),
+    outputs: { best_model: { jobOutputType: 'mlflow_model' }, ...mapValues(job.outputs, jobOutput) },
+    taskDetails: {
+      taskType,
+      trainingData: { jobInputType: job.trainingData.type, uri: job.trainingData.path },
+      ...(job.validationData
+        ? { validationData: { jobInputType: job.validationData.type, uri: job.validationData.path } }
+        : {}),
+      targetColumnName: job.targetColumnName,
+      primaryMetric: PRIMARY_METRICS[job.task][job.primaryMetric],
+      limitSettings: dropUndefined({
+        timeout: minutes(limits.timeoutMinutes),
+        trialTimeout: minutes(limits.trialTimeoutMinutes),
+        maxTrials: limits.maxTrials,
+        maxConcurrentTrials: limits.maxConcurrentTrials,
+        enableEarlyTermination: limits.enableEarlyTermination,
+      }),
+      ...(job.forecasting
+        ? {
+            forecastingSettings: dropUndefined({
+              timeColumnName: job.forecasting.timeColumnName,
+              forecastHorizon:
+                job.forecasting.forecastHorizon === undefined
+                  ? undefined
+                  : { mode: 'Custom', value: job.forecasting.forecastHorizon },
+            }),
+          }
+        : {}),
+    },
+  };
+}
+
+function dropUndefined(record: Json): Json {
+  return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined));
+}
+
+/** The type a step input has in its component's interface. */
+function stepInputType(
+  job: PipelineJob,
+  step: PipelineStep,
+  input: JobInput,
+  resolved: Resolved,
+): DataType | LiteralType {
+  if (input.kind === 'literal') return input.type;
+  if (input.kind === 'data') return input.type;
+  const b = input.binding;
+  if (b.kind === 'parent-input') {
+    const parent = job.inputs[b.name];
+    return parent && parent.kind !== 'binding' ? parent.type : 'string';
+  }
+  if (b.kind === 'step-output') {
+    const other = job.steps.find((s) => s.name === b.step);
+    if (!other || other === step) return 'uri_folder';
+    if (other.source.kind === 'file') return other.source.outputs[b.output]?.type ?? 'uri_folder';
+    if (other.source.kind === 'registered') return resolved.registeredOutputs.get(other)?.[b.output] ?? 'uri_folder';
+    const declared = other.outputs[b.output];
+    return declared?.kind === 'data' ? declared.type : 'uri_folder';
+  }
+  return 'uri_folder';
+}
+
+/**
+ * The command component an inline step or a local component file defines, as azure-ai-ml builds
+ * it; its version is the hash of its content, so the same step registers once.
+ */
+export function anonymousComponent(
+  job: PipelineJob,
+  step: PipelineStep,
+  resolved: Resolved,
+): { name: string; version: string; componentSpec: Json } {
+  if (step.source.kind === 'registered') throw new Error('registered components are not anonymous');
+  const spec = step.source.spec;
+  const inputs =
+    step.source.kind === 'file'
+      ? mapValues(step.source.inputs, (port) =>
+          dropUndefined({
+            type: port.type,
+            optional: port.optional || undefined,
+            default: port.default,
+            description: port.description,
+          }),
+        )
+      : mapValues(step.inputs, (input) => ({ type: stepInputType(job, step, input, resolved) }));
+  const outputs =
+    step.source.kind === 'file'
+      ? mapValues(step.source.outputs, (o) => ({ type: o.type }))
+      : mapValues(step.outputs, (o) => ({ type: o.kind === 'data' ? o.type : 'uri_folder' }));
+  const componentSpec: Json = dropUndefined({
+    $schema: COMMAND_COMPONENT_SCHEMA,
+    name: ANONYMOUS_COMPONENT_NAME,
+    display_name: (step.source.kind === 'file' ? step.source.displayName : undefined) ?? step.displayName ?? step.name,
+    type: 'command',
+    command: spec.command,
+    code: resolved.codeIds.get(spec),
+    environment: resolved.environmentIds.get(spec),
+    environment_variables: Object.keys(spec.environmentVariables).length ? spec.environmentVariables : undefined,
+    inputs,
+    outputs,
+    is_deterministic: true,
+    _source: 'YAML.JOB',
+  });
+  // azure-ai-ml's anonymous version: a GUID made of the content's hash.
+  const hex = contentHash(componentSpec);
+  const version = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  return { name: ANONYMOUS_COMPONENT_NAME, version, componentSpec };
+}
+
+/** A step as a node of the pipeline's `jobs` (free-form in the REST API; azure-ai-ml's shape). */
+export function stepNode(step: PipelineStep, resolved: Resolved): Json {
+  return dropUndefined({
+    name: step.name,
+    type: 'command',
+    display_name: step.displayName,
+    componentId: resolved.componentIds.get(step),
+    computeId: step.compute ? resolved.computeId(step.compute) : undefined,
+    inputs: mapValues(step.inputs, (input) => {
+      if (input.kind === 'literal') return { job_input_type: 'literal', value: String(input.value) };
+      if (input.kind === 'binding') return { job_input_type: 'literal', value: input.expression };
+      return dropUndefined({
+        job_input_type: input.type,
+        uri: input.local ? (resolved.dataUris.get(input) ?? input.path) : input.path,
+        mode: input.mode ? INPUT_MODES[input.mode] : undefined,
+      });
+    }),
+    outputs: mapValues(step.outputs, (output) =>
+      output.kind === 'binding'
+        ? { value: output.expression, type: 'literal' }
+        : dropUndefined({
+            job_output_type: output.type,
+            mode: output.mode ? OUTPUT_MODES[output.mode] : undefined,
+            uri: output.path,
+          }),
+    ),
+    _source: step.source.kind === 'registered' ? 'REMOTE.WORKSPACE.COMPONENT' : 'YAML.JOB',
+  });
+}
+
+function pipelineSettings(job: PipelineJob, resolved: Resolved, compute: string | undefined, source: string): Json {
+  return dropUndefined({
+    default_compute: compute ? resolved.computeId(compute) : undefined,
+    continue_on_step_failure: job.continueOnStepFailure,
+    _source: source,
+  });
+}
+
+/** A pipeline job with its steps inline (run without publishing). */
+export function pipelineJobBody(
+  job: PipelineJob,
+  meta: JobMetadata,
+  resolved: Resolved,
+  compute: string | undefined,
+): Json {
+  return {
+    ...base(meta),
+    jobType: 'Pipeline',
+    inputs: mapValues(job.inputs, (i) => jobInput(i, resolved)),
+    outputs: mapValues(job.outputs, jobOutput),
+    settings: pipelineSettings(job, resolved, compute, 'YAML.JOB'),
+    jobs: Object.fromEntries(job.steps.map((step) => [step.name, stepNode(step, resolved)])),
+  };
+}
+
+/** The pipeline as a reusable pipeline component (the v2 form of a published pipeline). */
+export function pipelineComponentSpec(job: PipelineJob, resolved: Resolved, name: string): Json {
+  return dropUndefined({
+    $schema: PIPELINE_COMPONENT_SCHEMA,
+    name,
+    display_name: job.displayName ?? name,
+    description: job.description,
+    type: 'pipeline',
+    inputs: mapValues(job.inputs, (input) =>
+      input.kind === 'literal'
+        ? { type: input.type, default: input.value }
+        : input.kind === 'data'
+          ? dropUndefined({
+              type: input.type,
+              default: { path: input.local ? resolved.dataUris.get(input) : input.path },
+            })
+          : { type: 'string' },
+    ),
+    outputs: mapValues(job.outputs, (o) => ({ type: o.kind === 'data' ? o.type : 'uri_folder' })),
+    jobs: Object.fromEntries(job.steps.map((step) => [step.name, stepNode(step, resolved)])),
+    _source: 'YAML.JOB',
+  });
+}
+
+/** A pipeline job that runs a published pipeline component: what the run and the schedule submit. */
+export function componentJobBody(
+  job: PipelineJob,
+  meta: JobMetadata,
+  resolved: Resolved,
+  compute: string | undefined,
+  componentId: string,
+): Json {
+  return {
+    ...base(meta),
+    jobType: 'Pipeline',
+    componentId,
+    inputs: mapValues(job.inputs, (i) => jobInput(i, resolved)),
+    outputs: mapValues(job.outputs, jobOutput),
+    settings: pipelineSettings(job, resolved, compute, 'REMOTE.WORKSPACE.COMPONENT'),
+    jobs: {},
+  };
+}
+
+/** sha256 of a JSON value with sorted keys: the same content always hashes the same. */
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(canonical(value)).digest('hex');
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Json)[k])}`)
+      .join(',')}}`;
+  return JSON.stringify(value) ?? 'null';
+}

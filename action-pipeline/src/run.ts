@@ -1,0 +1,596 @@
+// action-pipeline's work after its inputs and job file are checked: log in, create the compute
+// cluster, upload code, register components, publish the pipeline, create the schedule, submit the
+// job and follow it to the end. Loaded lazily by main.ts so dry runs and bad input never pay for
+// the Azure SDK.
+
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import type { ActionContext } from '../../shared/action/context.js';
+import { escapeCell } from '../../shared/action/plan.js';
+import { explainArmError, isNotFound } from '../../shared/azure/armError.js';
+import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
+import { registerCodeFolder } from '../../shared/azure/code.js';
+import { connectToWorkspace, type WorkspaceConnection } from '../../shared/azure/connect.js';
+import { openDatastore } from '../../shared/azure/datastore.js';
+import { assetReference, workspaceId, workspaceResourceId } from '../../shared/azure/ids.js';
+import { createLoginSession } from '../../shared/azure/login.js';
+import { createMlClient } from '../../shared/azure/client.js';
+import { POLL_INTERVAL_MS, waitForOperation } from '../../shared/azure/lro.js';
+import type { RequiredAction } from '../../shared/azure/preflight.js';
+import { UserError } from '../../shared/errors.js';
+import { formatDuration } from '../../shared/inputs/duration.js';
+import { createSnapshot, uploadSnapshot } from '../../shared/upload/index.js';
+import { ensureCompute, type ComputeResult } from './compute.js';
+import type { CommandSpec, JobDefinition, PipelineJob, PipelineStep } from './jobFile.js';
+import type { PipelineInputs } from './inputs.js';
+import {
+  anonymousComponent,
+  autoMLJobBody,
+  commandJobBody,
+  componentJobBody,
+  contentHash,
+  pipelineComponentSpec,
+  pipelineJobBody,
+  type JobMetadata,
+  type Resolved,
+} from './rest.js';
+import { openRunHistory } from './runHistory.js';
+import { followJob, type JobOutcome } from './watch.js';
+
+const ML = 'Microsoft.MachineLearningServices/workspaces';
+const COMMIT_PROPERTY = 'azureml-actions.commit';
+
+interface Published {
+  name: string;
+  version: string;
+  id: string;
+  reused: boolean;
+}
+
+export async function runPipeline(context: ActionContext, inputs: PipelineInputs, job: JobDefinition | undefined) {
+  const { log, outputs } = context;
+  const connection = await connectToWorkspace(context, inputs.common.azure, requiredActions(inputs, job));
+  const { client, settings } = connection;
+  const { resourceGroup: rg, workspace: ws } = settings;
+
+  let compute: ComputeResult | undefined;
+  if (inputs.compute?.create) {
+    const wanted = inputs.compute;
+    compute = await log.group(`Compute cluster ${wanted.name}`, () =>
+      ensureCompute(context, connection, wanted, inputs.timeoutMs),
+    );
+    log.info(`Compute cluster ${compute.name}: ${compute.change} (${compute.detail}).`);
+  }
+  if (!job) {
+    writeSummary(context, { inputs, compute });
+    return;
+  }
+
+  const computeName = defaultCompute(job, inputs);
+  await checkComputes(connection, job, computeName);
+  const resolved = await log.group('Upload code and resolve references', () =>
+    resolveReferences(context, connection, job),
+  );
+  const meta = jobMetadata(context, inputs, job);
+
+  let published: Published | undefined;
+  let scheduleId: string | undefined;
+  if (inputs.publish) {
+    if (job.type !== 'pipeline') {
+      throw new UserError(`'publish: true' publishes pipeline jobs; ${job.file} is a ${job.type} job.`, {
+        input: 'publish',
+      });
+    }
+    const pipeline = job;
+    const publish = inputs.publish;
+    published = await log.group('Publish the pipeline component', () =>
+      publishPipeline(context, connection, pipeline, resolved, publish),
+    );
+    outputs.set('component-id', published.id);
+    outputs.set('component-version', published.version);
+    if (inputs.schedule) {
+      const schedule = inputs.schedule;
+      const name = schedule.name ?? `${published.name}-schedule`;
+      const body = componentJobBody(pipeline, meta, resolved, computeName, published.id);
+      await waitForOperation(
+        () =>
+          client.schedules.beginCreateOrUpdate(
+            rg,
+            ws,
+            name,
+            {
+              properties: {
+                displayName: name,
+                description: `Runs ${published?.name}:${published?.version} on '${schedule.cron}' (${schedule.timeZoneInput}). Managed by azureml-actions.`,
+                isEnabled: true,
+                trigger: { triggerType: 'Cron', expression: schedule.cron, timeZone: schedule.timeZone },
+                action: { actionType: 'CreateJob', jobDefinition: body as never },
+              },
+            },
+            { updateIntervalInMs: POLL_INTERVAL_MS },
+          ),
+        { log, what: `Creating or updating schedule ${name}`, timeoutMs: inputs.timeoutMs },
+      );
+      scheduleId = workspaceResourceId(settings, `schedules/${name}`);
+      outputs.set('schedule-id', scheduleId);
+      log.info(
+        `Schedule ${name}: '${schedule.cron}' in ${schedule.timeZone} runs ${published.name}:${published.version}.`,
+      );
+    }
+  }
+
+  if (!inputs.run) {
+    writeSummary(context, { inputs, compute, published, scheduleId });
+    return;
+  }
+
+  const body =
+    job.type === 'command'
+      ? commandJobBody(job, meta, resolved, computeName)
+      : job.type === 'automl'
+        ? autoMLJobBody(job, meta, resolved, computeName)
+        : published
+          ? componentJobBody(job, meta, resolved, computeName, published.id)
+          : pipelineJobBody(job, meta, resolved, computeName);
+  const runId = jobName(meta.displayName);
+  let submitted;
+  try {
+    submitted = await client.jobs.createOrUpdate(rg, ws, runId, { properties: body as never });
+  } catch (error) {
+    throw explainArmError(error, `submitting job ${runId}`);
+  }
+  // The seed's exercise: "the trigger should show the run_id", on its own line.
+  log.info(`run-id: ${runId}`);
+  const services = (submitted.properties as { services?: Record<string, { endpoint?: string }> }).services;
+  const runUrl = services?.Studio?.endpoint ?? studioUrl(connection, runId);
+  outputs.set('run-id', runId);
+  outputs.set('run-url', runUrl);
+  log.info(`Studio: ${runUrl}`);
+  context.state.save('run-id', runId);
+
+  if (!inputs.wait) {
+    outputs.set('status', 'Submitted');
+    writeSummary(context, { inputs, compute, published, scheduleId, runId, runUrl });
+    return;
+  }
+  context.state.save('cancel-in-post', 'true');
+  const history = await openRunHistory({
+    credential: connection.session.credential,
+    armScope: settings.cloud.armScope,
+    workspaceId: workspaceId(settings),
+    discoveryUrl: connection.workspace.discoveryUrl,
+    mlflowTrackingUri: connection.workspace.mlFlowTrackingUri,
+    experiment: meta.experimentName,
+  });
+  let outcome: JobOutcome;
+  try {
+    outcome = await followJob({
+      context,
+      connection,
+      history,
+      runId,
+      isPipeline: job.type === 'pipeline',
+      timeoutMs: inputs.timeoutMs,
+      cancelOnTimeout: inputs.cancelOnTimeout,
+      streamLogs: inputs.streamLogs,
+    });
+  } finally {
+    context.state.save('cancel-in-post', 'false');
+  }
+  outputs.set('status', outcome.status);
+  outputs.set('outputs', JSON.stringify(outcome.outputs));
+  outputs.set('metrics', JSON.stringify(outcome.metrics));
+  let bestModel: string | undefined;
+  if (job.type === 'automl' && outcome.status === 'Completed') {
+    bestModel = await log.group('Best model', () => registerBestModel(context, connection, inputs, runId, outcome));
+    outputs.set('best-model', bestModel);
+  }
+  writeSummary(context, { inputs, compute, published, scheduleId, runId, runUrl, outcome, bestModel });
+  if (outcome.failure) throw outcome.failure;
+}
+
+function requiredActions(inputs: PipelineInputs, job: JobDefinition | undefined): RequiredAction[] {
+  const required: RequiredAction[] = [];
+  if (inputs.compute?.create)
+    required.push({ action: `${ML}/computes/write`, purpose: `create or update compute ${inputs.compute.name}` });
+  if (job) {
+    required.push({ action: `${ML}/components/versions/write`, purpose: 'register the pipeline steps as components' });
+    required.push({ action: `${ML}/codes/versions/write`, purpose: "register local 'code:' folders" });
+    required.push({ action: `${ML}/datastores/listsecrets/action`, purpose: 'upload code with the datastore key' });
+  }
+  if (inputs.schedule) required.push({ action: `${ML}/schedules/write`, purpose: 'create the schedule' });
+  if (inputs.run) required.push({ action: `${ML}/jobs/write`, purpose: 'submit the job' });
+  if (inputs.registerBestModelAs)
+    required.push({ action: `${ML}/models/versions/write`, purpose: 'register the best model' });
+  return required;
+}
+
+/** The compute a job runs on when its file names none: the file wins, `compute` fills the gap. */
+function defaultCompute(job: JobDefinition, inputs: PipelineInputs): string | undefined {
+  const fromFile = job.type === 'pipeline' ? (job.defaultCompute ?? job.compute) : job.compute;
+  return fromFile ?? inputs.compute?.name;
+}
+
+/** Every compute the job names must exist: fail before uploading anything. */
+async function checkComputes(
+  { client, settings }: WorkspaceConnection,
+  job: JobDefinition,
+  fallback: string | undefined,
+) {
+  const names = new Set<string>();
+  if (fallback) names.add(fallback);
+  if (job.type === 'pipeline') for (const step of job.steps) if (step.compute) names.add(step.compute);
+  const needsCompute =
+    job.type === 'pipeline' ? job.steps.some((s) => !s.compute) && fallback === undefined : fallback === undefined;
+  if (needsCompute && job.type !== 'automl') {
+    throw new UserError(
+      `${job.file} names no compute for ${job.type === 'pipeline' ? 'some steps' : 'the job'}: set 'settings.default_compute' (pipelines) or 'compute' in the file, or the action's 'compute' input.`,
+      { input: 'compute' },
+    );
+  }
+  for (const name of names) {
+    try {
+      await client.computeOperations.get(settings.resourceGroup, settings.workspace, name);
+    } catch (error) {
+      if (isNotFound(error))
+        throw new UserError(
+          `Compute '${name}' (named by ${job.file}) does not exist in workspace ${settings.workspace}. Create it with 'create-compute: true' and 'compute: ${name}', or use an existing cluster.`,
+          { input: 'compute' },
+        );
+      throw explainArmError(error, `reading compute ${name}`);
+    }
+  }
+}
+
+function commandsOf(job: JobDefinition): CommandSpec[] {
+  if (job.type === 'command') return [job.spec];
+  if (job.type === 'pipeline') return job.steps.flatMap((s) => (s.source.kind === 'registered' ? [] : [s.source.spec]));
+  return [];
+}
+
+async function resolveReferences(
+  context: ActionContext,
+  connection: WorkspaceConnection,
+  job: JobDefinition,
+): Promise<Resolved> {
+  const { client, settings } = connection;
+  const { log } = context;
+  const resolved: Resolved = {
+    computeId: (name) => workspaceResourceId(settings, `computes/${name}`),
+    codeIds: new Map(),
+    environmentIds: new Map(),
+    dataUris: new Map(),
+    componentIds: new Map(),
+    registeredOutputs: new Map(),
+  };
+  // One upload per distinct folder: two steps sharing ./src share one code version.
+  const codeByFolder = new Map<string, string>();
+  const environments = new Map<string, string>();
+  for (const spec of commandsOf(job)) {
+    if (spec.code?.kind === 'local') {
+      let codeId = codeByFolder.get(spec.code.path);
+      if (!codeId) {
+        const name = `${path.basename(spec.code.path)}-code`
+          .replace(/[^a-zA-Z0-9_-]/g, '-')
+          .replace(/^[^a-zA-Z0-9]+/, '');
+        const code = await registerCodeFolder({ connection, folder: spec.code.path, name, log });
+        log.info(
+          `Code ${path.relative(process.cwd(), spec.code.path) || '.'}: ${code.name}:${code.version} (${code.bytesUploaded === 0 ? 'unchanged, nothing uploaded' : `${code.bytesUploaded} bytes uploaded`}).`,
+        );
+        codeId = code.codeId;
+        codeByFolder.set(spec.code.path, codeId);
+      }
+      resolved.codeIds.set(spec, codeId);
+    } else if (spec.code?.kind === 'asset') {
+      resolved.codeIds.set(spec, await assetId(connection, spec.code.reference, 'codes'));
+    }
+    let environmentId = environments.get(spec.environment);
+    if (!environmentId) {
+      environmentId = spec.environment.startsWith('azureml://registries/')
+        ? spec.environment
+        : await assetId(connection, spec.environment, 'environments');
+      environments.set(spec.environment, environmentId);
+    }
+    resolved.environmentIds.set(spec, environmentId);
+  }
+  // Local data inputs are uploaded like code: content-addressed, once.
+  const dataInputs = [
+    ...Object.values(job.inputs),
+    ...(job.type === 'pipeline' ? job.steps.flatMap((s) => Object.values(s.inputs)) : []),
+  ];
+  for (const input of dataInputs) {
+    if (input.kind !== 'data' || !input.local) continue;
+    const snapshot = await createSnapshot(input.path, { logger: log });
+    const datastore = await openDatastore({ client, settings, credential: connection.session.credential, log });
+    const upload = await uploadSnapshot(datastore.container, snapshot, { logger: log });
+    resolved.dataUris.set(input, `${datastore.uriOf(upload.assetPath)}${snapshot.kind === 'folder' ? '/' : ''}`);
+  }
+  if (job.type === 'pipeline') {
+    for (const step of job.steps) {
+      if (step.source.kind === 'registered') {
+        const [id, outputs] = await registeredComponent(connection, step);
+        resolved.componentIds.set(step, id);
+        resolved.registeredOutputs.set(step, outputs);
+      }
+    }
+    for (const step of job.steps) {
+      if (step.source.kind === 'registered') continue;
+      const component = anonymousComponent(job, step, resolved);
+      try {
+        await client.componentVersions.createOrUpdate(
+          settings.resourceGroup,
+          settings.workspace,
+          component.name,
+          component.version,
+          {
+            properties: { componentSpec: component.componentSpec, isAnonymous: true, properties: {}, tags: {} },
+          },
+        );
+      } catch (error) {
+        throw explainArmError(error, `registering the component of step '${step.name}'`);
+      }
+      resolved.componentIds.set(
+        step,
+        workspaceResourceId(settings, `components/${component.name}/versions/${component.version}`),
+      );
+    }
+  }
+  return resolved;
+}
+
+/** azureml:NAME:VERSION or azureml:NAME@latest → the version's ARM id (checked to exist). */
+async function assetId(
+  { client, settings }: WorkspaceConnection,
+  reference: string,
+  collection: 'environments' | 'codes',
+): Promise<string> {
+  const [, name = '', version] = /^azureml:([^:@]+)(?::(.+)|@latest)$/.exec(reference) ?? [];
+  const api = collection === 'environments' ? client.environmentContainers : client.codeContainers;
+  const versions = collection === 'environments' ? client.environmentVersions : client.codeVersions;
+  const what = collection === 'environments' ? 'Environment' : 'Code';
+  try {
+    if (version === undefined) {
+      const container = await api.get(settings.resourceGroup, settings.workspace, name);
+      const latest = (container.properties as { latestVersion?: string }).latestVersion;
+      if (!latest) throw new UserError(`${what} ${name} has no versions.`);
+      return workspaceResourceId(settings, `${collection}/${name}/versions/${latest}`);
+    }
+    await versions.get(settings.resourceGroup, settings.workspace, name, version);
+    return workspaceResourceId(settings, `${collection}/${name}/versions/${version}`);
+  } catch (error) {
+    if (isNotFound(error))
+      throw new UserError(
+        `${what} ${reference} (named by the job file) does not exist in workspace ${settings.workspace}. Register it first (action-register, kind: environment) or fix the reference.`,
+        { input: 'job' },
+      );
+    throw explainArmError(error, `reading ${reference}`);
+  }
+}
+
+async function registeredComponent(
+  { client, settings }: WorkspaceConnection,
+  step: PipelineStep,
+): Promise<[string, Record<string, 'uri_folder'>]> {
+  if (step.source.kind !== 'registered') throw new Error('not a registered component');
+  const [, name = '', version = ''] = /^azureml:([^:]+):(.+)$/.exec(step.source.reference) ?? [];
+  const where = `${step.source.location.file}:${step.source.location.line}:${step.source.location.column}`;
+  try {
+    const component = await client.componentVersions.get(settings.resourceGroup, settings.workspace, name, version);
+    const spec = (component.properties as { componentSpec?: Record<string, unknown> }).componentSpec ?? {};
+    const declared = Object.keys((spec.inputs as Record<string, unknown> | undefined) ?? {});
+    for (const input of Object.keys(step.inputs))
+      if (!declared.includes(input))
+        throw new UserError(
+          `${where}: step '${step.name}' sets input '${input}', which component ${step.source.reference} does not declare (it has ${declared.join(', ') || 'none'}).`,
+          { input: 'job' },
+        );
+    const outputs = Object.fromEntries(
+      Object.entries((spec.outputs as Record<string, { type?: string }> | undefined) ?? {}).map(([k]) => [
+        k,
+        'uri_folder' as const,
+      ]),
+    );
+    return [workspaceResourceId(settings, `components/${name}/versions/${version}`), outputs];
+  } catch (error) {
+    if (isNotFound(error))
+      throw new UserError(
+        `${where}: step '${step.name}' uses component ${step.source.reference}, which does not exist in workspace ${settings.workspace}.`,
+        {
+          input: 'job',
+        },
+      );
+    throw explainArmError(error, `reading component ${step.source.reference}`);
+  }
+}
+
+async function publishPipeline(
+  context: ActionContext,
+  { client, settings }: WorkspaceConnection,
+  job: PipelineJob,
+  resolved: Resolved,
+  publish: NonNullable<PipelineInputs['publish']>,
+): Promise<Published> {
+  const name = publish.componentName ?? job.name ?? componentNameFromFile(job.file);
+  const spec = pipelineComponentSpec(job, resolved, name);
+  const hash = contentHash(spec);
+  const result = await registerVersion({
+    store: versionStore(client, settings, 'components', name),
+    version: publish.componentVersion,
+    contentHash: hash,
+    dedupe: true,
+    properties: {
+      componentSpec: spec,
+      description: job.description,
+      isAnonymous: false,
+      tags: {},
+      properties: { [CONTENT_HASH_PROPERTY]: hash },
+    },
+    log: context.log,
+  });
+  context.log.info(
+    result.reused
+      ? `Pipeline component ${name}:${result.version} already holds this pipeline: reused.`
+      : `Published pipeline component ${name}:${result.version}${result.previousVersion ? ` (previous ${result.previousVersion})` : ''}.`,
+  );
+  return {
+    name,
+    version: result.version,
+    id: workspaceResourceId(settings, `components/${name}/versions/${result.version}`),
+    reused: result.reused,
+  };
+}
+
+function componentNameFromFile(file: string): string {
+  const base = path.basename(file).replace(/\.ya?ml$/i, '');
+  return base.replace(/[^a-zA-Z0-9_-]/g, '-').replace(/^[^a-zA-Z0-9]+/, '') || 'pipeline';
+}
+
+function jobMetadata(context: ActionContext, inputs: PipelineInputs, job: JobDefinition): JobMetadata {
+  const env = (name: string) => context.inputs.env(name);
+  const sha = env('GITHUB_SHA');
+  const short = sha?.slice(0, 7);
+  const baseName = job.displayName ?? job.name ?? componentNameFromFile(job.file);
+  const properties: Record<string, string> = {};
+  if (sha) properties[COMMIT_PROPERTY] = sha;
+  const repository = env('GITHUB_REPOSITORY');
+  const runIdEnv = env('GITHUB_RUN_ID');
+  if (repository && runIdEnv)
+    properties['azureml-actions.workflow-run'] =
+      `${env('GITHUB_SERVER_URL') ?? 'https://github.com'}/${repository}/actions/runs/${runIdEnv}`;
+  return {
+    displayName: inputs.displayName ?? (short ? `${baseName} @ ${short}` : baseName),
+    // The file's experiment_name wins over the default (repository name), the input over both.
+    experimentName: inputs.experimentExplicit ? inputs.experiment : (job.experimentName ?? inputs.experiment),
+    description: job.description,
+    tags: { ...job.tags, ...(short ? { commit: short } : {}) },
+    properties,
+  };
+}
+
+/** A job name Azure accepts and no other run takes: the display name's letters and a random tail. */
+function jobName(displayName: string): string {
+  const slug = displayName
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 40);
+  return `${slug || 'job'}_${randomBytes(5).toString('hex')}`;
+}
+
+function studioUrl({ settings }: WorkspaceConnection, runId: string): string {
+  const studio = settings.cloud.studioUrl ?? 'https://ml.azure.com';
+  return `${studio}/runs/${encodeURIComponent(runId)}?wsid=${encodeURIComponent(workspaceId(settings))}`;
+}
+
+async function registerBestModel(
+  context: ActionContext,
+  connection: WorkspaceConnection,
+  inputs: PipelineInputs,
+  runId: string,
+  outcome: JobOutcome,
+): Promise<string> {
+  const uri = `azureml://jobs/${runId}/outputs/best_model`;
+  if (!inputs.registerBestModelAs) {
+    context.log.info(`Best model: ${uri} (set 'register-best-model-as' to register it as a model).`);
+    return uri;
+  }
+  const name = inputs.registerBestModelAs;
+  const result = await registerVersion({
+    store: versionStore(connection.client, connection.settings, 'models', name),
+    version: 'auto',
+    contentHash: uri,
+    dedupe: true,
+    properties: {
+      modelUri: uri,
+      modelType: 'mlflow_model',
+      description: `Best model of AutoML job ${runId}.`,
+      tags: Object.fromEntries(Object.entries(outcome.metrics).map(([k, v]) => [k, String(v)])),
+      properties: { [CONTENT_HASH_PROPERTY]: uri, 'azureml-actions.job': runId },
+    },
+    log: context.log,
+  });
+  const reference = assetReference(name, result.version);
+  context.log.info(`Registered the best model as ${reference}.`);
+  return reference;
+}
+
+interface SummaryParts {
+  inputs: PipelineInputs;
+  compute?: ComputeResult | undefined;
+  published?: Published | undefined;
+  scheduleId?: string | undefined;
+  runId?: string;
+  runUrl?: string;
+  outcome?: JobOutcome;
+  bestModel?: string | undefined;
+}
+
+function writeSummary(context: ActionContext, parts: SummaryParts): void {
+  const lines: string[] = ['### action-pipeline', ''];
+  if (parts.runId && parts.runUrl) {
+    const status = parts.outcome?.status ?? 'Submitted';
+    lines.push(
+      `Job [\`${parts.runId}\`](${parts.runUrl}): **${status}**${parts.outcome ? ` in ${formatDuration(parts.outcome.durationMs)}` : ''}`,
+      '',
+    );
+  }
+  if (parts.compute)
+    lines.push(`- Compute \`${parts.compute.name}\`: ${parts.compute.change} (${escapeCell(parts.compute.detail)})`);
+  if (parts.compute && parts.inputs.compute && parts.inputs.compute.minNodes > 0)
+    lines.push(
+      `- :warning: min-nodes ${parts.inputs.compute.minNodes}: idle nodes are charged; use 0 to scale to zero.`,
+    );
+  if (parts.published)
+    lines.push(
+      `- Pipeline component \`${parts.published.name}:${parts.published.version}\`${parts.published.reused ? ' (unchanged, reused)' : ' (published)'}`,
+    );
+  if (parts.scheduleId && parts.inputs.schedule)
+    lines.push(
+      `- Schedule \`${parts.scheduleId.split('/').pop() ?? ''}\`: \`${parts.inputs.schedule.cron}\` (${parts.inputs.schedule.timeZoneInput})`,
+    );
+  if (parts.bestModel) lines.push(`- Best model: \`${parts.bestModel}\``);
+  const steps = parts.outcome?.steps ?? [];
+  if (steps.length > 0) {
+    lines.push('', '| step | status | duration | compute |', '| --- | --- | --- | --- |');
+    for (const s of steps)
+      lines.push(
+        `| ${escapeCell(s.name)} | ${s.status} | ${s.durationMs === undefined ? '' : formatDuration(s.durationMs)} | ${escapeCell(s.compute ?? '')} |`,
+      );
+  }
+  const outputs = Object.entries(parts.outcome?.outputs ?? {});
+  if (outputs.length > 0) {
+    lines.push('', '| output | URI |', '| --- | --- |');
+    for (const [name, uri] of outputs) lines.push(`| ${escapeCell(name)} | \`${escapeCell(uri)}\` |`);
+  }
+  const metrics = Object.entries(parts.outcome?.metrics ?? {});
+  if (metrics.length > 0) {
+    lines.push('', '| metric | value |', '| --- | --- |');
+    for (const [name, value] of metrics) lines.push(`| ${escapeCell(name)} | ${value} |`);
+  }
+  context.summary.append(lines.join('\n') + '\n');
+}
+
+/** Post step: cancels the job this step was waiting for when the workflow was cancelled. */
+export async function cancelJob(context: ActionContext, inputs: PipelineInputs, runId: string): Promise<void> {
+  const settings = inputs.common.azure;
+  const canRequestIdToken = Boolean(
+    context.inputs.env('ACTIONS_ID_TOKEN_REQUEST_URL') && context.inputs.env('ACTIONS_ID_TOKEN_REQUEST_TOKEN'),
+  );
+  const session = createLoginSession(settings, {
+    log: context.log,
+    requestIdToken: context.requestIdToken,
+    canRequestIdToken,
+  });
+  const client = createMlClient(settings, session.credential);
+  const job = await client.jobs.get(settings.resourceGroup, settings.workspace, runId);
+  const status = String((job.properties as { status?: string }).status);
+  if (['Completed', 'Failed', 'Canceled', 'CancelRequested', 'NotResponding'].includes(status)) return;
+  context.log.warning(`The workflow stopped while job ${runId} was ${status}: cancelling it.`);
+  await waitForOperation(
+    () =>
+      client.jobs.beginCancel(settings.resourceGroup, settings.workspace, runId, {
+        updateIntervalInMs: POLL_INTERVAL_MS,
+      }),
+    { log: context.log, what: `Cancelling job ${runId}`, timeoutMs: 5 * 60_000 },
+  );
+}

@@ -1,0 +1,195 @@
+// Reading a YAML file so that every problem can point at its line and column: the job file and the
+// component files it references are checked with this before any request, and each problem is
+// reported as a GitHub annotation on the file (DESIGN.md: bad input fails before Azure changes).
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { UserError } from '../../shared/errors.js';
+import type { SourceLocation } from '../../shared/logger.js';
+
+export interface Problem {
+  message: string;
+  location: SourceLocation;
+}
+
+/** Every problem found in a job file and the files it references, each with file:line:column. */
+export class JobFileError extends UserError {
+  constructor(readonly problems: Problem[]) {
+    super(
+      problems.length === 1
+        ? `The job file has a problem: ${describe(problems[0] as Problem)}`
+        : `The job file has ${problems.length} problems:\n${problems.map((p) => `  ${describe(p)}`).join('\n')}`,
+      { input: 'job' },
+    );
+  }
+}
+
+function describe(problem: Problem): string {
+  const { file, line, column } = problem.location;
+  return `${file}:${line}:${column}: ${problem.message}`;
+}
+
+/** A parsed YAML file: its document, and a way to locate any node of it. */
+export class YamlSource {
+  readonly problems: Problem[] = [];
+  readonly document: Document.Parsed;
+  private readonly lines = new LineCounter();
+
+  /** `displayPath` is what annotations name (relative to the workspace, as GitHub expects). */
+  constructor(
+    readonly absolutePath: string,
+    readonly displayPath: string,
+    text = readFileSync(absolutePath, 'utf8'),
+  ) {
+    this.document = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
+    for (const error of [...this.document.errors]) {
+      const [line, column] = error.linePos?.[0] ? [error.linePos[0].line, error.linePos[0].col] : [1, 1];
+      this.problems.push({
+        message: `YAML syntax: ${error.message.split('\n')[0] ?? error.message}`,
+        location: { file: displayPath, line, column },
+      });
+    }
+  }
+
+  get folder(): string {
+    return path.dirname(this.absolutePath);
+  }
+
+  locate(node: Node | Pair | null | undefined): SourceLocation {
+    const range =
+      node && 'range' in node ? node.range : node && 'key' in node ? (node.key as Node | null)?.range : undefined;
+    const offset = range?.[0] ?? 0;
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.displayPath, line: Math.max(1, line), column: Math.max(1, col) };
+  }
+
+  report(node: Node | Pair | null | undefined, message: string): void {
+    this.problems.push({ message, location: this.locate(node) });
+  }
+}
+
+/** A node of a YAML map with the key it sits under, so checks can point at either. */
+export interface Field {
+  key: string;
+  keyNode: Node;
+  value: Node | null;
+}
+
+/** The entries of a map node (reports a problem and answers [] when `node` is not a map). */
+export function entries(source: YamlSource, node: Node | null, what: string): Field[] {
+  if (node === null || (isScalar(node) && node.value === null)) return [];
+  if (!isMap(node)) {
+    source.report(node, `${what} must be a mapping of names to values.`);
+    return [];
+  }
+  return node.items.map((pair) => ({
+    key: String(isScalar(pair.key) ? pair.key.value : pair.key),
+    keyNode: pair.key as Node,
+    value: (pair.value as Node | null) ?? null,
+  }));
+}
+
+/** The fields of a map node by key; unknown keys are reported with the keys that are allowed. */
+export function fields(
+  source: YamlSource,
+  node: Node | null,
+  what: string,
+  allowed: readonly string[],
+): Map<string, Field> {
+  const result = new Map<string, Field>();
+  for (const field of entries(source, node, what)) {
+    if (!allowed.includes(field.key)) {
+      const close = allowed.find((a) => editDistance(a, field.key.toLowerCase()) <= 2);
+      source.report(
+        field.keyNode,
+        `${what} has an unknown field '${field.key}'${close ? `; did you mean '${close}'?` : '.'} Allowed: ${allowed.join(', ')}.`,
+      );
+      continue;
+    }
+    result.set(field.key, field);
+  }
+  return result;
+}
+
+/** A scalar's value (string, number, boolean) or undefined, reporting non-scalars. */
+export function scalar(
+  source: YamlSource,
+  field: Field | undefined,
+  what: string,
+): string | number | boolean | undefined {
+  if (!field || field.value === null) return undefined;
+  if (!isScalar(field.value) || (typeof field.value.value === 'object' && field.value.value !== null)) {
+    source.report(field.value, `${what} must be a single value, not a ${isSeq(field.value) ? 'list' : 'mapping'}.`);
+    return undefined;
+  }
+  const value = field.value.value;
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? value : undefined;
+}
+
+/** A string field (numbers are taken as their text, as the CLI does for names and versions). */
+export function text(source: YamlSource, field: Field | undefined, what: string): string | undefined {
+  const value = scalar(source, field, what);
+  return value === undefined ? undefined : String(value);
+}
+
+export function integer(
+  source: YamlSource,
+  field: Field | undefined,
+  what: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const value = scalar(source, field, what);
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    source.report(field?.value, `${what} must be a whole number from ${min} to ${max}.`);
+    return undefined;
+  }
+  return value;
+}
+
+export function oneOf<T extends string>(
+  source: YamlSource,
+  field: Field | undefined,
+  what: string,
+  allowed: readonly T[],
+): T | undefined {
+  const value = text(source, field, what);
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    source.report(
+      field?.value,
+      `${what} is '${value}'; allowed values are ${allowed.map((a) => `'${a}'`).join(', ')}.`,
+    );
+    return undefined;
+  }
+  return value as T;
+}
+
+/** A map of string values (tags, environment variables). */
+export function stringMap(source: YamlSource, field: Field | undefined, what: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const entry of entries(source, field?.value ?? null, what)) {
+    const value = scalar(source, entry, `${what} '${entry.key}'`);
+    if (value !== undefined) result[entry.key] = String(value);
+  }
+  return result;
+}
+
+/** Levenshtein distance, for "did you mean" on misspelt keys. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
