@@ -1,0 +1,266 @@
+// `cold-start`: each action's dist/index.js, run as the runner runs it against the emulator, from
+// process start to the end of its first ARM request (the GitHub ID token and the Entra token
+// exchange included). Broken down from the emulator's request log: module load (spawn to the first
+// request the process makes), token (ID token + token exchange), request (token to the end of the
+// first ARM answer). Target: <= 250 ms on node 24 (GitHub's `runs.using: node24`) for every action,
+// and >= 6x faster than an `az ml` step starts (`az version` + importing azure-ai-ml, both measured
+// here in the same run; `node -e ''` is the floor any Node action pays).
+
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RequestLogEntry } from '../../emulator/context.js';
+import { startEmulator } from '../../emulator/index.js';
+import { runActionProcess } from '../lib/actions.js';
+import {
+  median,
+  node24,
+  ROOT,
+  run,
+  verdict,
+  ensureDebian,
+  type Benchmark,
+  type Row,
+  type RunOptions,
+} from '../lib/common.js';
+
+const TARGET_MS = 250;
+const TARGET_VS_AZ_ML = 6;
+
+interface Breakdown {
+  totalMs: number;
+  loadMs: number;
+  tokenMs: number;
+  requestMs: number;
+}
+
+interface Scenario {
+  action: string;
+  inputs: Record<string, string>;
+}
+
+function scenarios(workspace: string): Scenario[] {
+  return [
+    { action: 'action-register', inputs: { name: 'bench-model', path: 'model.onnx' } },
+    { action: 'action-deploy', inputs: { endpoint: 'bench-ep', model: 'azureml:bench-model:1', target: 'aci' } },
+    { action: 'action-deploy/smoke-test', inputs: { endpoint: 'bench-missing-ep', payload: '{}' } },
+    { action: 'action-pipeline', inputs: { job: path.join(workspace, 'pipelines', 'train-pipeline.yml') } },
+  ];
+}
+
+/** The breakdown of one run from the emulator's log: requests that started after the spawn. */
+function breakdown(log: readonly RequestLogEntry[], spawnedAt: number): Breakdown | undefined {
+  const mine = log
+    .map((entry) => ({ entry, start: Date.parse(entry.time) }))
+    .filter(({ start }) => start >= spawnedAt)
+    .sort((a, b) => a.start - b.start);
+  const first = mine[0];
+  const arm = mine.find(({ entry }) => entry.service === 'arm');
+  if (!first || !arm) return undefined;
+  const tokenEnd = Math.max(
+    first.start,
+    ...mine
+      .filter(({ entry, start }) => (entry.service === 'entra' || entry.service === 'oidc') && start <= arm.start)
+      .map(({ entry, start }) => start + entry.durationMs),
+  );
+  const armEnd = arm.start + arm.entry.durationMs;
+  return {
+    totalMs: armEnd - spawnedAt,
+    loadMs: first.start - spawnedAt,
+    tokenMs: tokenEnd - first.start,
+    requestMs: armEnd - tokenEnd,
+  };
+}
+
+function medianBreakdown(runs: readonly Breakdown[]): Breakdown {
+  return {
+    totalMs: median(runs.map((r) => r.totalMs)),
+    loadMs: median(runs.map((r) => r.loadMs)),
+    tokenMs: median(runs.map((r) => r.tokenMs)),
+    requestMs: median(runs.map((r) => r.requestMs)),
+  };
+}
+
+/** Wall time of a command, median of `times` runs after one warm-up run (caches, .pyc files). */
+async function commandMs(command: string, args: string[], times: number, env?: NodeJS.ProcessEnv): Promise<number> {
+  const walls: number[] = [];
+  for (let i = 0; i <= times; i++) {
+    const result = await run(command, args, { env: env ?? process.env, timeoutMs: 120_000 });
+    if (result.status !== 0)
+      throw new Error(`${command} ${args.join(' ')} failed: ${result.stderr.slice(-400) || result.stdout.slice(-400)}`);
+    if (i > 0) walls.push(result.wallMs);
+  }
+  return median(walls);
+}
+
+/**
+ * Debian's python3-azure has azure-ai-ml but not its dependency pydash; azure-ai-ml only uses
+ * pydash.get, pydash.omit and pydash.objects.set_ (shared/FACTS.md), so this stands in.
+ */
+function pydashStub(dir: string): void {
+  mkdirSync(path.join(dir, 'pydash'), { recursive: true });
+  writeFileSync(
+    path.join(dir, 'pydash', '__init__.py'),
+    [
+      'from . import objects',
+      'def get(obj, path, default=None):',
+      '    for key in (path.split(".") if isinstance(path, str) else path):',
+      '        try:',
+      '            obj = obj[key] if isinstance(obj, dict) else getattr(obj, key)',
+      '        except (KeyError, AttributeError, TypeError):',
+      '            return default',
+      '    return obj',
+      'def omit(obj, *keys):',
+      '    flat = [k for key in keys for k in (key if isinstance(key, (list, tuple)) else [key])]',
+      '    return {k: v for k, v in obj.items() if k not in flat}',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(dir, 'pydash', 'objects.py'),
+    [
+      'def set_(obj, path, value):',
+      '    keys = path.split(".") if isinstance(path, str) else list(path)',
+      '    target = obj',
+      '    for key in keys[:-1]:',
+      '        target = target.setdefault(key, {})',
+      '    target[keys[-1]] = value',
+      '    return obj',
+      '',
+    ].join('\n'),
+  );
+}
+
+async function azMlStart(
+  options: RunOptions,
+  temp: string,
+): Promise<{ azMs: number; importMs: number } | { error: string }> {
+  const azMissing = await ensureDebian('az', ['azure-cli'], options.progress);
+  if (azMissing) return { error: `Azure CLI: ${azMissing}` };
+  const python = '/usr/bin/python3';
+  const check = await run(python, ['-c', 'import azure.ai.ml'], {
+    env: { ...process.env, PYTHONPATH: temp },
+  }).catch(() => undefined);
+  if (check?.status !== 0) {
+    const missing = await ensureDebian('/usr/bin/python3', ['python3-azure'], options.progress);
+    if (missing) return { error: `python3-azure: ${missing}` };
+  }
+  const times = options.smoke ? 1 : 5;
+  options.progress(`az version and /usr/bin/python3 -c 'import azure.ai.ml', ${times} runs each...`);
+  try {
+    const azMs = await commandMs('az', ['version'], times);
+    const importMs = await commandMs(python, ['-c', 'import azure.ai.ml'], times, {
+      ...process.env,
+      PYTHONPATH: temp,
+    });
+    return { azMs, importMs };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+export const coldStart: Benchmark = {
+  name: 'cold-start',
+  what: "each action's dist/index.js: process start to its first ARM answer (token included), node 24",
+  async run(options) {
+    const runs = options.smoke ? 1 : 7;
+    const temp = mkdtempSync(path.join(os.tmpdir(), 'bench-cold-start-'));
+    const workspace = path.join(temp, 'workspace');
+    cpSync(path.join(ROOT, 'examples', 'pipelines'), path.join(workspace, 'pipelines'), { recursive: true });
+    copyFileSync(
+      path.join(ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx'),
+      path.join(workspace, 'model.onnx'),
+    );
+    pydashStub(temp);
+    const rows: Row[] = [];
+    const node24Found = await node24(options.progress);
+    const nodes: Array<{ label: string; path: string }> = [];
+    if ('path' in node24Found) nodes.push({ label: 'node 24', path: node24Found.path });
+    nodes.push({ label: `node ${process.versions.node.split('.')[0]}`, path: process.execPath });
+    if (options.smoke) nodes.splice(1);
+
+    options.progress('starting the emulator (with Azurite)...');
+    const emulator = await startEmulator({ settings: { lroStepMs: 0, retryAfterSeconds: 0 } });
+    const results = new Map<string, Map<string, Breakdown>>();
+    let nodeFloorMs = Number.NaN;
+    try {
+      const floor = nodes[0] as { label: string; path: string };
+      nodeFloorMs = await commandMs(floor.path, ['-e', ''], options.smoke ? 1 : 7);
+      for (const scenario of scenarios(workspace)) {
+        const byNode = new Map<string, Breakdown>();
+        for (const node of nodes) {
+          const samples: Breakdown[] = [];
+          for (let i = 0; i < runs; i++) {
+            const result = await runActionProcess({
+              action: scenario.action,
+              node: node.path,
+              inputs: scenario.inputs,
+              env: emulator.env,
+              workspace,
+            });
+            const figures = breakdown(emulator.context.requests, result.spawnedAt);
+            if (!figures)
+              throw new Error(
+                `${scenario.action} made no ARM request (exit ${result.exitCode}):\n${result.log.slice(-1500)}`,
+              );
+            samples.push(figures);
+          }
+          const m = medianBreakdown(samples);
+          byNode.set(node.label, m);
+          options.progress(
+            `${scenario.action} on ${node.label}: ${m.totalMs.toFixed(0)} ms (load ${m.loadMs.toFixed(0)}, token ${m.tokenMs.toFixed(0)}, request ${m.requestMs.toFixed(0)}), median of ${runs}`,
+          );
+        }
+        results.set(scenario.action, byNode);
+      }
+    } finally {
+      await emulator.stop();
+    }
+
+    const main = nodes[0] as { label: string };
+    for (const [action, byNode] of results) {
+      const m = byNode.get(main.label) as Breakdown;
+      const others = [...byNode.entries()].filter(([label]) => label !== main.label);
+      rows.push({
+        benchmark: `cold-start ${action}`,
+        ours: `${m.totalMs.toFixed(0)} ms (${main.label})`,
+        peer: `node -e '' ${nodeFloorMs.toFixed(0)} ms`,
+        ratio: `${(m.totalMs / nodeFloorMs).toFixed(1)}x`,
+        target: `<= ${TARGET_MS} ms on node 24`,
+        verdict: main.label === 'node 24' ? verdict(m.totalMs <= TARGET_MS) : 'n/a',
+        note:
+          `load ${m.loadMs.toFixed(0)} ms, token ${m.tokenMs.toFixed(0)} ms, request ${m.requestMs.toFixed(0)} ms` +
+          others.map(([label, o]) => `; ${label} ${o.totalMs.toFixed(0)} ms (load ${o.loadMs.toFixed(0)})`).join('') +
+          (main.label === 'node 24'
+            ? ''
+            : `; node 24 could not be installed: ${(node24Found as { error: string }).error}`),
+      });
+    }
+    const slowest = Math.max(...[...results.values()].map((byNode) => (byNode.get(main.label) as Breakdown).totalMs));
+    const az = await azMlStart(options, temp);
+    if ('error' in az) {
+      rows.push({
+        benchmark: 'cold-start vs az ml',
+        ours: `${slowest.toFixed(0)} ms (slowest action)`,
+        peer: 'unavailable',
+        ratio: '-',
+        target: `>= ${TARGET_VS_AZ_ML}x faster`,
+        verdict: 'n/a',
+        note: az.error,
+      });
+    } else {
+      const azMl = az.azMs + az.importMs;
+      rows.push({
+        benchmark: 'cold-start vs az ml',
+        ours: `${slowest.toFixed(0)} ms (slowest action)`,
+        peer: `az ml ${azMl.toFixed(0)} ms`,
+        ratio: `${(azMl / slowest).toFixed(1)}x faster`,
+        target: `>= ${TARGET_VS_AZ_ML}x faster`,
+        verdict: verdict(azMl / slowest >= TARGET_VS_AZ_ML),
+        note: `az version ${az.azMs.toFixed(0)} ms + python3 import azure.ai.ml ${az.importMs.toFixed(0)} ms (Debian azure-cli, python3-azure; the az ml step pays both before its first request)`,
+      });
+    }
+    rmSync(temp, { recursive: true, force: true });
+    return rows;
+  },
+};
