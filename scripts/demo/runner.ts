@@ -767,6 +767,18 @@ async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; o
       stepFailure(error.message, step.location, continueOnError);
       continue;
     }
+    // As GitHub's log does: the step's with: values (evaluated, masked) before the action's output.
+    if (step.with.length > 0) {
+      log.note('with:');
+      for (const input of step.with) {
+        const value = inputs[inputVariable(input.key)] ?? '';
+        const [first = '', ...more] = value.replace(/\n$/, '').split('\n');
+        const shown = first.length > 100 ? `${first.slice(0, 97)}...` : first;
+        log.note(
+          `  ${input.key}: ${shown}${more.length > 0 ? ` (+${more.length} line${more.length > 1 ? 's' : ''})` : ''}`,
+        );
+      }
+    }
     const files = stepFiles(`step-${step.index + 1}`);
     const actionName = path.relative(root, action.dir).split(path.sep).join('/');
     const env = { ...processEnv(stepEnv, files, actionName), ...inputs };
@@ -852,9 +864,8 @@ async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; o
   }
   if (job.environment?.url) {
     try {
-      print(
-        `   environment ${environment} url: ${masker.mask(interpolate(job.environment.url, contextsFor({}), { failed }))}`,
-      );
+      const url = interpolate(job.environment.url, contextsFor({}), { failed });
+      if (url) print(`   environment ${environment}: ${masker.mask(url)}`);
     } catch {
       // the url is informative only
     }
