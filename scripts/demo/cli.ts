@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startDemoEmulator, type DemoEmulator } from './emulator.js';
 import { seconds } from './log.js';
-import { runWorkflow, type FakeEvent, type WorkflowResult } from './runner.js';
+import { runPendingPostSteps, runWorkflow, type FakeEvent, type WorkflowResult } from './runner.js';
 import { formatLocation, loadWorkflow, WorkflowError, type WorkflowDef } from './workflow.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -141,6 +141,8 @@ export async function main(
     `emulator: ARM ${emulator.contract.armUrl}, blob ${String(emulator.contract.blobUrl) || '(off)'}, workspace ${emulator.contract.resourceGroup}/${emulator.contract.workspace} (started in ${seconds(Date.now() - started)})`,
   );
   const stop = (): void => {
+    print('Interrupted: running the post steps of the current job, stopping the emulator.');
+    runPendingPostSteps();
     void emulator.stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', stop);

@@ -3,7 +3,7 @@
 // INPUT_* variables and the GITHUB_* files read back into `steps.<id>.outputs`, `run:` steps in
 // bash, post steps at job end in reverse order. scripts/demo/README.md lists what it supports.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -294,6 +294,15 @@ function runProcess(
   });
 }
 
+/** Post steps of the job that is running, to run at once if the demo is interrupted. */
+const pendingPosts = new Set<() => void>();
+
+/** Runs the post steps of an interrupted job (synchronously: called from a signal handler). */
+export function runPendingPostSteps(): void {
+  for (const cleanup of pendingPosts) cleanup();
+  pendingPosts.clear();
+}
+
 export async function runWorkflow(workflow: WorkflowDef, options: RunnerOptions): Promise<WorkflowResult> {
   const started = Date.now();
   const { root, event, emulator } = options;
@@ -531,6 +540,7 @@ async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; o
   const steps: Record<string, StepState> = {};
   const summaries: string[] = [];
   const posts: PostStep[] = [];
+  const jobCleanups: Array<() => void> = [];
   let failed = false;
 
   const githubEnv = (files: Record<string, string>, action?: string): Record<string, string> => ({
@@ -792,7 +802,20 @@ async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; o
     const back = readBack(files);
     const outputs = { ...back.outputs, ...log.effects.outputs };
     const state = { ...back.state, ...log.effects.state };
-    if (action.post) posts.push({ step, title, action, inputs, env: stepEnv, state });
+    if (action.post) {
+      const post: PostStep = { step, title, action, inputs, env: stepEnv, state };
+      posts.push(post);
+      // Should the demo be interrupted before the job ends, its post steps still run (e.g. to stop
+      // a local scoring server, which is detached and would outlive the demo).
+      const files = stepFiles(`interrupted-post-${step.index + 1}`);
+      const stateEnv = Object.fromEntries(Object.entries(state).map(([name, value]) => [`STATE_${name}`, value]));
+      const postEnv = { ...processEnv(stepEnv, files, actionName), ...inputs, ...stateEnv };
+      const cleanup = (): void => {
+        spawnSync(process.execPath, [action.post!], { cwd: root, env: postEnv, stdio: 'ignore', timeout: 10_000 });
+      };
+      pendingPosts.add(cleanup);
+      jobCleanups.push(cleanup);
+    }
     if (run.exitCode !== 0) {
       const reason = run.timedOut
         ? `The step was stopped after its timeout of ${seconds(timeoutFor(step))}.`
@@ -809,6 +832,7 @@ async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; o
   }
 
   // Post steps: in reverse order of their main steps, `post-if` (default always()).
+  for (const cleanup of jobCleanups) pendingPosts.delete(cleanup);
   for (const post of posts.reverse()) {
     const title = `Post ${post.title}`;
     print('');
