@@ -1789,7 +1789,6 @@ async function ensureCompute(context, { client, settings }, wanted, timeoutMs) {
     if (current.minNodes === target.minNodes &&
         current.maxNodes === target.maxNodes &&
         current.idleSeconds === target.idleSeconds) {
-        context.log.info(`Compute cluster ${wanted.name} is already ${compute_describe(current)}: unchanged.`);
         return { name: wanted.name, change: 'unchanged', detail: compute_describe(current) };
     }
     await waitForOperation(() => client.computeOperations.beginUpdate(rg, ws, wanted.name, {
@@ -2179,7 +2178,7 @@ async function openRunHistory(options) {
 
 const TERMINAL_STATES = ['Completed', 'Failed', 'Canceled', 'NotResponding', 'Paused'];
 /** Polls start quick (short jobs end quick) and back off while nothing changes. */
-const FIRST_POLL_MS = 1000;
+const FIRST_POLL_MS = 500;
 const MAX_POLL_MS = 15_000;
 const HEARTBEAT_MS = 60_000;
 const LOG_TAIL_LINES = 30;
@@ -2385,7 +2384,7 @@ async function runPipeline(context, inputs, job) {
         const pipeline = job;
         const publish = inputs.publish;
         published = await log.group('Publish the pipeline component', () => publishPipeline(context, connection, pipeline, resolved, publish));
-        outputs.set('component-id', published.id);
+        outputs.set('component-id', assetReference(published.name, published.version));
         outputs.set('component-version', published.version);
         if (inputs.schedule) {
             const schedule = inputs.schedule;

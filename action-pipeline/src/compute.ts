@@ -98,7 +98,6 @@ export async function ensureCompute(
     current.maxNodes === target.maxNodes &&
     current.idleSeconds === target.idleSeconds
   ) {
-    context.log.info(`Compute cluster ${wanted.name} is already ${describe(current)}: unchanged.`);
     return { name: wanted.name, change: 'unchanged', detail: describe(current) };
   }
   await waitForOperation(

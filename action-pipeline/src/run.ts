@@ -86,7 +86,7 @@ export async function runPipeline(context: ActionContext, inputs: PipelineInputs
     published = await log.group('Publish the pipeline component', () =>
       publishPipeline(context, connection, pipeline, resolved, publish),
     );
-    outputs.set('component-id', published.id);
+    outputs.set('component-id', assetReference(published.name, published.version));
     outputs.set('component-version', published.version);
     if (inputs.schedule) {
       const schedule = inputs.schedule;

@@ -13,7 +13,7 @@ import type { RunHistory, RunInfo } from './runHistory.js';
 
 export const TERMINAL_STATES = ['Completed', 'Failed', 'Canceled', 'NotResponding', 'Paused'];
 /** Polls start quick (short jobs end quick) and back off while nothing changes. */
-const FIRST_POLL_MS = 1000;
+const FIRST_POLL_MS = 500;
 const MAX_POLL_MS = 15_000;
 const HEARTBEAT_MS = 60_000;
 const LOG_TAIL_LINES = 30;

@@ -89,7 +89,7 @@ describe('pipelines', () => {
     expect(published.outputs).toMatchObject({
       status: 'Completed',
       'component-version': '1',
-      'component-id': `${emu.workspaceId}/components/vad-train/versions/1`,
+      'component-id': 'azureml:vad-train:1',
     });
     expect(published.outputs['run-url']).toContain(runId);
     expect(JSON.parse(published.outputs.outputs ?? '{}')).toEqual({});
