@@ -674,7 +674,7 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
     for (const name of Object.keys(inputs))
       if (!(name in component.inputs))
         source.report(
-          f.get('inputs')?.value,
+          entries(source, f.get('inputs')?.value ?? null, what).find((e) => e.key === name)?.keyNode,
           `${what} sets input '${name}', which component ${reference} does not declare (it has ${Object.keys(component.inputs).join(', ') || 'none'}).`,
         );
     for (const [name, port] of Object.entries(component.inputs))

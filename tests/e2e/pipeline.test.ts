@@ -218,6 +218,54 @@ describe('pipelines', () => {
   });
 });
 
+describe('command jobs', () => {
+  it('runs a command job with its local code, and fails with the job error and log tail when it fails', async () => {
+    writeFileSync(
+      path.join(workspace, 'command.yml'),
+      [
+        'type: command',
+        'display_name: prep only',
+        'code: ./pipelines/src',
+        'command: python prep.py --out ${{outputs.prepared}}',
+        'environment: azureml://registries/azureml/environments/sklearn-1.5/labels/latest',
+        'compute: azureml:cpu-cluster',
+        'outputs:',
+        '  prepared:',
+        '    type: uri_folder',
+        '',
+      ].join('\n'),
+    );
+    const run = await pipeline({
+      job: 'command.yml',
+      'create-compute': 'true',
+      compute: 'cpu-cluster',
+      'max-nodes': '4',
+    });
+    expect(errorOf(run)).toContain('(no error; exit 0)');
+    expect(JSON.parse(run.outputs.outputs ?? '{}')).toEqual({
+      prepared: `azureml://datastores/workspaceblobstore/paths/azureml/${run.outputs['run-id'] ?? ''}/prepared/`,
+    });
+    const job = await (await client()).jobs.get(emu.resourceGroup, emu.workspace, run.outputs['run-id'] ?? '');
+    expect(job.properties).toMatchObject({
+      jobType: 'Command',
+      codeId: expect.stringContaining('/codes/src-code/versions/'),
+    });
+
+    await admin(emu, 'POST', '/faults', {
+      method: 'PUT',
+      path: '/subscriptions/**/jobs/*',
+      lroFailed: { code: 'UserError', message: 'FileNotFoundError: data.csv' },
+      count: 1,
+    });
+    const failed = await pipeline({ job: 'command.yml' });
+    expect(failed.exitCode).toBe(1);
+    expect(errorOf(failed)).toContain(
+      `The job ${failed.outputs['run-id'] ?? ''} failed: UserError: FileNotFoundError: data.csv`,
+    );
+    expect(failed.log).toContain('Traceback (most recent call last):');
+  });
+});
+
 describe('AutoML', () => {
   it('trains a classification model on a registered tabular dataset and registers the best model', async () => {
     const ml = await client();

@@ -1,0 +1,251 @@
+// The job file reader of action-pipeline: CLI v2 command, pipeline and AutoML jobs, local component
+// files, `set` overrides, and problems reported with file:line:column; and the REST bodies built
+// from them (anonymous components, step nodes, AutoML task details).
+
+import { describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadJobFile, type AutoMLJob, type PipelineJob } from '../../action-pipeline/src/jobFile.js';
+import { anonymousComponent, autoMLJobBody, stepNode, type Resolved } from '../../action-pipeline/src/rest.js';
+import { JobFileError } from '../../action-pipeline/src/yamlSource.js';
+
+function workspace(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'jobfile-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, name)), { recursive: true });
+    writeFileSync(path.join(root, name), text);
+  }
+  return root;
+}
+
+function problemsOf(root: string, file: string, sets: string[] = []): string[] {
+  try {
+    loadJobFile(
+      path.join(root, file),
+      root,
+      sets.map((s) => ({ path: s.split('=')[0] ?? '', value: s.split('=').slice(1).join('=') })),
+    );
+  } catch (error) {
+    if (error instanceof JobFileError)
+      return error.problems.map((p) => `${p.location.file}:${p.location.line}:${p.location.column} ${p.message}`);
+    throw error;
+  }
+  return [];
+}
+
+const resolved = (): Resolved => ({
+  computeId: (name) => `/ws/computes/${name}`,
+  codeIds: new Map(),
+  environmentIds: new Map(),
+  dataUris: new Map(),
+  componentIds: new Map(),
+  registeredOutputs: new Map(),
+});
+
+const PIPELINE = [
+  'type: pipeline',
+  'settings:',
+  '  default_compute: azureml:cpu',
+  'inputs:',
+  '  lr: 0.01',
+  '  raw:',
+  '    type: uri_folder',
+  '    path: azureml:raw:3',
+  'jobs:',
+  '  prep:',
+  '    command: python prep.py --raw ${{inputs.raw}} --out ${{outputs.clean}}',
+  '    code: ./src',
+  '    environment: azureml:env:1',
+  '    inputs:',
+  '      raw: ${{parent.inputs.raw}}',
+  '    outputs:',
+  '      clean:',
+  '        type: uri_folder',
+  '  train:',
+  '    component: ./train-component.yml',
+  '    compute: azureml:gpu',
+  '    inputs:',
+  '      data: ${{parent.jobs.prep.outputs.clean}}',
+  '      lr: ${{parent.inputs.lr}}',
+  '',
+].join('\n');
+
+const COMPONENT = [
+  'type: command',
+  'name: train',
+  'inputs:',
+  '  data: {type: uri_folder}',
+  '  lr: {type: number, default: 0.1}',
+  '  epochs: {type: integer, optional: true}',
+  'outputs:',
+  '  model: {type: mlflow_model}',
+  'code: ./src',
+  'environment: azureml:env@latest',
+  'command: python train.py --data ${{inputs.data}} --lr ${{inputs.lr}} --model ${{outputs.model}}',
+  '',
+].join('\n');
+
+describe('pipeline jobs', () => {
+  const root = workspace({ 'p.yml': PIPELINE, 'train-component.yml': COMPONENT, 'src/prep.py': 'print(1)\n' });
+
+  it('reads inline steps and local component files with their bindings', () => {
+    const job = loadJobFile(path.join(root, 'p.yml'), root) as PipelineJob;
+    expect(job.type).toBe('pipeline');
+    expect(job.defaultCompute).toBe('cpu');
+    expect(job.inputs.lr).toEqual({ kind: 'literal', value: 0.01, type: 'number' });
+    expect(job.inputs.raw).toMatchObject({ kind: 'data', type: 'uri_folder', path: 'azureml:raw:3', local: false });
+    const [prep, train] = job.steps;
+    expect(prep?.source).toMatchObject({
+      kind: 'inline',
+      spec: { code: { kind: 'local', path: path.join(root, 'src') } },
+    });
+    expect(train?.compute).toBe('gpu');
+    expect(train?.source).toMatchObject({ kind: 'file', name: 'train', outputs: { model: { type: 'mlflow_model' } } });
+    expect(train?.inputs.data).toMatchObject({
+      kind: 'binding',
+      binding: { kind: 'step-output', step: 'prep', output: 'clean' },
+    });
+  });
+
+  it('applies set overrides before checking: literals keep their type, data inputs get a new path', () => {
+    const job = loadJobFile(path.join(root, 'p.yml'), root, [
+      { path: 'inputs.lr', value: '0.5' },
+      { path: 'inputs.raw', value: 'azureml:raw:4' },
+    ]) as PipelineJob;
+    expect(job.inputs.lr).toEqual({ kind: 'literal', value: 0.5, type: 'number' });
+    expect(job.inputs.raw).toMatchObject({ path: 'azureml:raw:4' });
+    expect(problemsOf(root, 'p.yml', ['inputs.lr.deeper=1'])[0]).toContain("'inputs.lr' is not a mapping");
+  });
+
+  it('builds anonymous components whose GUID version follows their content, and azure-ai-ml-shaped nodes', () => {
+    const job = loadJobFile(path.join(root, 'p.yml'), root) as PipelineJob;
+    const r = resolved();
+    const [prep, train] = job.steps as [PipelineJob['steps'][number], PipelineJob['steps'][number]];
+    if (prep.source.kind !== 'inline' || train.source.kind !== 'file') throw new Error('unexpected sources');
+    r.codeIds.set(prep.source.spec, '/ws/codes/src/versions/1');
+    r.environmentIds.set(prep.source.spec, '/ws/environments/env/versions/1');
+    const a = anonymousComponent(job, prep, r);
+    expect(a.name).toBe('azureml_anonymous');
+    expect(a.version).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(a.componentSpec).toMatchObject({
+      type: 'command',
+      code: '/ws/codes/src/versions/1',
+      inputs: { raw: { type: 'uri_folder' } },
+      outputs: { clean: { type: 'uri_folder' } },
+    });
+    expect(anonymousComponent(job, prep, r).version).toBe(a.version);
+    r.codeIds.set(prep.source.spec, '/ws/codes/src/versions/2');
+    expect(anonymousComponent(job, prep, r).version).not.toBe(a.version);
+    expect(anonymousComponent(job, train, r).componentSpec).toMatchObject({
+      inputs: { data: { type: 'uri_folder' }, lr: { type: 'number', default: 0.1 }, epochs: { optional: true } },
+    });
+    r.componentIds.set(train, '/ws/components/azureml_anonymous/versions/x');
+    expect(stepNode(train, r)).toEqual({
+      name: 'train',
+      type: 'command',
+      componentId: '/ws/components/azureml_anonymous/versions/x',
+      computeId: '/ws/computes/gpu',
+      inputs: {
+        data: { job_input_type: 'literal', value: '${{parent.jobs.prep.outputs.clean}}' },
+        lr: { job_input_type: 'literal', value: '${{parent.inputs.lr}}' },
+      },
+      outputs: {},
+      _source: 'YAML.JOB',
+    });
+  });
+
+  it('reports every problem, with the line and column of each', () => {
+    const broken = workspace({
+      'b.yml': [
+        'type: pipeline',
+        'inputs:',
+        '  lr: 0.1',
+        'jobs:',
+        '  prep:',
+        '    command: python prep.py ${{inputs.missing}}',
+        '    environment: env:1',
+        '    code: ./nope',
+        '  train:',
+        '    component: ./c.yml',
+        '    inputs:',
+        '      data: ${{parent.jobs.prep.outputs.clean}}',
+        '      unknown: 1',
+        '',
+      ].join('\n'),
+      'c.yml':
+        'type: command\ninputs:\n  data: {type: uri_folder}\n  lr: {type: number}\ncommand: echo\nenvironment: azureml:e:1\n',
+    });
+    expect(problemsOf(broken, 'b.yml')).toEqual([
+      expect.stringMatching(/^b\.yml:7:18 'environment' is 'env:1'; it must be azureml:NAME:VERSION/),
+      "b.yml:8:11 'code' folder './nope' does not exist (relative to b.yml).",
+      "b.yml:6:14 'command' uses ${{inputs.missing}}, but inputs declares nothing.",
+      "b.yml:13:7 Step 'train' sets input 'unknown', which component ./c.yml does not declare (it has data, lr).",
+      "b.yml:9:3 Step 'train' does not set input 'lr', which component ./c.yml requires.",
+      "b.yml:12:13 Step 'train': ${{parent.jobs.prep.outputs.clean}} names output 'clean' of step 'prep', which declares no outputs.",
+    ]);
+  });
+
+  it('reports YAML syntax errors and unknown job types at their place', () => {
+    const broken = workspace({ 's.yml': 'type: pipeline\njobs:\n  a: [\n', 't.yml': 'type: sweep\n' });
+    expect(problemsOf(broken, 's.yml')[0]).toMatch(/^s\.yml:\d+:\d+ YAML syntax: /);
+    expect(problemsOf(broken, 't.yml')).toEqual([
+      "t.yml:1:7 'type' is 'sweep'; action-pipeline runs command, pipeline and automl jobs.",
+    ]);
+  });
+});
+
+describe('command and AutoML jobs', () => {
+  it('infers a command job and checks its bindings against its inputs', () => {
+    const root = workspace({
+      'c.yml': 'command: python x.py --lr ${{inputs.lr}}\nenvironment: azureml:e:1\ninputs:\n  lr: 0.1\n',
+    });
+    expect(loadJobFile(path.join(root, 'c.yml'), root)).toMatchObject({
+      type: 'command',
+      spec: { command: 'python x.py --lr ${{inputs.lr}}' },
+    });
+  });
+
+  it('validates the AutoML fields and maps the metric to the REST name', () => {
+    const root = workspace({
+      'a.yml': [
+        'type: automl',
+        'task: regression',
+        'training_data: {type: mltable, path: ./local-folder}',
+        'primary_metric: accuracy',
+        '',
+      ].join('\n'),
+      'ok.yml': [
+        'type: automl',
+        'task: forecasting',
+        'training_data: {type: mltable, path: azureml:sales:2}',
+        'target_column_name: units',
+        'primary_metric: r2_score',
+        'forecasting: {time_column_name: date, forecast_horizon: 14}',
+        'limits: {timeout_minutes: 60, max_trials: 20}',
+        '',
+      ].join('\n'),
+    });
+    const problems = problemsOf(root, 'a.yml');
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("'primary_metric' is 'accuracy'; allowed values are 'spearman_correlation'"),
+        expect.stringContaining('AutoML trains on a registered data asset: azureml:NAME:VERSION'),
+        expect.stringContaining("An automl job needs 'target_column_name'."),
+      ]),
+    );
+    const job = loadJobFile(path.join(root, 'ok.yml'), root) as AutoMLJob;
+    const meta = { displayName: 'd', experimentName: 'e', description: undefined, tags: {}, properties: {} };
+    expect(autoMLJobBody(job, meta, resolved(), 'cpu')).toMatchObject({
+      jobType: 'AutoML',
+      computeId: '/ws/computes/cpu',
+      taskDetails: {
+        taskType: 'Forecasting',
+        primaryMetric: 'R2Score',
+        trainingData: { jobInputType: 'mltable', uri: 'azureml:sales:2' },
+        limitSettings: { timeout: 'PT60M', maxTrials: 20 },
+        forecastingSettings: { timeColumnName: 'date', forecastHorizon: { mode: 'Custom', value: 14 } },
+      },
+    });
+  });
+});
