@@ -119,6 +119,11 @@ describe('npm run demo over examples/workflows', () => {
     expect(local).toMatch(/┌ \[post\][^\n]*\n│ Stopped the local scoring server/);
   });
 
+  test("the pipeline example's log shows the run id", () => {
+    if (!examples.includes('pipeline.yml')) return;
+    expect(section(`${EXAMPLES}/pipeline.yml`)).toMatch(/│ run-id: \S+\n/);
+  });
+
   test('the log ends with a table of workflows, results and durations', () => {
     expect(log).toMatch(/workflow +event +result +duration\n/);
     expect(log).toMatch(/examples\/workflows\/release\.yml +push +passed +\d+\.\d s/);
@@ -205,6 +210,6 @@ describe('npm run demo options', () => {
       encoding: 'utf8',
     });
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toContain("no workflow 'deploy-acj' in examples/workflows (there are: deploy-aci");
+    expect(unknown.stderr).toMatch(/no workflow 'deploy-acj' in examples\/workflows \(there are: [^)]*\bdeploy-aci\b/);
   });
 });
