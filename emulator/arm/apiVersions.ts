@@ -3,21 +3,71 @@
 //
 // 2022-10-01 is what `@azure/arm-machinelearning` 2.1.1 sends and what the swagger in
 // ../shared/azure-spec describes. Microsoft's Python SDK v2 (azure-ai-ml 1.4) sends 2022-02-01-preview
-// (online endpoints), 2022-05-01 (models, code), 2022-10-01-preview (workspaces, computes, jobs): to
-// serve one, add it to `apiVersions` below with an adapter that rewrites request bodies into the
-// 2022-10-01 shape and responses back into its own (e.g. 2022-05-01 model responses must carry
-// `properties.flavors` as an object), and list the differences in emulator/README.md.
+// (online endpoints and deployments), 2022-05-01 (models, code, environments), 2022-10-01-preview
+// (workspaces, computes, jobs, schedules) and 2022-10-01 (datastores, data, components). Each extra
+// version is served only for the operations azure-ai-ml calls at it (plus operation-status polling,
+// whose URLs carry the api-version of the request that started the operation). A version's request
+// body is rewritten into the 2022-10-01 shape by `request` (then validated against the 2022-10-01
+// swagger like any other body), and the handler's 2022-10-01 response is rewritten by `response`.
+// Every rewrite is a divergence listed in emulator/README.md, section "azure-ai-ml".
+
+import { isRecord } from '../http.js';
 
 export interface ApiVersionAdapter {
+  /** operationIds served at this version (all when absent). */
+  operations?: RegExp;
   /** Request body in this version's shape → the 2022-10-01 shape the handlers use. */
   request?(operationId: string, body: unknown): unknown;
   /** Response body in the 2022-10-01 shape → this version's shape. */
   response?(operationId: string, body: unknown): unknown;
 }
 
+const OPERATION_STATUS = 'Operation(Status|Result)_Get';
+
+/** Applies `fix` to the resource in a body, or to each resource of a list's `value`. */
+function eachResource(body: unknown, fix: (resource: Record<string, unknown>) => void): unknown {
+  if (!isRecord(body)) return body;
+  if (Array.isArray(body.value)) {
+    for (const item of body.value) if (isRecord(item)) fix(item);
+  } else fix(body);
+  return body;
+}
+
+function propertiesOf(resource: Record<string, unknown>): Record<string, unknown> | undefined {
+  return isRecord(resource.properties) ? resource.properties : undefined;
+}
+
 export const armApiVersions: Record<string, ApiVersionAdapter> = {
   '2022-10-01': {},
+  // azure-ai-ml: ModelOperations, CodeOperations, EnvironmentOperations (and batch endpoints, not served).
+  '2022-05-01': {
+    operations: new RegExp(`^((Model|Code|Environment)(Containers|Versions)_|${OPERATION_STATUS})`),
+    response(operationId, body) {
+      // 2022-05-01's model deserializer iterates `flavors`: null crashes azure-ai-ml (Model._from_rest_object).
+      if (operationId.startsWith('ModelVersions_'))
+        return eachResource(body, (r) => {
+          const p = propertiesOf(r);
+          if (p && !isRecord(p.flavors)) p.flavors = {};
+        });
+      return body;
+    },
+  },
+  // azure-ai-ml: OnlineEndpointOperations, OnlineDeploymentOperations.
+  '2022-02-01-preview': {
+    operations: new RegExp(`^(OnlineEndpoints_|OnlineDeployments_|${OPERATION_STATUS})`),
+  },
+  // azure-ai-ml: WorkspaceOperations, ComputeOperations, JobOperations, ScheduleOperations.
+  '2022-10-01-preview': {
+    operations: new RegExp(`^(Workspaces_|Compute_|Jobs_|Schedules_|${OPERATION_STATUS})`),
+  },
 };
+
+/** The api-versions that serve an operation. */
+export function apiVersionsOf(operationId: string): string[] {
+  return Object.entries(armApiVersions)
+    .filter(([, adapter]) => !adapter.operations || adapter.operations.test(operationId))
+    .map(([version]) => version);
+}
 
 /** api-versions of Microsoft.Authorization the permissions API accepts. */
 export const authorizationApiVersions = ['2015-07-01', '2018-01-01-preview', '2022-04-01'];
