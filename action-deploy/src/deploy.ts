@@ -5,11 +5,11 @@
 
 import type { OnlineDeployment, OnlineEndpoint } from '@azure/arm-machinelearning';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ActionContext } from '../../shared/action/context.js';
-import { notBuiltYet } from '../../shared/action/notBuilt.js';
 import { escapeCell } from '../../shared/action/plan.js';
 import { gateFailure, runSmokeGate } from '../../shared/action/smokeGate.js';
 import { isNotFound, explainArmError } from '../../shared/azure/armError.js';
@@ -22,7 +22,8 @@ import { POLL_INTERVAL_MS, retryWhileBusy, waitForOperation } from '../../shared
 import { UserError } from '../../shared/errors.js';
 import type { SmokeResult } from '../../shared/smoke/index.js';
 import { createSnapshot, uploadSnapshot } from '../../shared/upload/index.js';
-import type { AuthMode, DeployInputs, DeploySettings } from './inputs.js';
+import type { AuthMode, DeployInputs, DeploySettings, ModelReference } from './inputs.js';
+import { previousRelease, readReleases, tagsWithRelease } from './releases.js';
 
 type DeployRequest = Extract<DeployInputs, { operation: 'deploy' }>;
 const ML = 'Microsoft.MachineLearningServices/workspaces';
@@ -46,15 +47,7 @@ interface ResolvedModel {
 
 export async function deployModel(context: ActionContext, request: DeployRequest): Promise<void> {
   const { deploy: d, endpoint } = request;
-  if (request.target === 'local') {
-    throw notBuiltYet(
-      'action-deploy',
-      "target 'local' with a registered model (downloading it for local serving); give the model's file path instead",
-    );
-  }
-  if (d.strategy !== 'blue-green') throw notBuiltYet('action-deploy', `strategy '${d.strategy}' (use 'blue-green')`);
-  if (d.model.kind === 'previous')
-    throw notBuiltYet('action-deploy', "'model: previous' (rollback from the release history)");
+  if (request.target === 'local') return serveRegisteredModelLocally(context, request);
   if (d.model.kind === 'local')
     throw new UserError("A local model path can only be served with target 'local'.", { input: 'model' });
   const { log } = context;
@@ -67,23 +60,31 @@ export async function deployModel(context: ActionContext, request: DeployRequest
   const { client, settings, workspace } = connection;
   const { resourceGroup: rg, workspace: ws } = settings;
   const location = workspace.location ?? 'eastus';
-  const model = await resolveModel(connection, d);
-  const target = await chooseTarget(context, connection, request, model);
-  const deploymentName = d.deployment ?? deriveDeploymentName(model.name, model.version);
-  log.info(
-    `Deploying ${model.name}:${model.version} to ${endpoint}/${deploymentName} (target ${target.name}: ${target.reason}).`,
-  );
-
-  // Endpoint: create, or update its auth mode (called out: old credentials stop working).
-  const authMode = AUTH_MODE[d.authMode];
   const existing = await client.onlineEndpoints.get(rg, ws, endpoint).catch((error: unknown) => {
     if (isNotFound(error)) return undefined;
     throw explainArmError(error, `reading endpoint ${endpoint}`);
   });
+  const trafficNow: Record<string, number> = { ...(existing?.properties.traffic ?? {}) };
+  // The deployment serving most of the traffic: the one a release replaces (or updates in place).
+  const serving = Object.entries(trafficNow).sort((a, b) => b[1] - a[1])[0]?.[0];
+  const model =
+    d.model.kind === 'previous'
+      ? await resolvePreviousModel(context, connection, endpoint, existing, d.model.name)
+      : await resolveModel(connection, d.model);
+  const target = await chooseTarget(context, connection, request, model);
+  const deploymentName =
+    d.deployment ??
+    (d.strategy === 'replace' && serving !== undefined ? serving : deriveDeploymentName(model.name, model.version));
+  log.info(
+    `Deploying ${model.name}:${model.version} to ${endpoint}/${deploymentName} (target ${target.name}: ${target.reason}; strategy ${d.strategy === 'canary' ? `canary ${d.trafficSteps.join('/')} %` : d.strategy}).`,
+  );
+
+  // Endpoint: create, or update its auth mode (called out: old credentials stop working).
+  const authMode = AUTH_MODE[d.authMode];
   const kubernetesCompute =
     target.name === 'aks' ? workspaceResourceId(settings, `computes/${d.compute ?? ''}`) : undefined;
   if (existing) checkEndpointKind(existing, target.name, endpoint);
-  const trafficBefore: Record<string, number> = { ...(existing?.properties.traffic ?? {}) };
+  const trafficBefore = trafficNow;
   const notes: string[] = [];
   if (!existing || existing.properties.authMode !== authMode) {
     if (existing)
@@ -113,13 +114,20 @@ export async function deployModel(context: ActionContext, request: DeployRequest
     );
   }
 
-  const previous = Object.entries(trafficBefore).sort((a, b) => b[1] - a[1])[0]?.[0];
+  const previous = serving;
   const current =
     previous === undefined
       ? undefined
       : await client.onlineDeployments.get(rg, ws, endpoint, previous).catch(() => undefined);
   const isNoOp =
     previous === deploymentName && trafficBefore[deploymentName] === 100 && current?.properties.model === model.id;
+  const inPlace = d.strategy === 'replace' && previous === deploymentName && current !== undefined;
+  const release = {
+    deployment: deploymentName,
+    model: `${model.name}:${model.version}`,
+    commit: (context.inputs.env('GITHUB_SHA') ?? '').slice(0, 7),
+    time: new Date().toISOString(),
+  };
   let smoke: SmokeResult | undefined;
   if (isNoOp) {
     log.info(
@@ -137,25 +145,39 @@ export async function deployModel(context: ActionContext, request: DeployRequest
             }),
           {
             log,
-            what: `Creating deployment ${deploymentName} (0 % traffic)`,
+            what: inPlace
+              ? `Updating deployment ${deploymentName} in place (strategy replace: it keeps its ${trafficBefore[deploymentName] ?? 0} % of the traffic)`
+              : `Creating deployment ${deploymentName} (0 % traffic)`,
             timeoutMs: d.timeoutMs,
           },
         ),
       );
       smoke = await gate(context, connection, request, deploymentName);
-      const trafficAfter = Object.fromEntries([
-        ...Object.keys(trafficBefore).map((name) => [name, 0]),
-        [deploymentName, 100],
-      ]);
-      await setTraffic(
-        context,
-        connection,
-        request,
-        trafficAfter,
-        `Shifting 100 % of the traffic to ${deploymentName}`,
-      );
+      // canary: the new deployment takes each step's share from the one serving before, gated at
+      // each step; blue-green and replace go to 100 % at once. The last step records the release.
+      const steps = d.strategy === 'canary' ? d.trafficSteps : [100];
+      for (const [index, percent] of steps.entries()) {
+        const traffic = Object.fromEntries([
+          ...Object.keys(trafficBefore).map((name) => [name, 0]),
+          ...(previous !== undefined && previous !== deploymentName ? [[previous, 100 - percent]] : []),
+          [deploymentName, percent],
+        ]);
+        const last = index === steps.length - 1;
+        await setTraffic(
+          context,
+          connection,
+          request,
+          traffic,
+          percent === 100
+            ? `Shifting 100 % of the traffic to ${deploymentName}`
+            : `Canary step ${index + 1}/${steps.length}: ${percent} % to ${deploymentName}, ${100 - percent} % to ${previous ?? '(none)'}`,
+          last ? (tags) => tagsWithRelease(tags, release) : undefined,
+        );
+        if (!last) smoke = await gate(context, connection, request, deploymentName);
+      }
     } catch (error) {
-      await rollBack(context, connection, request, deploymentName, trafficBefore);
+      if (inPlace && current) await restoreInPlace(context, connection, request, deploymentName, current);
+      else await rollBack(context, connection, request, deploymentName, trafficBefore);
       context.outputs.set('rolled-back', true);
       context.outputs.set(
         'smoke-test',
@@ -216,9 +238,116 @@ export async function deployModel(context: ActionContext, request: DeployRequest
   );
 }
 
-async function resolveModel({ client, settings }: WorkspaceConnection, d: DeploySettings): Promise<ResolvedModel> {
+/**
+ * target local with a registered model: download its files from the workspace datastore into
+ * RUNNER_TEMP, then serve them like a model file from the repository (local.ts).
+ */
+async function serveRegisteredModelLocally(context: ActionContext, request: DeployRequest): Promise<void> {
+  const d = request.deploy;
+  const connection = await connectToWorkspace(context, request.common.azure, [
+    { action: `${ML}/models/versions/read`, purpose: 'read the model to serve' },
+    { action: `${ML}/datastores/listsecrets/action`, purpose: "download the model's files with the datastore key" },
+  ]);
+  const existing =
+    d.model.kind === 'previous'
+      ? await connection.client.onlineEndpoints
+          .get(connection.settings.resourceGroup, connection.settings.workspace, request.endpoint)
+          .catch(() => undefined)
+      : undefined;
+  const model =
+    d.model.kind === 'previous'
+      ? await resolvePreviousModel(context, connection, request.endpoint, existing, d.model.name)
+      : await resolveModel(connection, d.model);
+  const modelPath = await context.log.group(`Download ${model.name}:${model.version}`, () =>
+    downloadModel(context, connection, model),
+  );
+  const { deployLocal } = await import(/* webpackMode: "eager" */ './local.js');
+  await deployLocal(context, {
+    dryRun: false,
+    endpoint: request.endpoint,
+    target: 'local',
+    operation: 'serve-local',
+    deploy: { ...d, model: { kind: 'local', path: modelPath } },
+  });
+}
+
+/** The model's blobs under its modelUri, written below RUNNER_TEMP; answers the file or folder to serve. */
+async function downloadModel(
+  context: ActionContext,
+  { client, settings, session }: WorkspaceConnection,
+  model: ResolvedModel,
+): Promise<string> {
+  const match = /\/datastores\/([^/]+)\/paths\/(.+?)\/?$/.exec(model.modelUri);
+  if (!match?.[1] || !match[2]) {
+    throw new UserError(
+      `Model ${model.name}:${model.version} points at '${model.modelUri}', not at a workspace datastore: target 'local' can serve only models whose files are in the workspace.`,
+      { input: 'model' },
+    );
+  }
+  const datastore = await openDatastore({
+    client,
+    settings,
+    credential: session.credential,
+    log: context.log,
+    name: match[1],
+  });
+  const prefix = decodeURIComponent(match[2]);
+  const root = path.join(
+    context.inputs.env('RUNNER_TEMP') ?? os.tmpdir(),
+    `azureml-model-${model.name}-${model.version}`.replace(/[^\w.-]/g, '-'),
+  );
+  let files = 0;
+  let bytes = 0;
+  for await (const blob of datastore.container.listBlobsFlat({ prefix })) {
+    const relative = blob.name === prefix ? path.basename(prefix) : blob.name.slice(prefix.length).replace(/^\/+/, '');
+    // Blob names come from the service: never write outside the download folder.
+    const target = path.resolve(root, relative);
+    if (relative === '' || !target.startsWith(root + path.sep)) continue;
+    mkdirSync(path.dirname(target), { recursive: true });
+    await datastore.container.getBlockBlobClient(blob.name).downloadToFile(target);
+    files++;
+    bytes += blob.properties.contentLength ?? 0;
+  }
+  if (files === 0) {
+    throw new UserError(`Model ${model.name}:${model.version} has no files at ${model.modelUri}.`, { input: 'model' });
+  }
+  context.log.info(`Downloaded ${files} file(s), ${bytes} bytes, to ${root}.`);
+  const entries = readdirSync(root);
+  // One file (an .onnx): serve that file; otherwise the folder (a Triton model repository).
+  return entries.length === 1 && entries[0] && statSync(path.join(root, entries[0])).isFile()
+    ? path.join(root, entries[0])
+    : root;
+}
+
+/** `model: previous`: the model of the release before the current one, from the endpoint's tags. */
+async function resolvePreviousModel(
+  context: ActionContext,
+  connection: WorkspaceConnection,
+  endpoint: string,
+  existing: OnlineEndpoint | undefined,
+  name: string | undefined,
+): Promise<ResolvedModel> {
+  if (!existing) {
+    throw new UserError(`Endpoint '${endpoint}' does not exist, so it has no previous release to go back to.`, {
+      input: 'model',
+    });
+  }
+  const releases = readReleases(existing.tags);
+  const target = previousRelease(endpoint, releases, name);
+  const [current] = releases;
+  context.log.info(
+    `Rolling back ${endpoint} from ${current?.model ?? '?'} (released ${current?.time ?? '?'}) to ${target.model} (released ${target.time}${target.commit ? ` from commit ${target.commit}` : ''}).`,
+  );
+  const separator = target.model.lastIndexOf(':');
+  return resolveModel(connection, {
+    kind: 'version',
+    name: target.model.slice(0, separator),
+    version: target.model.slice(separator + 1),
+  });
+}
+
+async function resolveModel({ client, settings }: WorkspaceConnection, ref: ModelReference): Promise<ResolvedModel> {
   const { resourceGroup: rg, workspace: ws } = settings;
-  const ref = d.model;
   if (ref.kind !== 'version' && ref.kind !== 'latest')
     throw new UserError('Unsupported model reference.', { input: 'model' });
   let version = ref.kind === 'version' ? ref.version : undefined;
@@ -482,6 +611,7 @@ function setTraffic(
   request: DeployRequest,
   traffic: Record<string, number>,
   what: string,
+  tags?: (current: Record<string, string> | undefined) => Record<string, string>,
 ) {
   return setEndpointTraffic({
     client,
@@ -491,7 +621,49 @@ function setTraffic(
     traffic,
     what,
     timeoutMs: request.deploy.timeoutMs,
+    ...(tags ? { tags } : {}),
   });
+}
+
+/** strategy replace: a failed in-place update is undone by updating the deployment back to what it was. */
+async function restoreInPlace(
+  context: ActionContext,
+  { client, settings }: WorkspaceConnection,
+  request: DeployRequest,
+  deployment: string,
+  before: OnlineDeployment,
+) {
+  const { log } = context;
+  const { resourceGroup: rg, workspace: ws } = settings;
+  await log.group(`Logs of the failed update of ${deployment}`, async () => {
+    const logs = await client.onlineDeployments
+      .getLogs(rg, ws, request.endpoint, deployment, {
+        containerType: 'InferenceServer',
+        tail: request.deploy.logLines,
+      })
+      .catch(() => undefined);
+    log.info(logs?.content ?? '(no logs)');
+  });
+  if (!request.deploy.rollbackOnFailure) {
+    log.warning(`rollback-on-failure is false: deployment ${deployment} is left with the failed update.`);
+    return;
+  }
+  await waitForOperation(
+    () =>
+      client.onlineDeployments.beginCreateOrUpdate(
+        rg,
+        ws,
+        request.endpoint,
+        deployment,
+        { location: before.location, sku: before.sku, properties: before.properties },
+        { updateIntervalInMs: POLL_INTERVAL_MS },
+      ),
+    {
+      log,
+      what: `Updating ${deployment} back to ${before.properties.model ?? 'its previous model'}`,
+      timeoutMs: request.deploy.timeoutMs,
+    },
+  );
 }
 
 /** Restores traffic exactly, prints the failed deployment's logs, and removes it unless asked to keep it. */

@@ -81,6 +81,8 @@ export async function setEndpointTraffic(options: {
   traffic: Record<string, number>;
   what: string;
   timeoutMs: number;
+  /** Changes the endpoint's tags in the same update (e.g. to record a release with its traffic). */
+  tags?: (current: Record<string, string> | undefined) => Record<string, string>;
 }): Promise<void> {
   const { client, settings, log, endpoint, traffic, what, timeoutMs } = options;
   const { resourceGroup: rg, workspace: ws } = settings;
@@ -94,7 +96,7 @@ export async function setEndpointTraffic(options: {
           endpoint,
           {
             location: current.location,
-            ...(current.tags ? { tags: current.tags } : {}),
+            ...(options.tags ? { tags: options.tags(current.tags) } : current.tags ? { tags: current.tags } : {}),
             properties: { ...current.properties, traffic },
           },
           { updateIntervalInMs: POLL_INTERVAL_MS },

@@ -10,7 +10,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
-import { admin, start } from '../emulator/helpers.js';
+import { admin, mlClient, oidcCredential, start } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
 
 let emu: RunningEmulator;
@@ -41,6 +41,10 @@ function run(action: string, inputs: Record<string, string>): Promise<ActionRun>
   return runAction({ action, inputs, env: emu.env, workspace, timeoutMs: 300_000 });
 }
 const deploy = (inputs: Record<string, string>) => run('action-deploy', inputs);
+async function fetchEndpoint(name: string) {
+  const client = mlClient(emu, await oidcCredential(emu));
+  return client.onlineEndpoints.get(emu.resourceGroup, emu.workspace, name);
+}
 const errors = (r: ActionRun) => r.annotations.filter((a) => a.level === 'error').map((a) => a.message);
 const gate = {
   'smoke-test-payload': 'payload.json',
@@ -148,6 +152,63 @@ describe('action-deploy', () => {
     expect(broken.outputs['rolled-back']).toBe('true');
   });
 
+  it("model: previous rolls back to the release before the current one, from the endpoint's tags", async () => {
+    const back = await deploy({ endpoint: 'vad-prod', model: 'previous', ...gate });
+    expect(errors(back)).toEqual([]);
+    expect(back.log).toMatch(/Rolling back vad-prod from vad:2 \(released [^)]+\) to vad:1 \(released /);
+    expect(back.outputs).toMatchObject({
+      'deployment-name': 'vad-v1',
+      'previous-deployment': 'vad-v2',
+      traffic: '{"vad-v1":100}',
+      'smoke-test': 'passed',
+    });
+    const endpoint = await fetchEndpoint('vad-prod');
+    expect(endpoint.tags).toMatchObject({
+      'azureml-actions.release.0': expect.stringMatching(/^vad-v1;vad:1;0123456;/),
+      'azureml-actions.release.1': expect.stringMatching(/^vad-v2;vad:2;0123456;/),
+      'azureml-actions.release.2': expect.stringMatching(/^vad-v1;vad:1;0123456;/),
+    });
+    const none = await deploy({ endpoint: 'vad-new', model: 'vad:previous' });
+    expect(none.exitCode).toBe(1);
+    expect(errors(none).at(-1)).toContain("Endpoint 'vad-new' does not exist, so it has no previous release");
+  });
+
+  it('canary: steps the traffic 10/50/100 to the new deployment, gated at each step', async () => {
+    await admin(emu, 'DELETE', '/requests');
+    const canary = await deploy({
+      endpoint: 'vad-prod',
+      model: 'vad:2',
+      strategy: 'canary',
+      'traffic-steps': '10,50,100',
+      ...gate,
+    });
+    expect(errors(canary)).toEqual([]);
+    expect(canary.outputs).toMatchObject({ 'deployment-name': 'vad-v2', traffic: '{"vad-v2":100}' });
+    const trafficPuts = (
+      (await admin(emu, 'GET', '/requests?service=arm&path=/onlineEndpoints/vad-prod')).body as {
+        value: { method: string; path: string; requestBody?: { properties?: { traffic?: Record<string, number> } } }[];
+      }
+    ).value
+      .filter((r) => r.method === 'PUT' && !r.path.includes('/deployments/'))
+      .map((r) => r.requestBody?.properties?.traffic);
+    expect(trafficPuts).toEqual([
+      { 'vad-v1': 90, 'vad-v2': 10 },
+      { 'vad-v1': 50, 'vad-v2': 50 },
+      { 'vad-v1': 0, 'vad-v2': 100 },
+    ]);
+    expect(canary.log).toContain('Canary step 1/3: 10 % to vad-v2, 90 % to vad-v1');
+    expect(canary.log.match(/Smoke test passed/g)?.length).toBe(3);
+  });
+
+  it('replace: updates the serving deployment in place, keeping its name and traffic', async () => {
+    const replaced = await deploy({ endpoint: 'vad-prod', model: 'vad:1', strategy: 'replace', ...gate });
+    expect(errors(replaced)).toEqual([]);
+    expect(replaced.outputs).toMatchObject({ 'deployment-name': 'vad-v2', traffic: '{"vad-v2":100}' });
+    expect(replaced.log).toContain('Updating deployment vad-v2 in place');
+    const endpoint = await fetchEndpoint('vad-prod');
+    expect(endpoint.tags?.['azureml-actions.release.0']).toMatch(/^vad-v2;vad:1;/);
+  });
+
   it('deploys to the seeded Kubernetes compute with aml-token auth, and explains a missing compute', async () => {
     const aks = await deploy({
       endpoint: 'vad-aks',
@@ -193,6 +254,19 @@ describe('action-deploy', () => {
 });
 
 describe('action-deploy target local', () => {
+  it('serves a registered model: downloads it from the workspace, gates it and stops (local-keep-alive false)', async () => {
+    const local = await deploy({
+      endpoint: 'vad-pr-43',
+      target: 'local',
+      model: 'azureml:vad:1',
+      'local-keep-alive': 'false',
+      ...gate,
+    });
+    expect(errors(local)).toEqual([]);
+    expect(local.log).toMatch(/Downloaded 1 file\(s\), \d+ bytes/);
+    expect(local.outputs).toMatchObject({ target: 'local', 'smoke-test': 'passed' });
+  });
+
   it('serves the model on the runner for later steps, gated, and the post step stops it', async () => {
     const local = await runAction({
       action: 'action-deploy',
