@@ -8,8 +8,10 @@ export class Masker {
   add(value: string | undefined): void {
     if (!value) return;
     this.values.add(value);
-    // A multi-line secret is also masked line by line, as the runner does.
-    for (const line of value.split(/\r?\n/)) if (line.trim().length > 0) this.values.add(line.trim());
+    // A multi-line secret is also masked line by line, as the runner does (lines of 4 characters or
+    // more: a lone brace of a JSON secret would mask every brace of the log).
+    if (value.includes('\n'))
+      for (const line of value.split(/\r?\n/)) if (line.trim().length >= 4) this.values.add(line.trim());
   }
 
   has(text: string): boolean {

@@ -4,6 +4,7 @@
 // bash, post steps at job end in reverse order. scripts/demo/README.md lists what it supports.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -317,11 +318,10 @@ export async function runWorkflow(workflow: WorkflowDef, options: RunnerOptions)
   options = { ...options, print };
   const failures: Failure[] = [];
   const masker = new Masker();
-  const token = `ghs_demo${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
-  masker.add(token);
+  const token = `ghs_${randomBytes(18).toString('base64url')}`;
   const vars = resolvePlaceholders(event.vars, emulator.contract);
   const secrets = { ...resolvePlaceholders(event.secrets, emulator.contract), GITHUB_TOKEN: token };
-  for (const value of Object.values(event.secrets)) masker.add(value);
+  for (const value of Object.values(secrets)) masker.add(value);
 
   let eventName: string;
   try {
@@ -350,7 +350,7 @@ export async function runWorkflow(workflow: WorkflowDef, options: RunnerOptions)
   }
   const github: Record<string, unknown> = {
     event_name: eventName,
-    event: fake.payload,
+    event: eventName === 'workflow_dispatch' ? { ...fake.payload, inputs: dispatchInputs } : fake.payload,
     ref,
     ref_name: eventName === 'pull_request' ? ref.replace(/^refs\/pull\/(\d+)\/merge$/, '$1/merge') : refName,
     ref_type: ref.startsWith('refs/tags/') ? 'tag' : 'branch',
