@@ -1,4 +1,7 @@
 // action-register: parse the inputs, then register the asset (register.ts), or in dry-run show the plan.
+// register.ts brings the Azure SDK (identity/MSAL, arm-machinelearning, storage-blob): it is imported
+// only once the inputs are valid and the run is real, so a dry run or an input error never pays for
+// evaluating it (ncc emits it as a separate chunk next to index.js).
 
 import type { ActionContext } from '../../shared/action/context.js';
 import { reportPlan, type Plan } from '../../shared/action/plan.js';
@@ -6,7 +9,6 @@ import { assetReference, workspaceResourceId } from '../../shared/azure/ids.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
 import { readRegisterInputs, type RegisterInputs } from './inputs.js';
-import { registerAsset } from './register.js';
 
 export async function main(): Promise<void> {
   await runAction('action-register', register);
@@ -18,6 +20,7 @@ export async function register(context: ActionContext): Promise<void> {
     reportPlan(context, planRegistration(inputs));
     return;
   }
+  const { registerAsset } = await import(/* webpackMode: "eager" */ './register.js');
   await registerAsset(context, inputs);
 }
 
