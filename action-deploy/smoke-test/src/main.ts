@@ -1,16 +1,15 @@
 // action-deploy/smoke-test: the release gate on its own. Calls an endpoint (scoring URI and
 // credentials fetched by its auth mode) or a given scoring URI with its key, and fails the step
 // when any expectation, budget or the error rate does not hold.
+// The Azure SDK (only for an endpoint target) and the smoke engine's HTTP client are imported when
+// they are used, so a dry run or an input error evaluates neither (ncc emits them as chunks).
 
 import type { ActionContext } from '../../../shared/action/context.js';
 import { reportPlan } from '../../../shared/action/plan.js';
-import { gateFailure, runSmokeGate, type GateTarget } from '../../../shared/action/smokeGate.js';
-import { connectToWorkspace } from '../../../shared/azure/connect.js';
-import { endpointAccess } from '../../../shared/azure/endpoints.js';
+import type { GateTarget } from '../../../shared/action/smokeGate.js';
 import { runAction } from '../../../shared/github/adapter.js';
 import { InputReader } from '../../../shared/inputs/reader.js';
 import type { SmokeTestSettings } from '../../../shared/inputs/smokeTest.js';
-import { smokeOutputs } from '../../../shared/smoke/index.js';
 import { readSmokeTestInputs, type SmokeTestInputs } from './inputs.js';
 
 const ML = 'Microsoft.MachineLearningServices/workspaces';
@@ -34,6 +33,10 @@ export async function smokeTest(context: ActionContext): Promise<void> {
           deployment: target.deployment,
         }
       : await fetchEndpointTarget(context, target);
+  const [{ gateFailure, runSmokeGate }, { smokeOutputs }] = await Promise.all([
+    import(/* webpackMode: "eager" */ '../../../shared/action/smokeGate.js'),
+    import(/* webpackMode: "eager" */ '../../../shared/smoke/index.js'),
+  ]);
   const result = await runSmokeGate(context, settings, gateTarget);
   for (const [name, value] of Object.entries(smokeOutputs(result))) context.outputs.set(name, value);
   if (!result.passed) throw gateFailure(result);
@@ -46,6 +49,10 @@ async function fetchEndpointTarget(
   context: ActionContext,
   target: Extract<SmokeTestInputs['target'], { kind: 'endpoint' }>,
 ): Promise<GateTarget> {
+  const [{ connectToWorkspace }, { endpointAccess }] = await Promise.all([
+    import(/* webpackMode: "eager" */ '../../../shared/azure/connect.js'),
+    import(/* webpackMode: "eager" */ '../../../shared/azure/endpoints.js'),
+  ]);
   const { client, session, settings } = await connectToWorkspace(context, target.common.azure, [
     { action: `${ML}/onlineEndpoints/read`, purpose: 'read the scoring URI' },
   ]);
