@@ -1,21 +1,33 @@
 // action-deploy: parse the inputs, then deploy (deploy.ts), or in dry-run show the plan: endpoint,
 // deployment, traffic and gate.
+// The work itself (deploy.ts, remove.ts: the Azure SDK; local.ts: the scoring server and the smoke
+// engine) is imported only when it runs, so a dry run or an input error never evaluates the SDK,
+// and target local never loads it at all (ncc emits each as a chunk next to index.js).
 
 import type { ActionContext } from '../../shared/action/context.js';
 import { reportPlan, type Plan } from '../../shared/action/plan.js';
 import { deriveDeploymentName } from '../../shared/azure/ids.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
-import { deployModel } from './deploy.js';
-import { deployLocal, LOCAL_SERVER_VARIABLE, serveLocally, stopLocalServerFromState } from './local.js';
-import { removeFromEndpoint } from './remove.js';
 import { readDeployInputs, type DeployInputs, type ModelReference } from './inputs.js';
+import type { LOCAL_SERVER_VARIABLE as LocalServerVariable } from './local.js';
+
+/** local.ts's variable, repeated so that reading it loads nothing; its type makes tsc fail if they differ. */
+const LOCAL_SERVER_VARIABLE: typeof LocalServerVariable = 'AZUREML_ACTIONS_LOCAL_SERVER';
 
 export async function main(): Promise<void> {
   // target: local starts this same bundle again as a detached scoring server (local.ts).
   const serverSpec = process.env[LOCAL_SERVER_VARIABLE];
-  if (serverSpec) return serveLocally(serverSpec);
-  await runAction('action-deploy', deploy, async (context) => stopLocalServerFromState(context));
+  if (serverSpec) return (await import(/* webpackMode: "eager" */ './local.js')).serveLocally(serverSpec);
+  await runAction('action-deploy', deploy, async (context) =>
+    (await import(/* webpackMode: "eager" */ './local.js')).stopLocalServerFromState(context),
+  );
+  // The step is done: end the process now. The SDK's pollers (@azure/core-lro) leave their wait
+  // between polls armed when an operation finishes early, which kept the step alive for up to the
+  // poll interval (5 s, measured by bench/suite/deploy.ts) after its last line. The empty write's
+  // callback runs once everything written before it is flushed (pipes are asynchronous on Windows).
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit();
 }
 
 export async function deploy(context: ActionContext): Promise<void> {
@@ -24,9 +36,11 @@ export async function deploy(context: ActionContext): Promise<void> {
     reportPlan(context, planDeployment(inputs));
     return;
   }
-  if (inputs.operation === 'serve-local') await deployLocal(context, inputs);
-  else if (inputs.operation === 'deploy') await deployModel(context, inputs);
-  else await removeFromEndpoint(context, inputs);
+  if (inputs.operation === 'serve-local')
+    await (await import(/* webpackMode: "eager" */ './local.js')).deployLocal(context, inputs);
+  else if (inputs.operation === 'deploy')
+    await (await import(/* webpackMode: "eager" */ './deploy.js')).deployModel(context, inputs);
+  else await (await import(/* webpackMode: "eager" */ './remove.js')).removeFromEndpoint(context, inputs);
 }
 
 function describeModel(model: ModelReference): string {
