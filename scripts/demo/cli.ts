@@ -83,14 +83,33 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-/** The workflow files to run: every *.yml / *.yaml of the folders, or those --workflow names. */
+/**
+ * The order in which the demo tells the story of issue #10 (register, deploy, PR, pipelines,
+ * release); workflows not named here follow in alphabetical order, so a new file needs no entry.
+ */
+export const STORY_ORDER = [
+  'register-onnx',
+  'deploy-aci',
+  'local-inference',
+  'pipeline',
+  'pipeline-nightly',
+  'automl',
+  'release',
+];
+
+function storyRank(file: string): number {
+  const rank = STORY_ORDER.indexOf(path.basename(file).replace(/\.ya?ml$/, ''));
+  return rank < 0 ? STORY_ORDER.length : rank;
+}
+
+/** The workflow files to run: every *.yml / *.yaml of the folders (folder by folder, in story order), or those --workflow names. */
 export function selectWorkflows(root: string, dirs: string[], names: string[]): string[] {
   const all = dirs.flatMap((dir) => {
     const folder = path.resolve(root, dir);
     if (!existsSync(folder)) throw new Error(`no folder ${dir}`);
     return readdirSync(folder)
       .filter((file) => /\.ya?ml$/.test(file))
-      .sort()
+      .sort((a, b) => storyRank(a) - storyRank(b) || a.localeCompare(b))
       .map((file) => path.join(folder, file));
   });
   if (names.length === 0) return all;
