@@ -9,6 +9,7 @@ import { condition, interpolate, splitTemplate } from '../../scripts/demo/expres
 import { Masker, parseFileCommands, StepLog } from '../../scripts/demo/log.js';
 import { chooseEvent, oidcSubject, resolvePlaceholders, type FakeEvent } from '../../scripts/demo/runner.js';
 import { jobOrder, loadWorkflow, mayRequestIdToken, WorkflowError } from '../../scripts/demo/workflow.js';
+import { selectWorkflows, STORY_ORDER } from '../../scripts/demo/cli.js';
 import { REPO_ROOT } from '../harness/runAction.js';
 
 const contexts = {
@@ -123,6 +124,25 @@ describe('workflow files', () => {
       B: 'x-w',
     });
     expect(() => resolvePlaceholders({ A: '{nope}' }, {})).toThrow(/lacks/);
+  });
+});
+
+describe('which workflows run', () => {
+  test('the examples in the order of the story, any other file after them', () => {
+    const names = selectWorkflows(REPO_ROOT, ['examples/workflows'], []).map((file) => path.basename(file, '.yml'));
+    const known = names.filter((name) => STORY_ORDER.includes(name));
+    expect(known).toEqual(STORY_ORDER.filter((name) => names.includes(name)));
+    expect(names.slice(0, known.length)).toEqual(known);
+    expect(names[0]).toBe('register-onnx');
+  });
+
+  test('--workflow takes a name, a file name or a path', () => {
+    const dirs = ['examples/workflows'];
+    const expected = [path.join(REPO_ROOT, 'examples/workflows/deploy-aci.yml')];
+    expect(selectWorkflows(REPO_ROOT, dirs, ['deploy-aci'])).toEqual(expected);
+    expect(selectWorkflows(REPO_ROOT, dirs, ['deploy-aci.yml'])).toEqual(expected);
+    expect(selectWorkflows(REPO_ROOT, dirs, ['examples/workflows/deploy-aci.yml'])).toEqual(expected);
+    expect(() => selectWorkflows(REPO_ROOT, dirs, ['nope'])).toThrow(/no workflow 'nope'/);
   });
 });
 
