@@ -87,10 +87,17 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 const secretKeys =
-  /^(client_secret|client_assertion|assertion|key|keys|primarykey|secondarykey|accesstoken|access_token|token|value|password|secret|secrets|sastoken|accountkey|connectionstring|authorization|refresh_token|id_token)$/i;
+  /^(client_secret|client_assertion|assertion|key|keys|primarykey|secondarykey|accesstoken|access_token|token|password|secret|secrets|sastoken|accountkey|connectionstring|authorization|refresh_token|id_token)$/i;
+/** A JWT (GitHub ID token, Entra or AML token) wherever it appears, e.g. the `value` of an ID-token answer. */
+const jwt = /^eyJ[\w-]+\.[\w-]+\.[\w-]*$/;
 
-/** Deep copy with every secret-looking field replaced by "***" (for the request log). */
+/**
+ * Deep copy with every secret-looking field and every JWT replaced by "***" (for the request log).
+ * `value` is not a secret name: job inputs, traffic and list answers use it for plain data that
+ * tests compare (the interop parity tests read job bodies from the log).
+ */
 export function redact(value: unknown): unknown {
+  if (typeof value === 'string') return jwt.test(value) ? '***' : value;
   if (Array.isArray(value)) return value.map(redact);
   if (isRecord(value)) {
     const out: Record<string, unknown> = {};
@@ -108,7 +115,7 @@ export function redactBody(body: Buffer, contentType: string | undefined): unkno
   const text = body.toString('utf8');
   if (contentType?.includes('application/x-www-form-urlencoded')) {
     const out: Record<string, string> = {};
-    for (const [k, v] of new URLSearchParams(text)) out[k] = secretKeys.test(k) ? '***' : v;
+    for (const [k, v] of new URLSearchParams(text)) out[k] = secretKeys.test(k) || jwt.test(v) ? '***' : v;
     return out;
   }
   try {

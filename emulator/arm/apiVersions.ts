@@ -55,12 +55,52 @@ export const armApiVersions: Record<string, ApiVersionAdapter> = {
   // azure-ai-ml: OnlineEndpointOperations, OnlineDeploymentOperations.
   '2022-02-01-preview': {
     operations: new RegExp(`^(OnlineEndpoints_|OnlineDeployments_|${OPERATION_STATUS})`),
+    request(operationId, body) {
+      // Preview-only: a private network connection flag (2022-10-01 has egressPublicNetworkAccess).
+      if (operationId.startsWith('OnlineDeployments_')) drop(body, ['properties', 'privateNetworkConnection']);
+      return body;
+    },
   },
   // azure-ai-ml: WorkspaceOperations, ComputeOperations, JobOperations, ScheduleOperations.
   '2022-10-01-preview': {
     operations: new RegExp(`^(Workspaces_|Compute_|Jobs_|Schedules_|${OPERATION_STATUS})`),
+    request(operationId, body) {
+      // Preview-only job fields (the emulator trains nothing, so they change nothing it does).
+      const job =
+        operationId === 'Jobs_CreateOrUpdate'
+          ? ['properties']
+          : operationId === 'Schedules_CreateOrUpdate'
+            ? ['properties', 'action', 'jobDefinition']
+            : undefined;
+      if (job) for (const path of PREVIEW_JOB_FIELDS) drop(body, [...job, ...path]);
+      return body;
+    },
   },
 };
+
+/** Job fields of 2022-10-01-preview that 2022-10-01 lacks (from azure-ai-ml 1.4's generated models). */
+const PREVIEW_JOB_FIELDS: string[][] = [
+  ['autologgerSettings'], // CommandJob
+  ['services', '*', 'nodes'], // JobService
+  ['taskDetails', 'fixedParameters'], // AutoML verticals
+  ['taskDetails', 'searchSpace'],
+  ['taskDetails', 'sweepSettings'],
+  ['taskDetails', 'limitSettings', 'sweepTrials'], // TableVerticalLimitSettings
+  ['taskDetails', 'limitSettings', 'sweepConcurrentTrials'],
+  ['taskDetails', 'limitSettings', 'maxNodes'], // NlpVerticalLimitSettings
+];
+
+/** Deletes the field at `path` (`*` = every key of an object) from a JSON body, in place. */
+function drop(body: unknown, path: string[]): void {
+  if (!isRecord(body) || path.length === 0) return;
+  const [head, ...rest] = path as [string, ...string[]];
+  if (rest.length === 0) {
+    delete body[head];
+    return;
+  }
+  const next = head === '*' ? Object.values(body) : [body[head]];
+  for (const child of next) drop(child, rest);
+}
 
 /** The api-versions that serve an operation. */
 export function apiVersionsOf(operationId: string): string[] {

@@ -1,0 +1,272 @@
+// Job YAML parity: the same CLI v2 job files (tests/interop/jobs/) submitted by the built
+// action-pipeline bundle and by azure-ai-ml's `load_job` + `jobs.create_or_update` must become the
+// same ARM requests. Both run against one emulator; the request bodies come from its /requests log
+// and are compared field by field after normalising what is generated (job and code names,
+// anonymous component versions). A pipeline step's anonymous component is compared too: its
+// `componentId` is replaced by the component spec the client registered. Every difference must be
+// listed in KNOWN_DIFFERENCES with its reason (by design, or a bug reported for the lead to fix);
+// a listed difference that no longer occurs fails too, so the table stays true.
+
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { RunningEmulator } from '../../emulator/index.js';
+import { start } from '../emulator/helpers.js';
+import { runAction, type ActionRun } from '../harness/runAction.js';
+import { aml, INTEROP_DIR, mark, requests, skipReason, type LoggedRequest } from './helpers.js';
+
+const reason = skipReason();
+const suite = reason ? describe.skip : describe;
+
+type Json = Record<string, unknown>;
+
+export interface KnownDifference {
+  /** Job file, or '*' for every file. */
+  file: string;
+  /** Flattened field path (a regular expression over it when it starts with '^'). */
+  field: string;
+  /** Why the two clients differ here; "bug:" when action-pipeline should change. */
+  reason: string;
+}
+
+/**
+ * Differences between action-pipeline's requests and azure-ai-ml 1.4's for the same job file.
+ * Fields are paths into the PUT body of the job (`properties.…`); inside a pipeline step,
+ * `jobs.<step>.component.…` is the anonymous component's `componentSpec` that the step points at.
+ */
+const SDK_BUG =
+  'bug: @azure/arm-machinelearning 2.1.1 serialises polymorphic job inputs/outputs/AutoML tasks with the base ' +
+  "mapper (its discriminator map registers 'AssetJobInput.uri_folder', 'AssetJobOutput.*', " +
+  "'TableVertical.Classification' instead of 'JobInput.*', 'JobOutput.*', 'AutoMLVertical.*'; " +
+  'Azure/azure-sdk-for-js#29328), so client.jobs.createOrUpdate drops the field although rest.ts sets it';
+const REFUSED = `bug: Azure (and the emulator) refuse the job because a data input lost its uri (${SDK_BUG})`;
+export const KNOWN_DIFFERENCES: KnownDifference[] = [
+  // By design: action-pipeline's lineage and naming.
+  { file: '*', field: 'properties.displayName', reason: "by design: action-pipeline appends ' @ <short commit>'" },
+  { file: '*', field: 'properties.tags.commit', reason: 'by design: lineage tag of action-pipeline' },
+  { file: '*', field: '^properties\\.properties\\.azureml-actions\\.', reason: 'by design: lineage properties' },
+  { file: '*', field: 'properties.isArchived', reason: 'harmless: azure-ai-ml sends the default (false)' },
+  // The SDK serialiser bug, and what it causes.
+  { file: 'command-data.yml', field: '$status', reason: REFUSED },
+  { file: 'pipeline-inline.yml', field: '$status', reason: REFUSED },
+  { file: 'pipeline-component-file.yml', field: '$status', reason: REFUSED },
+  { file: '*', field: '^properties\\.inputs\\.[^.]+\\.(uri|mode)$', reason: SDK_BUG },
+  { file: '*', field: '^properties\\.outputs\\.[^.]+\\.(uri|mode)$', reason: SDK_BUG },
+  {
+    file: 'automl-classification.yml',
+    field:
+      '^properties\\.taskDetails\\.limitSettings\\.(enableEarlyTermination|maxConcurrentTrials|maxTrials|timeout|trialTimeout)$',
+    reason: SDK_BUG,
+  },
+  { file: 'automl-classification.yml', field: 'properties.taskDetails.primaryMetric', reason: SDK_BUG },
+  // AutoML.
+  {
+    file: 'automl-classification.yml',
+    field: '^properties\\.taskDetails\\.limitSettings\\.sweep(Concurrent)?Trials$',
+    reason: 'api-version: azure-ai-ml sends 2022-10-01-preview defaults (0) that 2022-10-01 does not have',
+  },
+  {
+    file: 'automl-classification.yml',
+    field: 'properties.taskDetails.logVerbosity',
+    reason: "harmless: azure-ai-ml sends the default ('Info')",
+  },
+  {
+    file: 'automl-classification.yml',
+    field: 'properties.outputs.best_model.jobOutputType',
+    reason: 'by design: action-pipeline declares the best_model output it registers (register-best-model-as)',
+  },
+  {
+    file: 'automl-classification.yml',
+    field: 'properties.taskDetails.trainingData.uri',
+    reason:
+      "parity: ours sends 'azureml:iris:1' as written, azure-ai-ml the data version's ARM id (action-pipeline " +
+      'resolves environments and code to ARM ids, not data references)',
+  },
+  // Command jobs.
+  {
+    file: 'command-data.yml',
+    field: 'properties.limits.timeout',
+    reason: "harmless: the same duration written 'PT3600S' (ours) and 'PT1H' (azure-ai-ml)",
+  },
+  // Anonymous components of pipeline steps.
+  {
+    file: '*',
+    field: '^properties\\.jobs\\.[^.]+\\.component\\.\\$schema$',
+    reason: 'parity: ours puts $schema into an anonymous componentSpec; azure-ai-ml does not',
+  },
+  {
+    file: '*',
+    field: '^properties\\.jobs\\.[^.]+\\.component\\.version$',
+    reason: "parity: azure-ai-ml puts version '1' into an anonymous componentSpec; ours none",
+  },
+  {
+    file: '*',
+    field: '^properties\\.jobs\\.[^.]+\\.component\\.environment$',
+    reason: "parity: azure-ai-ml writes the environment as 'azureml:<ARM id>' in a componentSpec; ours the bare ARM id",
+  },
+  {
+    file: 'pipeline-component-file.yml',
+    field: '^properties\\.jobs\\.train\\.(component\\.)?_source$',
+    reason: "bug (parity): a step from a local component file is 'YAML.COMPONENT' in azure-ai-ml; ours says 'YAML.JOB'",
+  },
+  {
+    file: 'pipeline-component-file.yml',
+    field: 'properties.jobs.train.component.description',
+    reason: "bug: the component file's description is dropped from the anonymous component",
+  },
+  {
+    file: 'pipeline-component-file.yml',
+    field: 'properties.jobs.train.component.inputs.epochs.default',
+    reason: 'parity: azure-ai-ml sends component input defaults as strings ("2"); ours as YAML typed them (2)',
+  },
+];
+
+const FILES = [
+  'command-basic.yml',
+  'command-data.yml',
+  'pipeline-inline.yml',
+  'pipeline-component-file.yml',
+  'automl-classification.yml',
+];
+
+let emu: RunningEmulator;
+const workspace = mkdtempSync(path.join(os.tmpdir(), 'interop-parity-'));
+
+function run(action: string, inputs: Record<string, string>): Promise<ActionRun> {
+  return runAction({ action, inputs, env: emu.env, workspace, timeoutMs: 300_000 });
+}
+const errors = (r: ActionRun) => r.annotations.filter((a) => a.level === 'error').map((a) => a.message);
+
+beforeAll(async () => {
+  if (reason) return;
+  emu = await start({ azurite: true });
+  cpSync(path.join(INTEROP_DIR, 'jobs'), workspace, { recursive: true });
+  // What the job files reference, made by our actions.
+  mkdirSync(path.join(workspace, 'data', 'clips'), { recursive: true });
+  writeFileSync(path.join(workspace, 'data', 'clips', 'clips.csv'), 'id,label\n1,speech\n');
+  mkdirSync(path.join(workspace, 'data', 'iris'), { recursive: true });
+  writeFileSync(path.join(workspace, 'data', 'iris', 'iris.csv'), 'sepal_length,species\n5.1,setosa\n');
+  writeFileSync(
+    path.join(workspace, 'data', 'iris', 'MLTable'),
+    'paths:\n  - file: ./iris.csv\ntransformations:\n  - read_delimited:\n      delimiter: ","\n',
+  );
+  const setup = [
+    run('action-register', { kind: 'data', name: 'clips', path: 'data/clips' }),
+    run('action-register', { kind: 'data', name: 'iris', path: 'data/iris', 'data-type': 'mltable' }),
+    run('action-register', {
+      kind: 'environment',
+      name: 'interop-env',
+      image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04',
+    }),
+    run('action-pipeline', { compute: 'cpu-cluster', 'create-compute': 'true', run: 'false' }),
+    run('action-pipeline', { compute: 'gpu-cluster', 'create-compute': 'true', run: 'false' }),
+  ];
+  for (const done of await Promise.all(setup)) expect(errors(done)).toEqual([]);
+}, 300_000);
+afterAll(async () => {
+  await emu?.stop();
+});
+
+/** The job PUT and the component PUTs a client sent after `since`. */
+async function submitted(since: number): Promise<{ job: LoggedRequest; components: Map<string, Json> }> {
+  const log = await requests(emu, 'arm', since);
+  // Refused submissions count too: the body is compared, and the answer's status is a field.
+  const jobs = log.filter((r) => r.method === 'PUT' && /\/jobs\/[^/]+$/.test(r.path));
+  if (jobs.length !== 1) throw new Error(`expected one job PUT, got ${jobs.length}`);
+  const components = new Map<string, Json>();
+  for (const r of log)
+    if (r.method === 'PUT' && /\/components\/[^/]+\/versions\/[^/]+$/.test(r.path) && r.status < 300)
+      components.set(r.path.toLowerCase(), (r.requestBody as Json).properties as Json);
+  return { job: jobs[0] as LoggedRequest, components };
+}
+
+const ARM_ID =
+  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\//i;
+
+/** Generated names → placeholders; a step's componentId → the spec of the component it names. */
+function normalise(value: unknown, components: Map<string, Json>, key = ''): unknown {
+  if (Array.isArray(value)) return value.map((v) => normalise(v, components));
+  if (value !== null && typeof value === 'object') {
+    const out: Json = {};
+    for (const [k, v] of Object.entries(value as Json)) {
+      if (k === 'componentId' && typeof v === 'string' && /\/components\/azureml_anonymous\//i.test(v)) {
+        const spec = components.get(v.toLowerCase());
+        out.component = spec ? normalise(spec.componentSpec, components) : `<unregistered ${v}>`;
+      } else out[k] = normalise(v, components, k);
+    }
+    return out;
+  }
+  if (typeof value === 'string') {
+    if ((key === 'codeId' || key === 'code') && /\/codes\/[^/]+\/versions\/[^/]+$/.test(value)) return '<code version>';
+    return value.replace(ARM_ID, '<workspace>/');
+  }
+  return value;
+}
+
+/** Leaf paths → JSON values. An empty object is no field: ARM treats `{}` and absent alike. */
+function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value as Json)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out.set(prefix, JSON.stringify(value));
+  return out;
+}
+
+export interface Difference {
+  file: string;
+  field: string;
+  ours: string | undefined;
+  theirs: string | undefined;
+}
+
+function compare(file: string, ours: unknown, theirs: unknown): Difference[] {
+  const a = flatten(ours, '', new Map());
+  const b = flatten(theirs, '', new Map());
+  const diffs: Difference[] = [];
+  for (const field of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    if (a.get(field) !== b.get(field)) diffs.push({ file, field, ours: a.get(field), theirs: b.get(field) });
+  }
+  return diffs;
+}
+
+function known(d: Difference): KnownDifference | undefined {
+  return KNOWN_DIFFERENCES.find(
+    (k) =>
+      (k.file === '*' || k.file === d.file) &&
+      (k.field.startsWith('^') ? new RegExp(k.field).test(d.field) : k.field === d.field),
+  );
+}
+
+const found: Difference[] = [];
+
+suite('job YAML parity: action-pipeline and azure-ai-ml send the same ARM requests', () => {
+  for (const file of FILES) {
+    it(file, async () => {
+      const before = await mark(emu);
+      // A refused submission fails the step; its request still takes part in the comparison.
+      await run('action-pipeline', { job: file, wait: 'false' });
+      const mine = await submitted(before);
+      const between = await mark(emu);
+      await aml(emu, 'job-create', { file: path.join(workspace, file) }, { cwd: workspace });
+      const theirs = await submitted(between);
+      const diffs = compare(
+        file,
+        { $status: mine.job.status, ...(normalise(mine.job.requestBody, mine.components) as Json) },
+        { $status: theirs.job.status, ...(normalise(theirs.job.requestBody, theirs.components) as Json) },
+      );
+      found.push(...diffs);
+      const unexpected = diffs.filter((d) => !known(d));
+      expect(unexpected).toEqual([]);
+    });
+  }
+
+  it('every KNOWN_DIFFERENCES row still occurs (remove the rows of fixed differences)', () => {
+    const ran = new Set(found.map((d) => d.file));
+    const stale = KNOWN_DIFFERENCES.filter(
+      (k) => (k.file === '*' ? ran.size > 0 : ran.has(k.file)) && !found.some((d) => known(d) === k),
+    );
+    expect(stale).toEqual([]);
+    if (process.env.AZUREML_INTEROP_PRINT_DIFFERENCES)
+      writeFileSync(process.env.AZUREML_INTEROP_PRINT_DIFFERENCES, JSON.stringify(found, null, 1));
+  });
+});
