@@ -60,7 +60,7 @@ beforeAll(async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}, 300_000);
+}, 600_000);
 
 function result(file: string): Report['results'][number] {
   const found = report.results.find((r) => r.file === file);
