@@ -25,7 +25,7 @@ export function skipReason(): string | null {
   const probe = spawnSync(PYTHON, ['-c', 'import amlclient, azure.ai.ml; print(azure.ai.ml.__version__)'], {
     cwd: PYTHON_DIR,
     encoding: 'utf8',
-    env: { ...process.env, PYTHONPATH: PYTHON_DIR },
+    env: { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
   });
   checked =
     probe.status === 0
