@@ -169,7 +169,12 @@ async function main(): Promise<void> {
     stored[benchmark.name] = result.map((r) => ({ ...r, measuredAt }));
   }
   console.log('');
-  console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores; ${priority}`);
+  console.log(
+    `load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} on ${os.cpus().length} cores; ${priority}`,
+  );
   console.log(table(rows));
   for (const row of rows) if (row.note) console.log(`- ${row.benchmark}: ${row.note}`);
   if (args.write) {
