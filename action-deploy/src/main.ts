@@ -22,12 +22,6 @@ export async function main(): Promise<void> {
   await runAction('action-deploy', deploy, async (context) =>
     (await import(/* webpackMode: "eager" */ './local.js')).stopLocalServerFromState(context),
   );
-  // The step is done: end the process now. The SDK's pollers (@azure/core-lro) leave their wait
-  // between polls armed when an operation finishes early, which kept the step alive for up to the
-  // poll interval (5 s, measured by bench/suite/deploy.ts) after its last line. The empty write's
-  // callback runs once everything written before it is flushed (pipes are asynchronous on Windows).
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-  process.exit();
 }
 
 export async function deploy(context: ActionContext): Promise<void> {

@@ -62,4 +62,10 @@ export async function runAction(
       await core.summary.write();
     }
   }
+  // The step is done: end the process now. The SDK's pollers (@azure/core-lro) leave their wait
+  // between polls armed when an operation finishes early, which kept steps alive for up to the poll
+  // interval (5 s) after their last line. The empty write's callback runs once everything written
+  // before it is flushed (pipes are asynchronous on Windows); exitCode is what setFailed left.
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit();
 }

@@ -20,7 +20,11 @@ let port = 0;
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'e2e-ws-'));
 mkdirSync(path.join(workspace, 'models'));
 writeFileSync(path.join(workspace, 'models', 'vad.onnx'), 'onnx bytes');
-writeFileSync(path.join(workspace, 'train.yml'), 'type: command\n');
+writeFileSync(
+  path.join(workspace, 'train.yml'),
+  'type: pipeline\nsettings:\n  default_compute: azureml:cpu-cluster\njobs:\n  prep:\n    command: python prep.py\n    environment: azureml:env:1\n  train:\n    command: python train.py\n    environment: azureml:env:1\n',
+);
+writeFileSync(path.join(workspace, 'broken.yml'), 'type: command\n');
 const SECRET = 'client-secret-value-7f3a9';
 
 function loginEnv(): Record<string, string> {
@@ -155,6 +159,7 @@ describe('dry-run', () => {
     expect(run.outputs).toMatchObject({ 'component-id': 'azureml:train:2', 'component-version': '2' });
     expect(run.log).toContain("cron '0 3 * * *' in W. Europe Standard Time");
     expect(run.log).toContain('AmlCompute Standard_DS3_v2, 0-4 nodes');
+    expect(run.log).toContain('train.yml (pipeline, 2 steps: prep, train)');
   });
 
   it('smoke-test plans the probe against a scoring URI without logging in', async () => {
@@ -175,19 +180,19 @@ describe('dry-run', () => {
   });
 });
 
-describe('capabilities not built yet', () => {
-  it('fail the step and say so, without any request', async () => {
+describe('job files with problems', () => {
+  it('fail the step at the line of each problem, without any request', async () => {
     const before = connections;
     const run = await runAction({
       action: 'action-pipeline',
-      inputs: { job: 'train.yml' },
+      inputs: { job: 'broken.yml' },
       env: loginEnv(),
       workspace,
     });
     expect(run.exitCode).toBe(1);
-    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
-      /is not built in this version yet, so nothing was changed/,
-    );
+    const error = run.annotations.find((a) => a.level === 'error');
+    expect(error?.message).toBe("The command job needs 'command'.");
+    expect(error?.properties).toMatchObject({ file: 'broken.yml', line: '1', col: '1' });
     expect(connections).toBe(before);
   });
 });
