@@ -187,11 +187,12 @@ describe('broken workflows make the demo fail and say where', () => {
     expect(features).toContain("Warning: skip output 'secret' since it may contain secret.");
   });
 
-  test('a release whose gate fails is rolled back and the previous deployment keeps serving', () => {
+  test('a release whose gate fails is rolled back; model: previous brings back the release before', () => {
     const rollback = section(`${FIXTURES}/rollback.yml`);
     expect(result(`${FIXTURES}/rollback.yml`).failures).toEqual([]);
     expect(rollback).toContain('Removing the failed deployment silero-vad-bad');
     expect(rollback).toContain('rolled-back=true');
+    expect(rollback).toMatch(/Rolling back vad-aci from silero-vad:\d+ \(released [^)]*\) to silero-vad:\d+/);
   });
 });
 
