@@ -200,7 +200,12 @@ export function issueAccessToken(
 ): string {
   const now = nowSeconds();
   const tid = ctx.settings.tenantId;
-  const aud = resource.endsWith('/') || resource.includes('management.core') ? resource : `${resource}/`;
+  // Azure ML's resource has no trailing slash in its tokens: azure-ai-ml checks `aud` against
+  // 'https://ml.azure.com' exactly before it submits a job with a user identity.
+  const aud =
+    resource.endsWith('/') || resource.includes('management.core') || /^https:\/\/ml\.azure\.com$/i.test(resource)
+      ? resource
+      : `${resource}/`;
   return signJwt(ctx.entraKey, {
     aud,
     iss: `https://sts.windows.net/${tid}/`,

@@ -80,7 +80,8 @@ describe('Entra token endpoint', () => {
 
   it('issues tokens for https://ml.azure.com and storage', async () => {
     const cred = await oidcCredential(emu);
-    expect(decode((await cred.getToken('https://ml.azure.com/.default')).token).aud).toBe('https://ml.azure.com/');
+    // No trailing slash for Azure ML: azure-ai-ml compares `aud` with 'https://ml.azure.com' exactly.
+    expect(decode((await cred.getToken('https://ml.azure.com/.default')).token).aud).toBe('https://ml.azure.com');
     expect(decode((await cred.getToken('https://storage.azure.com/.default')).token).aud).toBe(
       'https://storage.azure.com/',
     );
