@@ -51,6 +51,9 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   { file: 'command-data.yml', field: '$status', reason: REFUSED },
   { file: 'pipeline-inline.yml', field: '$status', reason: REFUSED },
   { file: 'pipeline-component-file.yml', field: '$status', reason: REFUSED },
+  { file: 'pipeline-registered-component.yml', field: '$status', reason: REFUSED },
+  { file: 'command-local-data.yml', field: '$status', reason: REFUSED },
+  { file: 'command-distributed.yml', field: '$status', reason: REFUSED },
   { file: '*', field: '^properties\\.inputs\\.[^.]+\\.(uri|mode)$', reason: SDK_BUG },
   { file: '*', field: '^properties\\.outputs\\.[^.]+\\.(uri|mode)$', reason: SDK_BUG },
   {
@@ -89,6 +92,33 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     field: 'properties.limits.timeout',
     reason: "harmless: the same duration written 'PT3600S' (ours) and 'PT1H' (azure-ai-ml)",
   },
+  {
+    file: 'command-distributed.yml',
+    field: '^properties\\.distribution\\.(distributionType|processCountPerInstance)$',
+    reason: "bug: the job file's 'distribution' is read but never sent (rest.ts commandJobBody)",
+  },
+  {
+    file: 'command-distributed.yml',
+    field: 'properties.identity.identityType',
+    reason: "bug: the job file's 'identity' is accepted but never sent",
+  },
+  {
+    file: 'command-distributed.yml',
+    field: 'properties.properties.team',
+    reason: "bug: the job file's 'properties' are accepted but never sent (only lineage properties are)",
+  },
+  {
+    file: 'command-distributed.yml',
+    field: 'properties.resources.shmSize',
+    reason: "bug: 'resources.shm_size' is accepted but never sent",
+  },
+  {
+    file: 'command-distributed.yml',
+    field: 'properties.inputs.use_gpu.value',
+    reason:
+      "parity: a YAML boolean literal reaches the command line as 'True' from azure-ai-ml (Python's str) and " +
+      "'true' from action-pipeline, so a script written for az ml may parse it differently",
+  },
   // Anonymous components of pipeline steps.
   {
     file: '*',
@@ -111,6 +141,20 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     reason: "bug (parity): a step from a local component file is 'YAML.COMPONENT' in azure-ai-ml; ours says 'YAML.JOB'",
   },
   {
+    file: 'pipeline-registered-component.yml',
+    field: 'properties.jobs.prep.component.display_name',
+    reason:
+      "parity: an inline step's anonymous component is named by the step's display_name in ours ('Prepare'), " +
+      "by the step name in azure-ai-ml ('prep'); the node's display_name is the same in both",
+  },
+  {
+    file: 'pipeline-registered-component.yml',
+    field: '^properties\\.jobs\\.prep\\.(component\\.)?environment_variables\\.STAGE$',
+    reason:
+      "bug (parity): an inline step's environment_variables go on the node in azure-ai-ml; ours puts them into " +
+      'the anonymous componentSpec (so they change its content hash and version)',
+  },
+  {
     file: 'pipeline-component-file.yml',
     field: 'properties.jobs.train.component.description',
     reason: "bug: the component file's description is dropped from the anonymous component",
@@ -125,8 +169,11 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
 const FILES = [
   'command-basic.yml',
   'command-data.yml',
+  'command-distributed.yml',
+  'command-local-data.yml',
   'pipeline-inline.yml',
   'pipeline-component-file.yml',
+  'pipeline-registered-component.yml',
   'automl-classification.yml',
 ];
 
@@ -163,6 +210,8 @@ beforeAll(async () => {
     run('action-pipeline', { compute: 'gpu-cluster', 'create-compute': 'true', run: 'false' }),
   ];
   for (const done of await Promise.all(setup)) expect(errors(done)).toEqual([]);
+  // A component registered by azure-ai-ml, for `component: azureml:interop_train:1`.
+  await aml(emu, 'component-create', { file: path.join(workspace, 'components', 'train.yml') }, { cwd: workspace });
 }, 300_000);
 afterAll(async () => {
   await emu?.stop();
@@ -199,7 +248,8 @@ function normalise(value: unknown, components: Map<string, Json>, key = ''): unk
   }
   if (typeof value === 'string') {
     if ((key === 'codeId' || key === 'code') && /\/codes\/[^/]+\/versions\/[^/]+$/.test(value)) return '<code version>';
-    return value.replace(ARM_ID, '<workspace>/');
+    // Uploads: each tool names the folder by its own content hash (README.md, "Content addressing").
+    return value.replace(ARM_ID, '<workspace>/').replace(/\/LocalUpload\/[0-9a-f]{32}\//, '/LocalUpload/<hash>/');
   }
   return value;
 }
@@ -261,12 +311,11 @@ suite('job YAML parity: action-pipeline and azure-ai-ml send the same ARM reques
   }
 
   it('every KNOWN_DIFFERENCES row still occurs (remove the rows of fixed differences)', () => {
-    const ran = new Set(found.map((d) => d.file));
-    const stale = KNOWN_DIFFERENCES.filter(
-      (k) => (k.file === '*' ? ran.size > 0 : ran.has(k.file)) && !found.some((d) => known(d) === k),
-    );
-    expect(stale).toEqual([]);
     if (process.env.AZUREML_INTEROP_PRINT_DIFFERENCES)
       writeFileSync(process.env.AZUREML_INTEROP_PRINT_DIFFERENCES, JSON.stringify(found, null, 1));
+    const ran = new Set(found.map((d) => d.file));
+    if (FILES.some((f) => !ran.has(f))) return; // a filtered run (jest -t) cannot tell
+    const stale = KNOWN_DIFFERENCES.filter((k) => !found.some((d) => known(d) === k));
+    expect(stale).toEqual([]);
   });
 });

@@ -156,7 +156,15 @@ def job_create(c, a):
     return _job(created)
 
 
+def component_create(c, a):
+    from azure.ai.ml import load_component
+
+    created = c.components.create_or_update(load_component(source=a["file"]))
+    return {"id": created.id, "name": created.name, "version": created.version}
+
+
 COMMANDS = {
+    "component-create": component_create,
     "model-create": model_create,
     "model-get": model_get,
     "model-list": model_list,
