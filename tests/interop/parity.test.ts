@@ -172,6 +172,7 @@ const FILES = [
   'command-distributed.yml',
   'command-local-data.yml',
   'pipeline-inline.yml',
+  'pipeline-literals.yml',
   'pipeline-component-file.yml',
   'pipeline-registered-component.yml',
   'automl-classification.yml',

@@ -43,7 +43,8 @@ beforeAll(async () => {
   writeFileSync(path.join(workspace, 'clips', 'nested', 'b.csv'), 'id,label\n2,silence\n');
   writeFileSync(path.join(workspace, 'payload.json'), JSON.stringify(PAYLOAD));
   cpSync(path.join(INTEROP_JOBS, 'src'), path.join(workspace, 'src'), { recursive: true });
-  copyFileSync(path.join(INTEROP_JOBS, 'command-basic.yml'), path.join(workspace, 'command-basic.yml'));
+  for (const file of ['command-basic.yml', 'pipeline-literals.yml'])
+    copyFileSync(path.join(INTEROP_JOBS, file), path.join(workspace, file));
 }, 120_000);
 afterAll(async () => {
   await emu?.stop();
@@ -153,5 +154,30 @@ suite('assets made by our actions, read by azure-ai-ml', () => {
     expect(summarise(await requests(emu, 'arm', since))).toContain(`200 GET /jobs/${runId} 2022-10-01-preview`);
     const list = await aml<{ value: Array<{ name: string; status: string }> }>(emu, 'jobs-list');
     expect(list.value).toContainEqual(expect.objectContaining({ name: runId, status: 'Completed' }));
+  });
+
+  it('jobs.get and jobs.list(parent_job_name): a pipeline run by action-pipeline and its step runs', async () => {
+    const started = await run('action-pipeline', { job: 'pipeline-literals.yml', wait: 'true' });
+    expect(errors(started)).toEqual([]);
+    const runId = started.outputs['run-id'] ?? '';
+    const job = await aml(emu, 'jobs-get', { name: runId });
+    expect(job).toMatchObject({
+      name: runId,
+      type: 'pipeline',
+      class: 'PipelineJob',
+      status: 'Completed',
+      experiment_name: 'interop',
+      jobs: ['prep', 'train'],
+    });
+    // The children come from run history (as azure-ai-ml's `az ml job list --parent-job-name`).
+    const children = await aml<{ value: Array<{ name: string; status: string; display_name: string }> }>(
+      emu,
+      'jobs-list',
+      { parent: runId },
+    );
+    expect(children.value.map((c) => [c.display_name, c.status])).toEqual([
+      ['prep', 'Completed'],
+      ['train', 'Completed'],
+    ]);
   });
 });
