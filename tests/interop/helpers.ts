@@ -2,7 +2,7 @@
 // python3-azure, with our pydash stand-in on its path) against an emulator, one operation per
 // process (python/interop.py), and read what both clients sent from the emulator's request log.
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningEmulator } from '../../emulator/index.js';
@@ -30,8 +30,9 @@ export function skipReason(): string | null {
   checked =
     probe.status === 0
       ? null
-      : `azure-ai-ml cannot be imported by ${PYTHON} (${(probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop()}); ` +
-        'install Debian python3-azure (scripts/ensure-python-azure.sh) to run the interop tests';
+      : `azure-ai-ml cannot be imported by ${PYTHON} (${
+          (probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop() || `exit status ${probe.status}`
+        }); ` + 'install Debian python3-azure (scripts/ensure-python-azure.sh) to run the interop tests';
   if (checked) process.stdout.write(`interop tests skipped: ${checked}\n`);
   return checked;
 }
@@ -50,6 +51,83 @@ export class PythonError extends Error {
   }
 }
 
+function pythonEnv(emu: RunningEmulator): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    PYTHONPATH: PYTHON_DIR,
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    ...emu.env,
+  };
+}
+
+/**
+ * One long-lived `interop.py --serve` process per emulator: importing azure-ai-ml costs seconds of
+ * CPU, paid once per suite instead of once per operation. Requests are answered in order.
+ */
+class Session {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private buffer = '';
+  private stderr = '';
+  private readonly waiting: Array<(line: string | undefined) => void> = [];
+  private exited = false;
+
+  constructor(emu: RunningEmulator) {
+    this.child = spawn(PYTHON, [path.join(PYTHON_DIR, 'interop.py'), '--serve'], {
+      cwd: PYTHON_DIR,
+      env: pythonEnv(emu),
+    });
+    this.child.stdout.on('data', (chunk: Buffer) => {
+      this.buffer += chunk.toString();
+      let newline: number;
+      while ((newline = this.buffer.indexOf('\n')) >= 0) {
+        const line = this.buffer.slice(0, newline);
+        this.buffer = this.buffer.slice(newline + 1);
+        this.waiting.shift()?.(line);
+      }
+    });
+    this.child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-20_000);
+    });
+    this.child.on('close', () => {
+      this.exited = true;
+      for (const resolve of this.waiting.splice(0)) resolve(undefined);
+    });
+  }
+
+  async call(command: string, args: Record<string, unknown>, cwd: string | undefined, timeoutMs: number) {
+    if (this.exited) throw new PythonError(`azure-ai-ml session ended:\n${this.stderr}`, this.stderr);
+    const line = await new Promise<string | undefined>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.child.kill('SIGKILL');
+        reject(new PythonError(`azure-ai-ml ${command} timed out:\n${this.stderr.slice(-4000)}`, this.stderr));
+      }, timeoutMs);
+      this.waiting.push((answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+      this.child.stdin.write(`${JSON.stringify({ command, args, cwd })}\n`);
+    });
+    if (line === undefined) throw new PythonError(`azure-ai-ml session ended:\n${this.stderr}`, this.stderr);
+    return JSON.parse(line) as { result?: unknown; error?: { type: string; message: string }; log?: string };
+  }
+
+  stop(): void {
+    this.child.stdin.end();
+  }
+}
+
+const sessions = new Map<RunningEmulator, Session>();
+
+/** Ends the azure-ai-ml process of an emulator (call before stopping the emulator). */
+export function stopAml(emu: RunningEmulator | undefined): void {
+  const session = emu && sessions.get(emu);
+  if (!session) return;
+  session.stop();
+  sessions.delete(emu);
+}
+
 /** Runs one azure-ai-ml operation (python/interop.py COMMAND) against the emulator. */
 export async function aml<T = Record<string, unknown>>(
   emu: RunningEmulator,
@@ -57,41 +135,16 @@ export async function aml<T = Record<string, unknown>>(
   args: Record<string, unknown> = {},
   options: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<T> {
-  const child = spawn(PYTHON, [path.join(PYTHON_DIR, 'interop.py'), command, JSON.stringify(args)], {
-    cwd: options.cwd ?? PYTHON_DIR,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/tmp',
-      PYTHONPATH: PYTHON_DIR,
-      PYTHONDONTWRITEBYTECODE: '1',
-      // azure-ai-ml prints telemetry warnings otherwise; nothing leaves the machine either way.
-      AZUREML_LOG_LEVEL: 'WARNING',
-      ...emu.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 1)));
-  clearTimeout(timer);
-  const last = stdout.trim().split('\n').pop() ?? '';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(last);
-  } catch {
-    throw new PythonError(`azure-ai-ml ${command} printed no result (exit ${code}):\n${stdout}\n${stderr}`, stderr);
-  }
-  const error = (parsed as { error?: { type: string; message: string } }).error;
-  if (code !== 0 || error) {
+  let session = sessions.get(emu);
+  if (!session) sessions.set(emu, (session = new Session(emu)));
+  const answer = await session.call(command, args, options.cwd ?? PYTHON_DIR, options.timeoutMs ?? 120_000);
+  if (answer.error) {
     throw new PythonError(
-      `azure-ai-ml ${command} failed: ${error?.type ?? 'exit ' + code}: ${error?.message ?? ''}\n${stderr.slice(-4000)}`,
-      stderr,
+      `azure-ai-ml ${command} failed: ${answer.error.type}: ${answer.error.message}\n${(answer.log ?? '').slice(-4000)}`,
+      answer.log ?? '',
     );
   }
-  return parsed as T;
+  return answer.result as T;
 }
 
 export interface LoggedRequest {

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { start } from '../emulator/helpers.js';
 import { runAction, type ActionRun } from '../harness/runAction.js';
-import { aml, INTEROP_DIR, mark, requests, skipReason, type LoggedRequest } from './helpers.js';
+import { aml, stopAml, INTEROP_DIR, mark, requests, skipReason, type LoggedRequest } from './helpers.js';
 
 const reason = skipReason();
 const suite = reason ? describe.skip : describe;
@@ -215,6 +215,7 @@ beforeAll(async () => {
   await aml(emu, 'component-create', { file: path.join(workspace, 'components', 'train.yml') }, { cwd: workspace });
 }, 300_000);
 afterAll(async () => {
+  stopAml(emu);
   await emu?.stop();
 });
 

@@ -14,7 +14,7 @@ import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { start } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
-import { aml, mark, requests, skipReason, summarise } from './helpers.js';
+import { aml, stopAml, mark, requests, skipReason, summarise } from './helpers.js';
 
 const reason = skipReason();
 const suite = reason ? describe.skip : describe;
@@ -47,6 +47,7 @@ beforeAll(async () => {
     copyFileSync(path.join(INTEROP_JOBS, file), path.join(workspace, file));
 }, 120_000);
 afterAll(async () => {
+  stopAml(emu);
   await emu?.stop();
 });
 

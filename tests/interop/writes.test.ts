@@ -18,7 +18,7 @@ import { createSnapshot } from '../../shared/upload/index.js';
 import { start } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
 import { azureAiMlUploadPath } from './amlHash.js';
-import { aml, skipReason } from './helpers.js';
+import { aml, stopAml, skipReason } from './helpers.js';
 
 const reason = skipReason();
 const suite = reason ? describe.skip : describe;
@@ -67,6 +67,7 @@ beforeAll(async () => {
   writeFileSync(path.join(workspace, 'payload.json'), JSON.stringify(PAYLOAD));
 }, 120_000);
 afterAll(async () => {
+  stopAml(emu);
   await emu?.stop();
 });
 

@@ -1,6 +1,7 @@
 """One azure-ai-ml operation per call, for the interop tests (tests/interop/*.test.ts):
 
     /usr/bin/python3 interop.py COMMAND '<json arguments>'
+    /usr/bin/python3 interop.py --serve      # many, one JSON line each (see serve)
 
 The emulator's env file must be in the environment (see amlclient.py). The last stdout line is one
 JSON object: the result, or {"error": {"type", "message"}} with exit code 1. Keys and tokens are
@@ -181,7 +182,33 @@ COMMANDS = {
 }
 
 
+def serve():
+    """One process for many operations (importing azure-ai-ml takes seconds): one JSON request per
+    stdin line ({"command", "args", "cwd"}), one JSON answer per stdout line ({"result"} or
+    {"error", "log"}); the SDK's own output goes to stderr."""
+    real_stdout = sys.stdout
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        chatter = io.StringIO()
+        try:
+            if request.get("cwd"):
+                os.chdir(request["cwd"])
+            with redirect_stdout(chatter):
+                answer = {"result": COMMANDS[request["command"]](ml_client(), request.get("args") or {})}
+        except Exception as error:  # noqa: BLE001 - reported to the test, which fails on it
+            chatter.write(traceback.format_exc())
+            answer = {"error": {"type": type(error).__name__, "message": str(error)}, "log": chatter.getvalue()[-6000:]}
+        sys.stderr.write(chatter.getvalue())
+        real_stdout.write(json.dumps(answer, default=str) + "\n")
+        real_stdout.flush()
+
+
 def main():
+    if sys.argv[1] == "--serve":
+        serve()
+        return
     command = sys.argv[1]
     args = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
     chatter = io.StringIO()
