@@ -2,7 +2,7 @@
  * @jest-environment ./tests/scoring/native-arrays-environment.js
  */
 // Interop, our actions → azure-ai-ml: assets and runs made by the built action bundles read
-// correctly in Microsoft's Python SDK v2 (models.get / download, data.get, online_endpoints.get_keys,
+// correctly in Microsoft's Python SDK v2 (models.get / download, data.get, online_endpoints.get_keys / invoke,
 // online_deployments.get_logs, jobs.get / list of a run started by action-pipeline), against the
 // emulator, which answers each at the api-version azure-ai-ml sends.
 
@@ -100,7 +100,7 @@ suite('assets made by our actions, read by azure-ai-ml', () => {
     });
   });
 
-  it('online_endpoints.get / get_keys and online_deployments.get / get_logs: a deployment by action-deploy', async () => {
+  it('online_endpoints.get / get_keys / invoke and online_deployments.get / get_logs: a deployment by action-deploy', async () => {
     const deployed = await run('action-deploy', {
       endpoint: 'interop-ep',
       model: model.outputs['asset-id'] ?? '',
@@ -125,6 +125,14 @@ suite('assets made by our actions, read by azure-ai-ml', () => {
     expect(keys.kind).toBe('keys');
     // The key action-deploy exposed is one of the two azure-ai-ml reads (compared by hash: no key in logs).
     expect([keys.primary_sha256, keys.secondary_sha256]).toContain(sha256(deployed.outputs.key ?? ''));
+
+    // azure-ai-ml scores through the endpoint itself (key from listKeys, real ONNX inference).
+    const scored = await aml<{ response: { outputs: { output: number[][] } } }>(emu, 'endpoint-invoke', {
+      name: 'interop-ep',
+      request_file: path.join(workspace, 'payload.json'),
+      deployment,
+    });
+    expect(scored.response.outputs.output[0]?.[0]).toBeGreaterThanOrEqual(0);
 
     const got = await aml(emu, 'deployment-get', { name: deployment, endpoint: 'interop-ep' });
     expect(got).toMatchObject({ name: deployment, provisioning_state: 'Succeeded' });

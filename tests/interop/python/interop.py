@@ -126,6 +126,12 @@ def endpoint_keys(c, a):
     return {"kind": "token", "token_length": len(keys.access_token or ""), "expiry": keys.expiry_time_utc}
 
 
+def endpoint_invoke(c, a):
+    """online_endpoints.invoke: the SDK fetches the key or token itself and calls the scoring URI."""
+    text = c.online_endpoints.invoke(a["name"], request_file=a["request_file"], deployment_name=a.get("deployment"))
+    return {"response": json.loads(text) if isinstance(text, str) else text}
+
+
 def deployment_get(c, a):
     d = c.online_deployments.get(a["name"], a["endpoint"])
     return {"name": d.name, "model": d.model if isinstance(d.model, str) else getattr(d.model, "id", None),
@@ -174,6 +180,7 @@ COMMANDS = {
     "data-get": data_get,
     "endpoint-get": endpoint_get,
     "endpoint-keys": endpoint_keys,
+    "endpoint-invoke": endpoint_invoke,
     "deployment-get": deployment_get,
     "deployment-logs": deployment_logs,
     "jobs-get": jobs_get,
