@@ -4,7 +4,17 @@
 // not reach Azure at all, and small helpers for the emulator's request log.
 
 import { it } from '@jest/globals';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { ServerResponse } from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -199,10 +209,41 @@ export function recordedRuns(): readonly RecordedRun[] {
   return runs;
 }
 
+let bundles: string | undefined;
+
+/**
+ * With RELIABILITY_BUNDLES=HEAD the runs use the actions as committed (exported once with git
+ * archive), not the working tree's dist/, which others may be rebuilding while the suite runs.
+ */
+function actionFolder(action: string): string {
+  if (process.env.RELIABILITY_BUNDLES !== 'HEAD') return action;
+  if (!bundles) {
+    const sha = execSync('git rev-parse HEAD', { cwd: REPO_ROOT }).toString().trim();
+    const dir = path.join(REPO_ROOT, '.cache', 'reliability', `bundles-${sha.slice(0, 12)}`);
+    if (!existsSync(dir)) {
+      const temp = mkdtempSync(`${dir}-`);
+      execSync(`git archive HEAD action-register action-deploy action-pipeline | tar -x -C '${temp}'`, {
+        cwd: REPO_ROOT,
+      });
+      try {
+        renameSync(temp, dir);
+      } catch {
+        rmSync(temp, { recursive: true, force: true }); // another process exported it first
+      }
+    }
+    bundles = dir;
+  }
+  return path.relative(REPO_ROOT, path.join(bundles, action));
+}
+
 /** runAction, keeping what the run printed and wrote for the secrets scan; RUNNER_TEMP survives the run. */
 export async function act(label: string, options: RunOptions): Promise<ActionRun> {
   const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'reliability-temp-'));
-  const run = await runAction({ ...options, env: { ...options.env, RUNNER_TEMP: runnerTemp } });
+  const run = await runAction({
+    ...options,
+    action: actionFolder(options.action),
+    env: { ...options.env, RUNNER_TEMP: runnerTemp },
+  });
   const files: Record<string, string> = {};
   for (const value of Object.values(run.outputs)) {
     if (value.startsWith(runnerTemp) && existsSync(value)) files[value] = readFileSync(value, 'utf8');
