@@ -14,6 +14,7 @@ import { escapeCell } from '../../shared/action/plan.js';
 import { gateFailure, runSmokeGate } from '../../shared/action/smokeGate.js';
 import { isNotFound, explainArmError } from '../../shared/azure/armError.js';
 import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
+import { registerCodeFolder } from '../../shared/azure/code.js';
 import { connectToWorkspace, type WorkspaceConnection } from '../../shared/azure/connect.js';
 import { openDatastore } from '../../shared/azure/datastore.js';
 import { endpointAccess, setEndpointTraffic } from '../../shared/azure/endpoints.js';
@@ -21,7 +22,6 @@ import { deriveDeploymentName, workspaceResourceId } from '../../shared/azure/id
 import { POLL_INTERVAL_MS, retryWhileBusy, waitForOperation } from '../../shared/azure/lro.js';
 import { UserError } from '../../shared/errors.js';
 import type { SmokeResult } from '../../shared/smoke/index.js';
-import { createSnapshot, uploadSnapshot } from '../../shared/upload/index.js';
 import type { AuthMode, DeployInputs, DeploySettings, ModelReference } from './inputs.js';
 import { previousRelease, readReleases, tagsWithRelease } from './releases.js';
 
@@ -520,27 +520,15 @@ async function deploymentBody(
 
 /** Code and environment of a custom_model: the user's, or our generic ONNX score.py and environment. */
 async function scoringCode(context: ActionContext, connection: WorkspaceConnection, d: DeploySettings) {
-  const { client, settings, session } = connection;
-  const codeFolder = d.codePath ?? GENERIC_ONNX;
-  const snapshot = await createSnapshot(codeFolder, {
-    logger: context.log,
-    ...(d.codePath ? {} : { ignorePatterns: ['README.md', 'conda.yml'] }),
-  });
-  const datastore = await openDatastore({ client, settings, credential: session.credential, log: context.log });
-  const upload = await uploadSnapshot(datastore.container, snapshot, { logger: context.log });
-  const codeName = d.codePath
-    ? `${path.basename(d.codePath)}-code`.replace(/[^a-zA-Z0-9_-]/g, '-')
-    : 'azureml-actions-onnx-score';
-  const code = await registerVersion({
-    store: versionStore(client, settings, 'codes', codeName),
-    version: 'auto',
-    contentHash: snapshot.contentHash,
-    dedupe: true,
-    properties: {
-      codeUri: `${datastore.uriOf(upload.assetPath)}/`,
-      properties: { [CONTENT_HASH_PROPERTY]: snapshot.contentHash },
-    },
+  const { client, settings } = connection;
+  const code = await registerCodeFolder({
+    connection,
+    folder: d.codePath ?? GENERIC_ONNX,
+    name: d.codePath
+      ? `${path.basename(d.codePath)}-code`.replace(/[^a-zA-Z0-9_-]/g, '-')
+      : 'azureml-actions-onnx-score',
     log: context.log,
+    ...(d.codePath ? {} : { ignorePatterns: ['README.md', 'conda.yml'] }),
   });
   let environmentId = d.environment;
   if (!environmentId) {
@@ -573,7 +561,7 @@ async function scoringCode(context: ActionContext, connection: WorkspaceConnecti
   }
   return {
     codeConfiguration: {
-      codeId: workspaceResourceId(settings, `codes/${codeName}/versions/${code.version}`),
+      codeId: code.codeId,
       scoringScript: d.scoringScript ?? 'score.py',
     },
     environmentId,

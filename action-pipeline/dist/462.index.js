@@ -1673,6 +1673,12 @@ var duration = __webpack_require__(640);
 
 /** Poll interval for begin* calls: Azure's Retry-After wins when it sends one. */
 const POLL_INTERVAL_MS = 5000;
+/**
+ * waitForOperation polls by itself, quickly first, then every POLL_INTERVAL_MS: many operations
+ * (traffic updates, compute scaling, schedules, cancels) end within a second or two, and a fixed
+ * 5 s interval made each of them cost 5 s. A deployment that takes minutes costs a few extra polls.
+ */
+const POLL_BACKOFF_MS = [500, 1000, 2000, 3000, POLL_INTERVAL_MS];
 async function waitForOperation(start, options) {
     const { log, what, timeoutMs } = options;
     const started = Date.now();
@@ -1688,6 +1694,13 @@ async function waitForOperation(start, options) {
         log.info(`${what}: still running, ${(0,duration/* formatDuration */.a)(Date.now() - started)} so far`);
     }, options.progressEveryMs ?? 15_000);
     try {
+        if (poller.poll && poller.isDone) {
+            for (let attempt = 0; !poller.isDone(); attempt++) {
+                await delay(POLL_BACKOFF_MS[Math.min(attempt, POLL_BACKOFF_MS.length - 1)] ?? POLL_INTERVAL_MS, timeout);
+                await poller.poll({ abortSignal: timeout });
+            }
+        }
+        // Done (or a poller without poll/isDone): answers the result, or throws the operation's error.
         const result = await poller.pollUntilDone({ abortSignal: timeout });
         log.info(`${what}: done in ${(0,duration/* formatDuration */.a)(Date.now() - started)}.`);
         return result;
@@ -1727,6 +1740,22 @@ async function retryWhileBusy(log, work, options = {}) {
             await new Promise((resolve) => setTimeout(resolve, waitMs));
         }
     }
+}
+/** Waits `ms`, or rejects as soon as `signal` aborts (the step's timeout). */
+function delay(ms, signal) {
+    return new Promise((resolve, reject) => {
+        if (signal.aborted)
+            return reject(signal.reason);
+        const timer = setTimeout(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+        }, ms);
+        const onAbort = () => {
+            clearTimeout(timer);
+            reject(signal.reason);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+    });
 }
 
 ;// CONCATENATED MODULE: ./action-pipeline/src/compute.ts

@@ -10,10 +10,19 @@ import { explainArmError, isConflict } from './armError.js';
 /** What the SDK's begin* calls return (core-lro's PollerLike), as far as waiting needs. */
 export interface PollerLike<T> {
   pollUntilDone(options?: { abortSignal?: AbortSignal }): Promise<T>;
+  /** One status request (core-lro); throws when the operation ended Failed or Canceled. */
+  poll?(options?: { abortSignal?: AbortSignal }): Promise<void>;
+  isDone?(): boolean;
 }
 
 /** Poll interval for begin* calls: Azure's Retry-After wins when it sends one. */
 export const POLL_INTERVAL_MS = 5000;
+/**
+ * waitForOperation polls by itself, quickly first, then every POLL_INTERVAL_MS: many operations
+ * (traffic updates, compute scaling, schedules, cancels) end within a second or two, and a fixed
+ * 5 s interval made each of them cost 5 s. A deployment that takes minutes costs a few extra polls.
+ */
+const POLL_BACKOFF_MS = [500, 1000, 2000, 3000, POLL_INTERVAL_MS];
 
 export async function waitForOperation<T>(
   start: () => Promise<PollerLike<T>>,
@@ -32,6 +41,13 @@ export async function waitForOperation<T>(
     log.info(`${what}: still running, ${formatDuration(Date.now() - started)} so far`);
   }, options.progressEveryMs ?? 15_000);
   try {
+    if (poller.poll && poller.isDone) {
+      for (let attempt = 0; !poller.isDone(); attempt++) {
+        await delay(POLL_BACKOFF_MS[Math.min(attempt, POLL_BACKOFF_MS.length - 1)] ?? POLL_INTERVAL_MS, timeout);
+        await poller.poll({ abortSignal: timeout });
+      }
+    }
+    // Done (or a poller without poll/isDone): answers the result, or throws the operation's error.
     const result = await poller.pollUntilDone({ abortSignal: timeout });
     log.info(`${what}: done in ${formatDuration(Date.now() - started)}.`);
     return result;
@@ -73,4 +89,20 @@ export async function retryWhileBusy<T>(
       await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
   }
+}
+
+/** Waits `ms`, or rejects as soon as `signal` aborts (the step's timeout). */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }

