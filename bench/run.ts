@@ -36,6 +36,8 @@ export const BENCHMARKS: readonly Benchmark[] = [
 
 interface StoredRow extends Row {
   measuredAt: string;
+  /** 1-minute load average when the benchmark ended (the machine is shared). */
+  load?: number;
 }
 
 const RESULTS_JSON = path.join(WORK_DIR, 'results.json');
@@ -63,11 +65,11 @@ function table(rows: readonly Row[]): string {
 function markdownTable(rows: readonly StoredRow[]): string {
   const escape = (text: string): string => text.replace(/\|/g, '\\|');
   const lines = [
-    '| benchmark | ours | peer | ratio | target | met? | measured |',
+    '| benchmark | ours | peer | ratio | target | met? | measured (UTC, load) |',
     '|---|---|---|---|---|---|---|',
     ...rows.map(
       (r) =>
-        `| ${escape(r.benchmark)} | ${escape(r.ours)} | ${escape(r.peer)} | ${escape(r.ratio)} | ${escape(r.target)} | ${r.verdict} | ${r.measuredAt.slice(0, 16).replace('T', ' ')} |`,
+        `| ${escape(r.benchmark)} | ${escape(r.ours)} | ${escape(r.peer)} | ${escape(r.ratio)} | ${escape(r.target)} | ${r.verdict} | ${r.measuredAt.slice(0, 16).replace('T', ' ')}${r.load === undefined ? '' : `, ${r.load.toFixed(1)}`} |`,
     ),
   ];
   return lines.join('\n');
@@ -166,7 +168,8 @@ async function main(): Promise<void> {
     process.stderr.write(`${prefix}: done in ${elapsed} s: ${summary}\n`);
     rows.push(...result);
     const measuredAt = new Date().toISOString();
-    stored[benchmark.name] = result.map((r) => ({ ...r, measuredAt }));
+    const load = os.loadavg()[0];
+    stored[benchmark.name] = result.map((r) => ({ ...r, measuredAt, load }));
   }
   console.log('');
   console.log(
