@@ -10,8 +10,19 @@ export interface BlobLocation {
   path: string;
 }
 
-/** Parses the long and short forms of azureml datastore URIs; undefined for other URIs. */
+/**
+ * Parses the long and short forms of azureml datastore URIs, and blob URLs in the emulator's own
+ * storage account (azure-ai-ml registers code with `codeUri` = `{account url}/{container}/LocalUpload/…`);
+ * undefined for other URIs.
+ */
 export function parseDatastoreUri(ctx: EmulatorContext, uri: string): BlobLocation | undefined {
+  const account = ctx.blobUrl ? `${ctx.blobUrl}/${devAccount}/` : undefined;
+  if (account && uri.startsWith(account)) {
+    const [container = '', ...rest] = uri.slice(account.length).split('/');
+    const store = getResource(ctx, `${ctx.workspaceId}/datastores/workspaceblobstore`);
+    const named = store && (store.body.properties as Record<string, unknown>).containerName === container;
+    return { datastore: named ? 'workspaceblobstore' : container, container, path: decodeURIComponent(rest.join('/')) };
+  }
   const m =
     /^azureml:\/\/(?:subscriptions\/[^/]+\/resourcegroups\/[^/]+\/workspaces\/[^/]+\/)?datastores\/([^/]+)\/paths\/(.*)$/i.exec(
       uri,

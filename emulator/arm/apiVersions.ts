@@ -56,8 +56,10 @@ export const armApiVersions: Record<string, ApiVersionAdapter> = {
   '2022-02-01-preview': {
     operations: new RegExp(`^(OnlineEndpoints_|OnlineDeployments_|${OPERATION_STATUS})`),
     request(operationId, body) {
-      // Preview-only: a private network connection flag (2022-10-01 has egressPublicNetworkAccess).
+      // Preview-only: a private network connection flag (2022-10-01 has egressPublicNetworkAccess),
+      // and mirrored traffic (azure-ai-ml always sends `mirrorTraffic`, {} unless set).
       if (operationId.startsWith('OnlineDeployments_')) drop(body, ['properties', 'privateNetworkConnection']);
+      if (operationId.startsWith('OnlineEndpoints_')) drop(body, ['properties', 'mirrorTraffic']);
       return body;
     },
   },

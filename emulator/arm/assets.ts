@@ -285,10 +285,11 @@ export function assetRoutes(kind: AssetKind): ArmRoute[] {
             'name',
           );
         const raw = resourceBody(call);
-        // azure-ai-ml registers anonymous components (isAnonymous) with a GUID of their content as
-        // the version (36 characters): Azure takes those beyond the 30-character rule.
-        const anonymousGuid = kind.collection === 'components' && raw.isAnonymous === true && GUID.test(version);
-        if (!VERSION.test(version) && !anonymousGuid)
+        // azure-ai-ml registers anonymous assets (isAnonymous) with a hash of their content as the
+        // version: a GUID for components (36 characters), 32 hex digits for environments
+        // (CliV2AnonymousEnvironment). Azure takes those beyond the 30-character rule.
+        const anonymousHash = raw.isAnonymous === true && (GUID.test(version) || /^[0-9a-f]{32}$/i.test(version));
+        if (!VERSION.test(version) && !anonymousHash)
           throw badRequest(
             `Invalid version '${version}': it must start with a letter or digit and contain only letters, digits, '-', '_' and '.' (at most 30 characters).`,
             'version',

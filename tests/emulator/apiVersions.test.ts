@@ -112,6 +112,34 @@ describe('api-versions of azure-ai-ml', () => {
     expect(errorOf(ga).message).toContain('sweepTrials: not a property of this schema');
   });
 
+  it("accepts 2022-02-01-preview's mirrorTraffic on an endpoint (not in 2022-10-01)", async () => {
+    const body = {
+      location: emu.location,
+      identity: { type: 'SystemAssigned' },
+      properties: { authMode: 'Key', mirrorTraffic: {}, traffic: {} },
+    };
+    expect((await arm('PUT', '/onlineEndpoints/mirrored', '2022-02-01-preview', body)).status).toBe(201);
+    const ga = await arm('PUT', '/onlineEndpoints/mirrored-ga', '2022-10-01', body);
+    expect(ga.status).toBe(400);
+    expect(errorOf(ga).message).toContain('mirrorTraffic: not a property of this schema');
+  });
+
+  it("takes azure-ai-ml's anonymous environment versions (32 hex digits) beyond the 30-character rule", async () => {
+    const anonymous = await arm(
+      'PUT',
+      `/environments/CliV2AnonymousEnvironment/versions/${'ab'.repeat(16)}`,
+      '2022-05-01',
+      {
+        properties: { isAnonymous: true, image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04' },
+      },
+    );
+    expect(anonymous.status).toBe(201);
+    const named = await arm('PUT', `/environments/named/versions/${'ab'.repeat(16)}`, '2022-05-01', {
+      properties: { image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04' },
+    });
+    expect(named.status).toBe(400);
+  });
+
   it('logs job input values, and masks JWTs wherever they appear', async () => {
     // Refused (no environment), but logged with its literal input.
     await arm('PUT', '/jobs/literal', '2022-10-01-preview', {
