@@ -144,6 +144,39 @@ suite('a model registered by azure-ai-ml, deployed by action-deploy', () => {
   });
 });
 
+suite('an endpoint deployed by azure-ai-ml, then action-deploy', () => {
+  it('azure-ai-ml deploys (code, anonymous environment, traffic) and scores; action-deploy rolls a new model out blue/green onto it', async () => {
+    const assets = path.join(REPO_ROOT, 'action-deploy', 'assets', 'onnx-generic');
+    const sdk = await aml<{ traffic: Record<string, number>; provisioning_state: string }>(emu, 'endpoint-deploy', {
+      endpoint: 'sdk-endpoint',
+      deployment: 'blue',
+      model: 'vad-sdk',
+      version: '1',
+      code: assets,
+      scoring_script: 'score.py',
+      image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04',
+      conda_file: path.join(assets, 'conda.yml'),
+    });
+    expect(sdk).toMatchObject({ provisioning_state: 'Succeeded', traffic: { blue: 100 } });
+    const scored = await aml<{ response: { outputs: { output: number[][] } } }>(emu, 'endpoint-invoke', {
+      name: 'sdk-endpoint',
+      request_file: path.join(workspace, 'payload.json'),
+    });
+    expect(scored.response.outputs.output[0]?.[0]).toBeGreaterThanOrEqual(0);
+
+    const deployed = await run('action-deploy', {
+      endpoint: 'sdk-endpoint',
+      model: 'azureml:vad-sdk-folder:1',
+      'smoke-test-payload': 'payload.json',
+      'smoke-test-requests': '5',
+    });
+    expect(errors(deployed)).toEqual([]);
+    expect(deployed.outputs).toMatchObject({ 'smoke-test': 'passed', traffic: '{"vad-sdk-folder-v1":100}' });
+    const endpoint = await aml<{ traffic: Record<string, number> }>(emu, 'endpoint-get', { name: 'sdk-endpoint' });
+    expect(endpoint.traffic).toEqual({ 'vad-sdk-folder-v1': 100 });
+  });
+});
+
 suite('a data asset registered by azure-ai-ml, then action-register (dedupe)', () => {
   it('same name, same content: today a second upload and version (KNOWN_GAPS.registerAfterSdk)', async () => {
     const data = await aml<{ path: string; version: string }>(emu, 'data-create', {

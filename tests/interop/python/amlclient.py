@@ -69,6 +69,14 @@ def ml_client():
     from azure.ai.ml import MLClient
     from azure.ai.ml.constants import _common
 
+    # Poll long-running operations as often as the emulator's tests do: without Retry-After (the
+    # emulator's test settings leave it out) azure-ai-ml waits 5 s between polls of deployments and
+    # its generated clients 30 s (their `polling_interval`, set below) for endpoints.
+    from azure.ai.ml.constants._common import LROConfigurations
+
+    poll = float(os.environ.get("AZUREML_INTEROP_POLL_SECONDS", "0.2"))
+    LROConfigurations.POLL_INTERVAL = poll
+
     template = os.environ.get("AZURE_STORAGE_URL_TEMPLATE")
     if template:
         # azure-ai-ml builds blob URLs from this table, not from the datastore's endpoint.
@@ -79,4 +87,5 @@ def ml_client():
         resource_group_name=os.environ["AZURE_RESOURCE_GROUP"],
         workspace_name=os.environ["AZUREML_WORKSPACE"],
         connection_verify=os.environ["REQUESTS_CA_BUNDLE"],
+        polling_interval=poll,
     )

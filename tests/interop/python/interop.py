@@ -126,6 +126,27 @@ def endpoint_keys(c, a):
     return {"kind": "token", "token_length": len(keys.access_token or ""), "expiry": keys.expiry_time_utc}
 
 
+def endpoint_deploy(c, a):
+    """A managed endpoint and one deployment as azure-ai-ml users write them: model, code folder with
+    a scoring script, an environment from an image and a conda file; then 100 % traffic to it."""
+    from azure.ai.ml.entities import CodeConfiguration, Environment, ManagedOnlineDeployment, ManagedOnlineEndpoint
+
+    endpoint = c.online_endpoints.begin_create_or_update(ManagedOnlineEndpoint(name=a["endpoint"], auth_mode="key")).result()
+    deployment = ManagedOnlineDeployment(
+        name=a["deployment"],
+        endpoint_name=a["endpoint"],
+        model=c.models.get(a["model"], version=a["version"]),
+        code_configuration=CodeConfiguration(code=a["code"], scoring_script=a["scoring_script"]),
+        environment=Environment(image=a["image"], conda_file=a["conda_file"]),
+        instance_type="Standard_DS3_v2",
+        instance_count=1,
+    )
+    created = c.online_deployments.begin_create_or_update(deployment).result()
+    endpoint.traffic = {a["deployment"]: 100}
+    endpoint = c.online_endpoints.begin_create_or_update(endpoint).result()
+    return {"deployment": created.name, "provisioning_state": created.provisioning_state, "traffic": dict(endpoint.traffic)}
+
+
 def endpoint_invoke(c, a):
     """online_endpoints.invoke: the SDK fetches the key or token itself and calls the scoring URI."""
     text = c.online_endpoints.invoke(a["name"], request_file=a["request_file"], deployment_name=a.get("deployment"))
@@ -181,6 +202,7 @@ COMMANDS = {
     "endpoint-get": endpoint_get,
     "endpoint-keys": endpoint_keys,
     "endpoint-invoke": endpoint_invoke,
+    "endpoint-deploy": endpoint_deploy,
     "deployment-get": deployment_get,
     "deployment-logs": deployment_logs,
     "jobs-get": jobs_get,
