@@ -1,14 +1,15 @@
 /**
  * @jest-environment ./tests/scoring/native-arrays-environment.js
  */
-// Reliability, faults (issue #12): the emulator's fault rules on the Azure calls each action makes
-// (429 with Retry-After, 500, 503, dropped connections, 409 while busy, slow and Failed long-running
-// operations, crash-looping deployments, scoring 502 during the smoke test) and a blob upload cut
-// midway (a TCP relay in front of Azurite, which the emulator's faults do not reach). Every run must
-// end either succeeded with the right state or failed with a clear error, leaving no half-made asset:
-// no version whose files are missing or partial, no traffic on a broken deployment, no orphan
-// deployment. Scenarios run at once (each on its own asset or endpoint); faults on calls every run
-// shares (workspace, permissions, datastore, token) run first, one at a time.
+// Reliability, faults and races (issue #12): the emulator's fault rules on the Azure calls each
+// action makes (429 with Retry-After, 500, 503, dropped connections, 409 while busy, slow and Failed
+// long-running operations, crash-looping deployments, scoring 502 during the smoke test) and a blob
+// upload cut midway (a TCP relay in front of Azurite, which the emulator's faults do not reach).
+// Every run must end either succeeded with the right state or failed with a clear error, leaving no
+// half-made asset: no version whose files are missing or partial, no traffic on a broken
+// deployment, no orphan deployment. The races (below) share the emulator: every scenario has its
+// own asset, endpoint or job name, so all run at once, after the faults on calls every run shares
+// (workspace, permissions, datastore, token), which run first, one at a time.
 
 import { afterAll, beforeAll, describe, expect } from '@jest/globals';
 import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
@@ -19,10 +20,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
-import { admin, mlClient, oidcCredential, start } from '../emulator/helpers.js';
+import { mlClient, oidcCredential, start } from '../emulator/helpers.js';
 import { REPO_ROOT, type ActionRun } from '../harness/runAction.js';
 import {
   act,
+  admin,
   captureIssuedSecrets,
   errorsOf,
   HOSTILE_LINES,
@@ -57,6 +59,8 @@ interface Outcome {
 
 interface Scenario {
   name: string;
+  /** The figures' category (default faults). */
+  category?: 'faults' | 'races';
   /** Faults on calls every run makes: run alone, before the others. */
   shared?: boolean;
   work: () => Promise<Outcome>;
@@ -237,6 +241,7 @@ function deployScenario(
     name: `action-deploy: ${name}`,
     ...(options.bug ? { bug: options.bug } : {}),
     work: async () => {
+      await modelsReady;
       const runs: ActionRun[] = [];
       if (options.base) runs.push(await run(`${name} (base)`, 'action-deploy', { endpoint, model: 'vad:1', ...GATE }));
       const outcome = await withFaults(
@@ -257,6 +262,35 @@ function deployScenario(
 
 async function expectServing(endpoint: string, deployment: string): Promise<void> {
   expect(await endpointState(endpoint)).toEqual({ traffic: { [deployment]: 100 }, deployments: [deployment] });
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the scenarios build on: the models vad:1 and vad:2, and the cluster f-cpu (created with a
+// dropped connection on its PUT: a fault case of its own). Started once the shared faults are done.
+// ---------------------------------------------------------------------------------------------
+
+let markModelsReady: () => void = () => {};
+const modelsReady = new Promise<void>((resolve) => (markModelsReady = resolve));
+let markClusterReady: () => void = () => {};
+const clusterReady = new Promise<void>((resolve) => (markClusterReady = resolve));
+
+/** A command job on f-cpu whose display name (and so job name) is `name`, so its faults are its own. */
+function pipelineScenario(what: string, name: string, rules: Array<Record<string, unknown>>): Scenario {
+  return {
+    name: `action-pipeline: ${what}`,
+    work: async () => {
+      await clusterReady;
+      return withFaults(rules, async () => [
+        await run(what, 'action-pipeline', { job: 'job.yml', 'display-name': name }),
+      ]);
+    },
+    check: async ({ runs: [r], hits }) => {
+      expect(hits.every((h) => h > 0)).toBe(true);
+      succeeded(r);
+      expect(r?.outputs.status).toBe('Completed');
+      expect(r?.outputs['run-id']).toMatch(new RegExp(`^${name}_`));
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,12 +423,14 @@ function scenarios(): Scenario[] {
     ),
     deployScenario(
       'f-d503',
-      '503 twice on reading the deployment',
+      '503 twice on reading the deployment (aml-token endpoint)',
       [{ method: 'GET', path: `${EP}/{ep}/deployments/*`, status: 503, count: 2 }],
       async ([r]) => {
         succeeded(r);
+        expect(r?.outputs['auth-mode']).toBe('aml-token');
         await expectServing('f-d503', 'vad-v1');
       },
+      { extra: { 'auth-mode': 'aml-token' } },
     ),
     deployScenario(
       'f-dreset',
@@ -447,6 +483,9 @@ function scenarios(): Scenario[] {
         failedCleanly(r, /Creating deployment vad-v1.*(Failed|ResourceNotReady)/s);
         expect(r?.outputs['rolled-back']).toBe('true');
         expect(await endpointState('f-dfail')).toEqual({ traffic: {}, deployments: [] });
+      },
+      {
+        bug: "action-deploy: the first deployment to a new endpoint ending Failed stops the step with 'hit an unexpected error (a bug)' and core-lro's raw 'The long-running operation has failed. ResourceNotReady...' plus a stack, instead of the explained failure",
       },
     ),
     deployScenario(
@@ -513,6 +552,7 @@ function scenarios(): Scenario[] {
     {
       name: 'smoke-test: 429 on listKeys, then 502 from scoring every time',
       work: async () => {
+        await modelsReady;
         const base = await run('smoke-test endpoint (base)', 'action-deploy', { endpoint: 'f-smoke', model: 'vad:1' });
         const first = await withFaults(
           [{ method: 'POST', path: `${EP}/f-smoke/listKeys`, status: 429, retryAfter: 1, count: 1 }],
@@ -546,41 +586,15 @@ function scenarios(): Scenario[] {
     },
 
     // action-pipeline: one after another (job names are generated, so faults on jobs/* are shared).
-    {
-      name: 'action-pipeline: reset on creating the cluster, 429 on submitting, 500 on reading the job, 503 from MLflow',
-      work: async () => {
-        const runs: ActionRun[] = [];
-        const hits: number[] = [];
-        const step = async (label: string, rules: Array<Record<string, unknown>>, inputs: Record<string, string>) => {
-          const outcome = await withFaults(rules, async () => [await run(label, 'action-pipeline', inputs)]);
-          runs.push(...outcome.runs);
-          hits.push(...outcome.hits);
-        };
-        await step('cluster with reset', [{ method: 'PUT', path: `${WS}/computes/f-cpu`, reset: true, count: 1 }], {
-          compute: 'f-cpu',
-          'create-compute': 'true',
-        });
-        await step(
-          'job with 429 on submit',
-          [{ method: 'PUT', path: `${WS}/jobs/*`, status: 429, retryAfter: 1, count: 1 }],
-          { job: 'job.yml' },
-        );
-        await step('job with 500 on get', [{ method: 'GET', path: `${WS}/jobs/*`, status: 500, count: 2 }], {
-          job: 'job.yml',
-        });
-        await step('job with 503 from MLflow', [{ method: 'GET', path: '/mlflow/**', status: 503, count: 2 }], {
-          job: 'job.yml',
-        });
-        return { runs, hits };
-      },
-      check: async ({ runs, hits }) => {
-        expect(hits.every((h) => h > 0)).toBe(true);
-        for (const r of runs) succeeded(r);
-        for (const r of runs.slice(1)) expect(r.outputs.status).toBe('Completed');
-        const compute = await ml.computeOperations.get(emu.resourceGroup, emu.workspace, 'f-cpu');
-        expect(compute.properties?.provisioningState).toBe('Succeeded');
-      },
-    },
+    pipelineScenario('429 with Retry-After on submitting the job', 'p429', [
+      { method: 'PUT', path: `${WS}/jobs/p429_*`, status: 429, retryAfter: 1, count: 1 },
+    ]),
+    pipelineScenario('500 twice on reading the job', 'p500', [
+      { method: 'GET', path: `${WS}/jobs/p500_*`, status: 500, count: 2 },
+    ]),
+    pipelineScenario('503 twice from MLflow (metrics)', 'pmlflow', [
+      { method: 'GET', path: '/mlflow/**', status: 503, count: 2 },
+    ]),
     {
       name: 'action-pipeline: a job fails with workflow commands in its error and log',
       bug: "action-pipeline/src/watch.ts prints the failing job's log tail raw (context.log.info(line) for each line): a line of the job's output that starts with :: runs as a workflow command",
@@ -589,12 +603,20 @@ function scenarios(): Scenario[] {
           [
             {
               method: 'PUT',
-              path: `${WS}/jobs/*`,
+              path: `${WS}/jobs/phostile_*`,
               lroFailed: { code: 'UserError', message: ['ValueError: bad data', ...HOSTILE_LINES].join('\n') },
               count: 1,
             },
           ],
-          async () => [await run('job fails with hostile message', 'action-pipeline', { job: 'job.yml' })],
+          async () => {
+            await clusterReady;
+            return [
+              await run('job fails with hostile message', 'action-pipeline', {
+                job: 'job.yml',
+                'display-name': 'phostile',
+              }),
+            ];
+          },
         ),
       check: async ({ runs: [r], hits }) => {
         expect(hits).toEqual([1]);
@@ -605,7 +627,6 @@ function scenarios(): Scenario[] {
     },
     {
       name: 'action-pipeline: creating the cluster ends Failed (QuotaExceeded)',
-      bug: "action-pipeline/src/compute.ts: a compute create that ends Failed surfaces core-lro's raw error: 'hit an unexpected error (a bug)' with a stack, instead of naming the cluster and the cause",
       work: async () => {
         const cluster = await withFaults(
           [
@@ -629,7 +650,161 @@ function scenarios(): Scenario[] {
   ];
 }
 
-const SCENARIOS = scenarios();
+// ---------------------------------------------------------------------------------------------
+// Races (issue #12), run together with the fault scenarios on the same emulator:
+//   - 20 registrations of one name at once, half with the same content and half each with its own
+//     (tests/e2e/register.test.ts has the all-same and all-different cases): the same content ends
+//     on one version, every other on a version of its own, numbers 1..11, every version complete;
+//   - two deploys to one endpoint at once: both end cleanly, traffic only on a ready deployment, no
+//     orphan deployment;
+//   - a cancelled action-pipeline run (the runner stops the main step while it waits, then runs the
+//     post step) and its rerun: the first job ends Canceled, the rerun's Completed, nothing running.
+// ---------------------------------------------------------------------------------------------
+
+const SAME = 10;
+const DIFFERENT = 10;
+
+function raceScenarios(): Scenario[] {
+  return [
+    {
+      name: '20 registrations of one name at once (10 same content, 10 different)',
+      category: 'races',
+      work: async () => {
+        const dirs: string[] = [];
+        for (let i = 0; i < SAME + DIFFERENT; i++) {
+          const dir = `mixed-${i}`;
+          mkdirSync(path.join(workspace, dir));
+          const content = i < SAME ? 'label,value\nsame,1\n' : `label,value\nrun-${i},${i}\n`;
+          writeFileSync(path.join(workspace, dir, 'part.csv'), content);
+          dirs.push(dir);
+        }
+        const runs = await Promise.all(
+          dirs.map((dir, i) =>
+            run(`race: register ${i}`, 'action-register', { kind: 'data', name: 'race-mixed', path: dir }),
+          ),
+        );
+        return { runs, hits: [] };
+      },
+      check: async ({ runs }) => {
+        expect(runs.map(lastError).filter((e) => !e.includes('(no error; exit 0)'))).toEqual([]);
+        const same = new Set(runs.slice(0, SAME).map((r) => r.outputs.version));
+        const different = runs.slice(SAME).map((r) => r.outputs.version ?? '');
+        expect(same.size).toBe(1);
+        expect(new Set(different).size).toBe(DIFFERENT);
+        expect(different).not.toContain([...same][0]);
+        const versions: string[] = [];
+        for await (const version of ml.dataVersions.list(emu.resourceGroup, emu.workspace, 'race-mixed')) {
+          versions.push(version.name ?? '');
+          const prefix = /\/paths\/(.+)$/.exec(version.properties.dataUri)?.[1] ?? '(none)';
+          const sizes: number[] = [];
+          for await (const blob of container().listBlobsFlat({ prefix }))
+            sizes.push(blob.properties.contentLength ?? 0);
+          expect({ version: version.name, files: sizes.length, empty: sizes.filter((b) => b === 0).length }).toEqual({
+            version: version.name,
+            files: 1,
+            empty: 0,
+          });
+        }
+        expect(versions.map(Number).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: DIFFERENT + 1 }, (_, i) => i + 1),
+        );
+      },
+    },
+    {
+      name: 'two deploys to one endpoint at once: both end cleanly, traffic on a ready deployment, no orphan',
+      category: 'races',
+      bug: 'action-deploy/src/deploy.ts removes only the deployments of the traffic it read when it started (trafficBefore): the deployment a concurrent run added meanwhile stays at 0 % for good (orphan)',
+      work: async () => {
+        await modelsReady;
+        const runs = await Promise.all([
+          run('race: deploy v1 at once', 'action-deploy', { endpoint: 'race-ep', model: 'vad:1', ...GATE }),
+          run('race: deploy v2 at once', 'action-deploy', { endpoint: 'race-ep', model: 'vad:2', ...GATE }),
+        ]);
+        return { runs, hits: [] };
+      },
+      check: async ({ runs }) => {
+        for (const r of runs) expect(errorsOf(r).join('\n')).not.toMatch(/hit an unexpected error|\n\s+at /);
+        expect(runs.some((r) => r.exitCode === 0)).toBe(true);
+        const { traffic, deployments } = await endpointState('race-ep');
+        const serving = Object.entries(traffic).filter(([, percent]) => percent > 0);
+        // One wins with all the traffic (endpointState checked it is a Succeeded deployment)...
+        expect(serving.map(([, percent]) => percent)).toEqual([100]);
+        // ...and nothing else is left: neither run asked to keep a deployment.
+        expect(deployments).toEqual([serving[0]?.[0]]);
+      },
+    },
+    {
+      name: 'a cancelled action-pipeline run and its rerun',
+      category: 'races',
+      work: async () => {
+        await clusterReady;
+        // The job runs a minute unless cancelled; the runner stops the step while it waits.
+        const inputs = { job: 'job.yml', 'display-name': 'cancel' };
+        return withFaults(
+          [{ method: 'PUT', path: `${WS}/jobs/cancel_*`, lroDurationMs: 60_000, count: 1 }],
+          async () => {
+            let main: ActionRun | undefined;
+            for (const ms of [8_000, 16_000, 32_000]) {
+              main = await act('faults: race: pipeline stopped while waiting', {
+                action: 'action-pipeline',
+                inputs,
+                env: emu.env,
+                workspace,
+                timeoutMs: ms,
+              });
+              if (main.state['run-id']) break;
+            }
+            const done = main as ActionRun;
+            const post = await act('faults: race: pipeline post step', {
+              action: 'action-pipeline',
+              inputs,
+              env: emu.env,
+              workspace,
+              postState: done.state,
+            });
+            const rerun = await run('race: pipeline rerun', 'action-pipeline', inputs, { GITHUB_RUN_ATTEMPT: '2' });
+            return [done, post, rerun];
+          },
+        );
+      },
+      check: async ({ runs: [main, post, rerun] }) => {
+        const first = main?.state['run-id'] ?? '';
+        expect(first).toMatch(/^cancel_/);
+        expect(main?.exitCode).not.toBe(0);
+        succeeded(post);
+        expect(post?.log).toContain('cancelling it');
+        succeeded(rerun);
+        expect(rerun?.outputs.status).toBe('Completed');
+        expect(rerun?.outputs['run-id']).not.toBe(first);
+        expect((await ml.jobs.get(emu.resourceGroup, emu.workspace, first)).properties.status).toBe('Canceled');
+        const active: string[] = [];
+        for await (const job of ml.jobs.list(emu.resourceGroup, emu.workspace))
+          if (
+            job.name?.startsWith('cancel_') &&
+            !['Completed', 'Failed', 'Canceled'].includes(job.properties.status ?? '')
+          )
+            active.push(job.name ?? '');
+        expect(active).toEqual([]);
+      },
+    },
+  ];
+}
+
+const CLUSTER: Scenario = {
+  name: 'action-pipeline: connection reset on creating the cluster',
+  work: () =>
+    withFaults([{ method: 'PUT', path: `${WS}/computes/f-cpu`, reset: true, count: 1 }], async () => [
+      await run('cluster with reset', 'action-pipeline', { compute: 'f-cpu', 'create-compute': 'true' }),
+    ]),
+  check: async ({ runs: [r], hits }) => {
+    expect(hits).toEqual([1]);
+    succeeded(r);
+    const compute = await ml.computeOperations.get(emu.resourceGroup, emu.workspace, 'f-cpu');
+    expect(compute.properties?.provisioningState).toBe('Succeeded');
+  },
+};
+
+const SCENARIOS = [CLUSTER, ...scenarios(), ...raceScenarios()];
 const outcomes = new Map<string, Outcome | Error>();
 
 beforeAll(async () => {
@@ -649,9 +824,6 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
-  const v1 = await run('model vad v1', 'action-register', { name: 'vad', path: 'models/silero_vad.onnx' });
-  const v2 = await run('model vad v2', 'action-register', { name: 'vad', path: 'models/silero_vad_v2.onnx' });
-  expect([v1.outputs.version, v2.outputs.version]).toEqual(['1', '2']);
   const settle = async (s: Scenario) => {
     outcomes.set(
       s.name,
@@ -659,16 +831,16 @@ beforeAll(async () => {
       await s.work().catch((error: unknown) => new Error(String((error as { stack?: unknown }).stack ?? error))),
     );
   };
+  // Faults on calls every run makes: one at a time, alone.
   for (const s of SCENARIOS.filter((s) => s.shared)) await settle(s);
-  const rest = SCENARIOS.filter((s) => !s.shared);
-  // The pipeline scenarios share faults on jobs/*: one lane; the rest each on their own resources.
-  const pipeline = rest.filter((s) => s.name.startsWith('action-pipeline'));
-  await Promise.all([
-    (async () => {
-      for (const s of pipeline) await settle(s);
-    })(),
-    ...rest.filter((s) => !pipeline.includes(s)).map(settle),
-  ]);
+  // Then everything else at once: each scenario has its own asset, endpoint or job name.
+  const models = (async () => {
+    const v1 = await run('model vad v1', 'action-register', { name: 'vad', path: 'models/silero_vad.onnx' });
+    const v2 = await run('model vad v2', 'action-register', { name: 'vad', path: 'models/silero_vad_v2.onnx' });
+    expect([v1.outputs.version, v2.outputs.version]).toEqual(['1', '2']);
+  })().finally(() => markModelsReady());
+  const cluster = settle(CLUSTER).finally(() => markClusterReady());
+  await Promise.all([models, cluster, ...SCENARIOS.filter((s) => !s.shared && s !== CLUSTER).map(settle)]);
 }, 600_000);
 
 afterAll(async () => {
@@ -677,24 +849,30 @@ afterAll(async () => {
 });
 
 describe('faults on the Azure calls: succeeded with the right state, or failed cleanly with nothing half-made', () => {
-  for (const s of SCENARIOS) {
-    reliabilityCase(
-      'faults',
-      s.name,
-      async () => {
-        const outcome = outcomes.get(s.name);
-        if (outcome instanceof Error) throw outcome;
-        expect(outcome).toBeDefined();
-        await s.check(outcome as Outcome);
-        for (const r of (outcome as Outcome).runs) {
-          if (!s.bug) expect(injectionsOf(r)).toEqual([]);
-        }
-      },
-      { timeout: 60_000, ...(s.bug ? { bug: s.bug } : {}) },
-    );
-  }
+  for (const s of SCENARIOS.filter((s) => s.category !== 'races')) caseOf(s);
 });
 
+describe('races', () => {
+  for (const s of SCENARIOS.filter((s) => s.category === 'races')) caseOf(s);
+});
+
+function caseOf(s: Scenario): void {
+  reliabilityCase(
+    s.category ?? 'faults',
+    s.name,
+    async () => {
+      const outcome = outcomes.get(s.name);
+      if (outcome instanceof Error) throw outcome;
+      expect(outcome).toBeDefined();
+      await s.check(outcome as Outcome);
+      for (const r of (outcome as Outcome).runs) {
+        if (!s.bug) expect(injectionsOf(r)).toEqual([]);
+      }
+    },
+    { timeout: 60_000, ...(s.bug ? { bug: s.bug } : {}) },
+  );
+}
+
 describe('secrets', () => {
-  secretsScanCase(['GitHub ID token', 'Entra access token', 'endpoint key', 'storage account key']);
+  secretsScanCase(['GitHub ID token', 'Entra access token', 'endpoint key', 'AML token', 'storage account key']);
 });

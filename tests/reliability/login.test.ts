@@ -9,10 +9,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
-import { admin, start } from '../emulator/helpers.js';
+import { start } from '../emulator/helpers.js';
 import type { ActionRun } from '../harness/runAction.js';
 import {
   act,
+  admin,
   addFault,
   addPrincipal,
   captureIssuedSecrets,

@@ -20,7 +20,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
-import { admin } from '../emulator/helpers.js';
+import { admin as adminOnce } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun, type RunOptions } from '../harness/runAction.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -349,6 +349,26 @@ export interface LoggedRequest {
   status: number;
   principal?: string;
   fault?: string;
+}
+
+/**
+ * The emulator's admin API, tried again when the connection fails before an answer: with dozens of
+ * action processes at once, a kept-alive socket can be closed under fetch ("fetch failed").
+ */
+export async function admin(
+  emu: RunningEmulator,
+  method: string,
+  adminPath: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await adminOnce(emu, method, adminPath, body);
+    } catch (error) {
+      if (attempt >= 3 || !String(error).includes('fetch failed')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
 }
 
 export async function requestLog(emu: RunningEmulator, query = ''): Promise<LoggedRequest[]> {
