@@ -221,6 +221,9 @@ function actionFolder(action: string): string {
     const sha = execSync('git rev-parse HEAD', { cwd: REPO_ROOT }).toString().trim();
     const dir = path.join(REPO_ROOT, '.cache', 'reliability', `bundles-${sha.slice(0, 12)}`);
     if (!existsSync(dir)) {
+      // Exports of earlier commits are not needed any more.
+      for (const old of readdirSync(path.dirname(dir)).filter((f) => f.startsWith('bundles-')))
+        rmSync(path.join(path.dirname(dir), old), { recursive: true, force: true });
       const temp = mkdtempSync(`${dir}-`);
       execSync(`git archive HEAD action-register action-deploy action-pipeline | tar -x -C '${temp}'`, {
         cwd: REPO_ROOT,
