@@ -163,104 +163,111 @@ export const coldStart: Benchmark = {
   name: 'cold-start',
   what: "each action's dist/index.js: process start to its first ARM answer (token included), node 24",
   async run(options) {
-    const runs = options.smoke ? 1 : 7;
     const temp = mkdtempSync(path.join(os.tmpdir(), 'bench-cold-start-'));
-    const workspace = path.join(temp, 'workspace');
-    cpSync(path.join(ROOT, 'examples', 'pipelines'), path.join(workspace, 'pipelines'), { recursive: true });
-    copyFileSync(
-      path.join(ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx'),
-      path.join(workspace, 'model.onnx'),
-    );
-    pydashStub(temp);
-    const rows: Row[] = [];
-    const node24Found = await node24(options.progress);
-    const nodes: Array<{ label: string; path: string }> = [];
-    if ('path' in node24Found) nodes.push({ label: 'node 24', path: node24Found.path });
-    nodes.push({ label: `node ${process.versions.node.split('.')[0]}`, path: process.execPath });
-    if (options.smoke) nodes.splice(1);
-
-    options.progress('starting the emulator (with Azurite)...');
-    const emulator = await startEmulator({ settings: { lroStepMs: 0, retryAfterSeconds: 0 } });
-    const results = new Map<string, Map<string, Breakdown>>();
-    let nodeFloorMs = Number.NaN;
     try {
-      const floor = nodes[0] as { label: string; path: string };
-      nodeFloorMs = await commandMs(floor.path, ['-e', ''], options.smoke ? 1 : 7);
-      for (const scenario of scenarios(workspace)) {
-        const byNode = new Map<string, Breakdown>();
-        for (const node of nodes) {
-          const samples: Breakdown[] = [];
-          for (let i = 0; i < runs; i++) {
-            const result = await runActionProcess({
-              action: scenario.action,
-              node: node.path,
-              inputs: scenario.inputs,
-              env: emulator.env,
-              workspace,
-            });
-            const figures = breakdown(emulator.context.requests, result.spawnedAt);
-            if (!figures)
-              throw new Error(
-                `${scenario.action} made no ARM request (exit ${result.exitCode}):\n${result.log.slice(-1500)}`,
-              );
-            samples.push(figures);
-          }
-          const m = medianBreakdown(samples);
-          byNode.set(node.label, m);
-          options.progress(
-            `${scenario.action} on ${node.label}: ${m.totalMs.toFixed(0)} ms (load ${m.loadMs.toFixed(0)}, token ${m.tokenMs.toFixed(0)}, request ${m.requestMs.toFixed(0)}), median of ${runs}`,
-          );
-        }
-        results.set(scenario.action, byNode);
-      }
+      return await measureAll(options, temp);
     } finally {
-      await emulator.stop();
+      rmSync(temp, { recursive: true, force: true });
     }
-
-    const main = nodes[0] as { label: string };
-    for (const [action, byNode] of results) {
-      const m = byNode.get(main.label) as Breakdown;
-      const others = [...byNode.entries()].filter(([label]) => label !== main.label);
-      rows.push({
-        benchmark: `cold-start ${action}`,
-        ours: `${m.totalMs.toFixed(0)} ms (${main.label})`,
-        peer: `node -e '' ${nodeFloorMs.toFixed(0)} ms`,
-        ratio: `${(m.totalMs / nodeFloorMs).toFixed(1)}x`,
-        target: `<= ${TARGET_MS} ms on node 24`,
-        verdict: main.label === 'node 24' ? verdict(m.totalMs <= TARGET_MS) : 'n/a',
-        note:
-          `load ${m.loadMs.toFixed(0)} ms, token ${m.tokenMs.toFixed(0)} ms, request ${m.requestMs.toFixed(0)} ms` +
-          others.map(([label, o]) => `; ${label} ${o.totalMs.toFixed(0)} ms (load ${o.loadMs.toFixed(0)})`).join('') +
-          (main.label === 'node 24'
-            ? ''
-            : `; node 24 could not be installed: ${(node24Found as { error: string }).error}`),
-      });
-    }
-    const slowest = Math.max(...[...results.values()].map((byNode) => (byNode.get(main.label) as Breakdown).totalMs));
-    const az = await azMlStart(options, temp);
-    if ('error' in az) {
-      rows.push({
-        benchmark: 'cold-start vs az ml',
-        ours: `${slowest.toFixed(0)} ms (slowest action)`,
-        peer: 'unavailable',
-        ratio: '-',
-        target: `>= ${TARGET_VS_AZ_ML}x faster`,
-        verdict: 'n/a',
-        note: az.error,
-      });
-    } else {
-      const azMl = az.azMs + az.importMs;
-      rows.push({
-        benchmark: 'cold-start vs az ml',
-        ours: `${slowest.toFixed(0)} ms (slowest action)`,
-        peer: `az ml ${azMl.toFixed(0)} ms`,
-        ratio: `${(azMl / slowest).toFixed(1)}x faster`,
-        target: `>= ${TARGET_VS_AZ_ML}x faster`,
-        verdict: verdict(azMl / slowest >= TARGET_VS_AZ_ML),
-        note: `az version ${az.azMs.toFixed(0)} ms + python3 import azure.ai.ml ${az.importMs.toFixed(0)} ms (Debian azure-cli, python3-azure; the az ml step pays both before its first request)`,
-      });
-    }
-    rmSync(temp, { recursive: true, force: true });
-    return rows;
   },
 };
+
+async function measureAll(options: RunOptions, temp: string): Promise<Row[]> {
+  const runs = options.smoke ? 1 : 7;
+  const workspace = path.join(temp, 'workspace');
+  cpSync(path.join(ROOT, 'examples', 'pipelines'), path.join(workspace, 'pipelines'), { recursive: true });
+  copyFileSync(
+    path.join(ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx'),
+    path.join(workspace, 'model.onnx'),
+  );
+  pydashStub(temp);
+  const rows: Row[] = [];
+  const node24Found = await node24(options.progress);
+  const nodes: Array<{ label: string; path: string }> = [];
+  if ('path' in node24Found) nodes.push({ label: 'node 24', path: node24Found.path });
+  nodes.push({ label: `node ${process.versions.node.split('.')[0]}`, path: process.execPath });
+  if (options.smoke) nodes.splice(1);
+
+  options.progress('starting the emulator (with Azurite)...');
+  const emulator = await startEmulator({ settings: { lroStepMs: 0, retryAfterSeconds: 0 } });
+  const results = new Map<string, Map<string, Breakdown>>();
+  let nodeFloorMs = Number.NaN;
+  try {
+    const floor = nodes[0] as { label: string; path: string };
+    nodeFloorMs = await commandMs(floor.path, ['-e', ''], options.smoke ? 1 : 7);
+    for (const scenario of scenarios(workspace)) {
+      const byNode = new Map<string, Breakdown>();
+      for (const node of nodes) {
+        const samples: Breakdown[] = [];
+        for (let i = 0; i < runs; i++) {
+          const result = await runActionProcess({
+            action: scenario.action,
+            node: node.path,
+            inputs: scenario.inputs,
+            env: emulator.env,
+            workspace,
+          });
+          const figures = breakdown(emulator.context.requests, result.spawnedAt);
+          if (!figures)
+            throw new Error(
+              `${scenario.action} made no ARM request (exit ${result.exitCode}):\n${result.log.slice(-1500)}`,
+            );
+          samples.push(figures);
+        }
+        const m = medianBreakdown(samples);
+        byNode.set(node.label, m);
+        options.progress(
+          `${scenario.action} on ${node.label}: ${m.totalMs.toFixed(0)} ms (load ${m.loadMs.toFixed(0)}, token ${m.tokenMs.toFixed(0)}, request ${m.requestMs.toFixed(0)}), median of ${runs}`,
+        );
+      }
+      results.set(scenario.action, byNode);
+    }
+  } finally {
+    await emulator.stop();
+  }
+
+  const main = nodes[0] as { label: string };
+  for (const [action, byNode] of results) {
+    const m = byNode.get(main.label) as Breakdown;
+    const others = [...byNode.entries()].filter(([label]) => label !== main.label);
+    rows.push({
+      benchmark: `cold-start ${action}`,
+      ours: `${m.totalMs.toFixed(0)} ms (${main.label})`,
+      peer: `node -e '' ${nodeFloorMs.toFixed(0)} ms`,
+      ratio: `${(m.totalMs / nodeFloorMs).toFixed(1)}x`,
+      target: `<= ${TARGET_MS} ms on node 24`,
+      verdict: main.label === 'node 24' ? verdict(m.totalMs <= TARGET_MS) : 'n/a',
+      note:
+        `load ${m.loadMs.toFixed(0)} ms, token ${m.tokenMs.toFixed(0)} ms, request ${m.requestMs.toFixed(0)} ms` +
+        others.map(([label, o]) => `; ${label} ${o.totalMs.toFixed(0)} ms (load ${o.loadMs.toFixed(0)})`).join('') +
+        (main.label === 'node 24'
+          ? ''
+          : `; node 24 could not be installed: ${(node24Found as { error: string }).error}`),
+    });
+  }
+  const slowest = Math.max(...[...results.values()].map((byNode) => (byNode.get(main.label) as Breakdown).totalMs));
+  const az = await azMlStart(options, temp);
+  if ('error' in az) {
+    rows.push({
+      benchmark: 'cold-start vs az ml',
+      ours: `${slowest.toFixed(0)} ms (slowest action)`,
+      peer: 'unavailable',
+      ratio: '-',
+      target: `>= ${TARGET_VS_AZ_ML}x faster`,
+      verdict: 'n/a',
+      note: az.error,
+    });
+  } else {
+    const azMl = az.azMs + az.importMs;
+    rows.push({
+      benchmark: 'cold-start vs az ml',
+      ours: `${slowest.toFixed(0)} ms (slowest action)`,
+      peer: `az ml ${azMl.toFixed(0)} ms`,
+      ratio: `${(azMl / slowest).toFixed(1)}x faster`,
+      target: `>= ${TARGET_VS_AZ_ML}x faster`,
+      verdict: verdict(azMl / slowest >= TARGET_VS_AZ_ML),
+      note: `az version ${az.azMs.toFixed(0)} ms + python3 import azure.ai.ml ${az.importMs.toFixed(0)} ms (Debian azure-cli, python3-azure; the az ml step pays both before its first request)`,
+    });
+  }
+  return rows;
+}
