@@ -471,21 +471,39 @@ function scenarios(): Scenario[] {
     ),
     deployScenario(
       'f-dfail',
-      'the first deployment ends Failed',
+      'the first deployment ends Failed after 3 s',
       [
         {
           method: 'PUT',
           path: `${EP}/{ep}/deployments/*`,
           lroFailed: { code: 'ResourceNotReady', message: 'User container has crashed or terminated.' },
+          lroDurationMs: 3000,
         },
       ],
       async ([r]) => {
-        failedCleanly(r, /Creating deployment vad-v1.*(Failed|ResourceNotReady)/s);
+        failedCleanly(r, /vad-v1.*ResourceNotReady/s);
         expect(r?.outputs['rolled-back']).toBe('true');
         expect(await endpointState('f-dfail')).toEqual({ traffic: {}, deployments: [] });
       },
+    ),
+    deployScenario(
+      'f-dfail0',
+      'the first deployment ends Failed at once (before the first poll)',
+      [
+        {
+          method: 'PUT',
+          path: `${EP}/{ep}/deployments/*`,
+          lroFailed: { code: 'ResourceNotReady', message: 'User container has crashed or terminated.' },
+          lroDurationMs: 1,
+        },
+      ],
+      async ([r]) => {
+        failedCleanly(r, /vad-v1.*ResourceNotReady/s);
+        expect(r?.outputs['rolled-back']).toBe('true');
+        expect(await endpointState('f-dfail0')).toEqual({ traffic: {}, deployments: [] });
+      },
       {
-        bug: "action-deploy: the first deployment to a new endpoint ending Failed stops the step with 'hit an unexpected error (a bug)' and core-lro's raw 'The long-running operation has failed. ResourceNotReady...' plus a stack, instead of the explained failure",
+        bug: "shared/azure/lro.ts waitForOperation: when the operation has already failed at the SDK's first poll (inside begin*, i.e. start()), core-lro's plain Error is rethrown as is (explainArmError only converts RestErrors), so the step ends with 'hit an unexpected error (a bug)' and a stack instead of the explained failure",
       },
     ),
     deployScenario(
@@ -626,26 +644,52 @@ function scenarios(): Scenario[] {
       },
     },
     {
-      name: 'action-pipeline: creating the cluster ends Failed (QuotaExceeded)',
-      bug: "since bd83e96 (quick first polls in shared/azure/lro.ts), a compute create that ends Failed stops action-pipeline with 'hit an unexpected error (a bug)' and core-lro's raw 'The long-running operation has failed. QuotaExceeded...' plus a stack, instead of naming the cluster and the cause",
-      work: async () => {
-        const cluster = await withFaults(
+      name: 'action-pipeline: creating the cluster ends Failed after 3 s (QuotaExceeded)',
+      work: () =>
+        withFaults(
           [
             {
               method: 'PUT',
               path: `${WS}/computes/f-cpu-bad`,
               lroFailed: { code: 'QuotaExceeded', message: 'Not enough quota for Standard_DS3_v2.' },
+              lroDurationMs: 3000,
             },
           ],
           async () => [
-            await run('cluster ends Failed', 'action-pipeline', { compute: 'f-cpu-bad', 'create-compute': 'true' }),
+            await run('cluster ends Failed after 3 s (QuotaExceeded)', 'action-pipeline', {
+              compute: 'f-cpu-bad',
+              'create-compute': 'true',
+            }),
           ],
-        );
-        return cluster;
-      },
+        ),
       check: async ({ runs: [r], hits }) => {
         expect(hits).toEqual([1]);
         failedCleanly(r, /f-cpu-bad.*QuotaExceeded|QuotaExceeded.*f-cpu-bad/s);
+      },
+    },
+    {
+      name: 'action-pipeline: creating the cluster ends Failed at once (QuotaExceeded, before the first poll)',
+      bug: "shared/azure/lro.ts waitForOperation: when the operation has already failed at the SDK's first poll (inside begin*, i.e. start()), core-lro's plain Error is rethrown as is (explainArmError only converts RestErrors), so the step ends with 'hit an unexpected error (a bug)' and a stack instead of the explained failure",
+      work: () =>
+        withFaults(
+          [
+            {
+              method: 'PUT',
+              path: `${WS}/computes/f-cpu-bad0`,
+              lroFailed: { code: 'QuotaExceeded', message: 'Not enough quota for Standard_DS3_v2.' },
+              lroDurationMs: 1,
+            },
+          ],
+          async () => [
+            await run('cluster ends Failed at once (QuotaExceeded, before the first poll)', 'action-pipeline', {
+              compute: 'f-cpu-bad0',
+              'create-compute': 'true',
+            }),
+          ],
+        ),
+      check: async ({ runs: [r], hits }) => {
+        expect(hits).toEqual([1]);
+        failedCleanly(r, /f-cpu-bad0.*QuotaExceeded|QuotaExceeded.*f-cpu-bad0/s);
       },
     },
   ];
