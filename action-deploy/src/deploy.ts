@@ -91,8 +91,15 @@ export async function deployModel(context: ActionContext, request: DeployRequest
       notes.push(
         `The endpoint's auth mode changed from ${existing.properties.authMode} to ${authMode}: clients holding the old kind of credential stop working.`,
       );
-    await retryWhileBusy(context.log, () =>
-      waitForOperation(
+    await retryWhileBusy(context.log, async () => {
+      // Read again on every try: while this run waited, another may have created the endpoint or
+      // shifted its traffic, and a PUT with what this run read at the start would undo that.
+      const latest = await client.onlineEndpoints.get(rg, ws, endpoint).catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw explainArmError(error, `reading endpoint ${endpoint}`);
+      });
+      if (latest && latest.properties.authMode === authMode) return;
+      await waitForOperation(
         () =>
           client.onlineEndpoints.beginCreateOrUpdate(
             rg,
@@ -100,18 +107,18 @@ export async function deployModel(context: ActionContext, request: DeployRequest
             endpoint,
             {
               location,
-              ...(existing?.tags ? { tags: existing.tags } : {}),
+              ...(latest?.tags ? { tags: latest.tags } : {}),
               properties: {
                 authMode,
-                traffic: trafficBefore,
+                traffic: latest?.properties.traffic ?? {},
                 ...(kubernetesCompute ? { compute: kubernetesCompute } : {}),
               },
             },
             { updateIntervalInMs: POLL_INTERVAL_MS },
           ),
-        { log, what: `${existing ? 'Updating' : 'Creating'} endpoint ${endpoint}`, timeoutMs: d.timeoutMs },
-      ),
-    );
+        { log, what: `${latest ? 'Updating' : 'Creating'} endpoint ${endpoint}`, timeoutMs: d.timeoutMs },
+      );
+    });
   }
 
   const previous = serving;
@@ -129,6 +136,8 @@ export async function deployModel(context: ActionContext, request: DeployRequest
     time: new Date().toISOString(),
   };
   let smoke: SmokeResult | undefined;
+  /** What a rollback restores: the traffic this run found, unless another run changed it meanwhile. */
+  let trafficToRestore = trafficBefore;
   if (isNoOp) {
     log.info(
       `${deploymentName} already serves ${model.name}:${model.version} with 100 % of the traffic: nothing to deploy.`,
@@ -156,6 +165,9 @@ export async function deployModel(context: ActionContext, request: DeployRequest
       // canary: the new deployment takes each step's share from the one serving before, gated at
       // each step; blue-green and replace go to 100 % at once. The last step records the release.
       const steps = d.strategy === 'canary' ? d.trafficSteps : [100];
+      // Each shift checks, right before its update, that the traffic is still what this run last
+      // saw: another run deploying to the endpoint at the same time fails one of the two cleanly.
+      let expected = trafficBefore;
       for (const [index, percent] of steps.entries()) {
         const traffic = Object.fromEntries([
           ...Object.keys(trafficBefore).map((name) => [name, 0]),
@@ -172,12 +184,15 @@ export async function deployModel(context: ActionContext, request: DeployRequest
             ? `Shifting 100 % of the traffic to ${deploymentName}`
             : `Canary step ${index + 1}/${steps.length}: ${percent} % to ${deploymentName}, ${100 - percent} % to ${previous ?? '(none)'}`,
           last ? (tags) => tagsWithRelease(tags, release) : undefined,
+          (now) => assertTrafficUnchanged(request.endpoint, deploymentName, expected, now),
         );
+        expected = traffic;
         if (!last) smoke = await gate(context, connection, request, deploymentName);
       }
     } catch (error) {
+      if (error instanceof ConcurrentChangeError) trafficToRestore = error.trafficNow;
       if (inPlace && current) await restoreInPlace(context, connection, request, deploymentName, current);
-      else await rollBack(context, connection, request, deploymentName, trafficBefore);
+      else await rollBack(context, connection, request, deploymentName, trafficToRestore);
       context.outputs.set('rolled-back', true);
       context.outputs.set(
         'smoke-test',
@@ -187,13 +202,15 @@ export async function deployModel(context: ActionContext, request: DeployRequest
     }
     if (!d.keepPrevious) {
       for (const old of Object.keys(trafficBefore).filter((name) => name !== deploymentName)) {
-        await waitForOperation(
-          () => client.onlineDeployments.beginDelete(rg, ws, endpoint, old, { updateIntervalInMs: POLL_INTERVAL_MS }),
-          {
-            log,
-            what: `Removing previous deployment ${old}`,
-            timeoutMs: d.timeoutMs,
-          },
+        await retryWhileBusy(log, () =>
+          waitForOperation(
+            () => client.onlineDeployments.beginDelete(rg, ws, endpoint, old, { updateIntervalInMs: POLL_INTERVAL_MS }),
+            {
+              log,
+              what: `Removing previous deployment ${old}`,
+              timeoutMs: d.timeoutMs,
+            },
+          ),
         );
       }
     }
@@ -600,6 +617,7 @@ function setTraffic(
   traffic: Record<string, number>,
   what: string,
   tags?: (current: Record<string, string> | undefined) => Record<string, string>,
+  guard?: (current: Record<string, number>) => void,
 ) {
   return setEndpointTraffic({
     client,
@@ -610,7 +628,42 @@ function setTraffic(
     what,
     timeoutMs: request.deploy.timeoutMs,
     ...(tags ? { tags } : {}),
+    ...(guard ? { guard } : {}),
   });
+}
+
+/**
+ * The endpoint's traffic must still be what this run last saw (its own deployment's share aside
+ * before the first shift). If another run changed it meanwhile (two deployments to one endpoint at
+ * once), shifting would undo that run's release or strand its deployment: fail, leaving its
+ * traffic alone (the rollback then only removes this run's new deployment).
+ */
+function assertTrafficUnchanged(
+  endpoint: string,
+  deployment: string,
+  expected: Record<string, number>,
+  now: Record<string, number>,
+): void {
+  const names = new Set([...Object.keys(expected), ...Object.keys(now)]);
+  const changed = [...names].some(
+    (name) => (expected[name] ?? 0) !== (now[name] ?? 0) && !(name === deployment && expected[name] === undefined),
+  );
+  if (!changed) return;
+  const show = (t: Record<string, number>) => JSON.stringify(t);
+  throw new ConcurrentChangeError(
+    `Another run changed endpoint '${endpoint}''s traffic while this one was deploying (this run expected ${show(expected)}, it is ${show(now)}): this run stops without changing it, and ${deployment} is removed. Deploy to one endpoint one run at a time: give the job a 'concurrency:' group per endpoint.`,
+    now,
+  );
+}
+
+/** The endpoint's traffic changed under this run: the rollback must keep the traffic as it is now. */
+class ConcurrentChangeError extends UserError {
+  constructor(
+    message: string,
+    readonly trafficNow: Record<string, number>,
+  ) {
+    super(message);
+  }
 }
 
 /** strategy replace: a failed in-place update is undone by updating the deployment back to what it was. */
@@ -695,16 +748,19 @@ async function rollBack(
     log.warning(`keep-failed is true: the failed deployment ${deployment} is kept at 0 % traffic for debugging.`);
     return;
   }
-  await waitForOperation(
-    () =>
-      client.onlineDeployments.beginDelete(rg, ws, request.endpoint, deployment, {
-        updateIntervalInMs: POLL_INTERVAL_MS,
-      }),
-    {
-      log,
-      what: `Removing the failed deployment ${deployment}`,
-      timeoutMs: d.timeoutMs,
-    },
+  // Another operation on the endpoint (a concurrent run's traffic shift) answers 409: wait it out.
+  await retryWhileBusy(log, () =>
+    waitForOperation(
+      () =>
+        client.onlineDeployments.beginDelete(rg, ws, request.endpoint, deployment, {
+          updateIntervalInMs: POLL_INTERVAL_MS,
+        }),
+      {
+        log,
+        what: `Removing the failed deployment ${deployment}`,
+        timeoutMs: d.timeoutMs,
+      },
+    ),
   ).catch((error: unknown) => {
     log.warning(
       `The failed deployment ${deployment} could not be removed and is left at 0 % traffic: ${(error as Error).message}`,

@@ -194,8 +194,9 @@ function readDeploySettings(
     }),
     codePath: reader.path('code-path', { kind: 'directory' }),
     scoringScript: reader.optionalString('scoring-script', {
-      pattern: /^[^\0]+\.py$/,
-      allowed: 'it must be a Python file inside code-path, such as score.py.',
+      // Relative to code-path and inside it: no absolute path, no '..' segment.
+      pattern: /^(?![\\/])(?![A-Za-z]:)(?!.*(?:^|[\\/])\.\.(?:[\\/]|$))[^\0\r\n]{1,255}\.py$/,
+      allowed: 'it must be a Python file inside code-path, given relative to it, such as score.py or src/score.py.',
     }),
     environmentVariables: reader.keyValueMap('environment-variables', {
       keyPattern: ENV_VAR_NAME,

@@ -68,6 +68,10 @@ export interface CommandSpec {
   environmentVariables: Record<string, string>;
   instanceCount: number | undefined;
   instanceType: string | undefined;
+  /** resources.shm_size, e.g. 8g */
+  shmSize: string | undefined;
+  /** distribution as the REST API takes it (distributionType PyTorch, Mpi or TensorFlow). */
+  distribution: Record<string, string | number> | undefined;
   timeoutSeconds: number | undefined;
   location: SourceLocation;
 }
@@ -79,6 +83,10 @@ export interface CommonJobFields {
   experimentName: string | undefined;
   description: string | undefined;
   tags: Record<string, string>;
+  /** The file's `properties` (ours, the lineage, are added to them). */
+  properties: Record<string, string>;
+  /** identity.type as the REST API names it. */
+  identity: 'UserIdentity' | 'Managed' | 'AMLToken' | undefined;
   compute: string | undefined;
   inputs: Record<string, JobInput>;
   outputs: Record<string, JobOutput>;
@@ -97,6 +105,7 @@ export type StepSource =
       name: string | undefined;
       version: string | undefined;
       displayName: string | undefined;
+      description: string | undefined;
       inputs: Record<string, ComponentPort>;
       outputs: Record<string, { type: DataType }>;
       spec: CommandSpec;
@@ -189,7 +198,7 @@ const COMMON_KEYS = [
 
 /** Reads, overrides (`set`) and checks a job file; throws JobFileError listing every problem. */
 export function loadJobFile(absolutePath: string, workspaceRoot: string, overrides: Override[] = []): JobDefinition {
-  const source = new YamlSource(absolutePath, displayPath(absolutePath, workspaceRoot));
+  const source = new YamlSource(absolutePath, displayPath(absolutePath, workspaceRoot), workspaceRoot);
   const extraSources: YamlSource[] = [];
   if (source.problems.length === 0) applyOverrides(source, overrides);
   const job = source.problems.length === 0 ? readJob(source, workspaceRoot, extraSources) : undefined;
@@ -254,7 +263,7 @@ function readJob(source: YamlSource, workspaceRoot: string, extra: YamlSource[])
   const f = fields(source, root, `A ${type} job`, allowed);
   const common = readCommon(source, f);
   if (type === 'command') {
-    const spec = readCommandSpec(source, f, 'The command job', workspaceRoot);
+    const spec = readCommandSpec(source, f, 'The command job');
     checkCommandBindings(source, f.get('command'), common.inputs, common.outputs);
     return spec && { ...common, type, spec };
   }
@@ -306,9 +315,58 @@ function readCommon(source: YamlSource, f: Map<string, Field>): CommonJobFields 
     experimentName: text(source, f.get('experiment_name'), "'experiment_name'"),
     description: text(source, f.get('description'), "'description'"),
     tags: stringMap(source, f.get('tags'), "'tags'"),
+    properties: stringMap(source, f.get('properties'), "'properties'"),
+    identity: identityOf(source, f.get('identity')),
     compute: computeName(source, f.get('compute')),
     inputs: readInputs(source, f.get('inputs'), 'The job', false),
     outputs: readOutputs(source, f.get('outputs'), 'The job', false),
+  };
+}
+
+const IDENTITIES = {
+  user_identity: 'UserIdentity',
+  managed: 'Managed',
+  managed_identity: 'Managed',
+  aml_token: 'AMLToken',
+} as const;
+
+function identityOf(source: YamlSource, field: Field | undefined): CommonJobFields['identity'] {
+  if (!field) return undefined;
+  const type = oneOf(
+    source,
+    fields(source, field.value, "'identity'", ['type', 'client_id', 'object_id', 'resource_id']).get('type'),
+    "identity's 'type'",
+    Object.keys(IDENTITIES) as (keyof typeof IDENTITIES)[],
+  );
+  return type && IDENTITIES[type];
+}
+
+const DISTRIBUTIONS = { pytorch: 'PyTorch', mpi: 'Mpi', tensorflow: 'TensorFlow' } as const;
+
+function distributionOf(source: YamlSource, field: Field | undefined): CommandSpec['distribution'] {
+  if (!field) return undefined;
+  const d = fields(source, field.value, "'distribution'", [
+    'type',
+    'process_count_per_instance',
+    'worker_count',
+    'parameter_server_count',
+  ]);
+  const type = oneOf(
+    source,
+    d.get('type'),
+    "distribution's 'type'",
+    Object.keys(DISTRIBUTIONS) as (keyof typeof DISTRIBUTIONS)[],
+  );
+  if (!type) return undefined;
+  const count = (key: string, rest: string) => {
+    const n = integer(source, d.get(key), `'${key}'`, 0, 10000);
+    return n === undefined ? {} : { [rest]: n };
+  };
+  return {
+    distributionType: DISTRIBUTIONS[type],
+    ...count('process_count_per_instance', 'processCountPerInstance'),
+    ...count('worker_count', 'workerCount'),
+    ...count('parameter_server_count', 'parameterServerCount'),
   };
 }
 
@@ -380,7 +438,8 @@ function readInputs(
         continue;
       }
       const local = !/^(azureml:|https?:\/\/|wasbs?:\/\/|abfss?:\/\/|adl:\/\/)/i.test(dataPath);
-      const resolved = local ? path.resolve(source.folder, dataPath) : dataPath;
+      const resolved = local ? source.localPath(f.get('path')?.value, dataPath, `${what}'s path`) : dataPath;
+      if (resolved === undefined) continue;
       if (local && !existsSync(resolved)) {
         source.report(
           f.get('path')?.value,
@@ -481,12 +540,7 @@ export function parseBinding(value: string): Binding | undefined {
   return { kind: 'step-output', step: m[4] ?? '', output: m[5] ?? '' };
 }
 
-function readCommandSpec(
-  source: YamlSource,
-  f: Map<string, Field>,
-  owner: string,
-  workspaceRoot: string,
-): CommandSpec | undefined {
+function readCommandSpec(source: YamlSource, f: Map<string, Field>, owner: string): CommandSpec | undefined {
   const command = text(source, f.get('command'), "'command'");
   const environment = text(source, f.get('environment'), "'environment'");
   const anchor = f.get('command')?.keyNode ?? f.get('environment')?.keyNode;
@@ -515,10 +569,9 @@ function readCommandSpec(
         );
       code = { kind: 'asset', reference: codeText };
     } else {
-      const resolved = path.resolve(source.folder, codeText);
-      const inside = !path.relative(workspaceRoot, resolved).startsWith('..');
-      if (!inside) source.report(f.get('code')?.value, `'code' (${codeText}) must be a folder inside the repository.`);
-      else if (!existsSync(resolved) || !statSync(resolved).isDirectory())
+      const resolved = source.localPath(f.get('code')?.value, codeText, "'code'");
+      if (resolved === undefined) return undefined;
+      if (!existsSync(resolved) || !statSync(resolved).isDirectory())
         source.report(
           f.get('code')?.value,
           `'code' folder '${codeText}' does not exist (relative to ${source.displayPath}).`,
@@ -542,6 +595,8 @@ function readCommandSpec(
     environmentVariables: stringMap(source, f.get('environment_variables'), "'environment_variables'"),
     instanceCount: integer(source, resources.get('instance_count'), "'instance_count'", 1, 1000),
     instanceType: text(source, resources.get('instance_type'), "'instance_type'"),
+    shmSize: text(source, resources.get('shm_size'), "'shm_size'"),
+    distribution: distributionOf(source, f.get('distribution')),
     timeoutSeconds: integer(source, limits.get('timeout'), "limits' 'timeout' (seconds)", 1, 30 * 24 * 3600),
     location: source.locate(f.get('command')?.value),
   };
@@ -682,7 +737,7 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
         source.report(entry.keyNode, `${what} does not set input '${name}', which component ${reference} requires.`);
     return { ...base, source: component };
   }
-  const spec = readCommandSpec(source, f, what, workspaceRoot);
+  const spec = readCommandSpec(source, f, what);
   checkCommandBindings(source, f.get('command'), inputs, outputs);
   return { ...base, source: spec && { kind: 'inline', spec } };
 }
@@ -692,7 +747,7 @@ function readComponentFile(
   workspaceRoot: string,
   extra: YamlSource[],
 ): Extract<StepSource, { kind: 'file' }> | undefined {
-  const source = new YamlSource(file, displayPath(file, workspaceRoot));
+  const source = new YamlSource(file, displayPath(file, workspaceRoot), workspaceRoot);
   extra.push(source);
   if (source.problems.length > 0) return undefined;
   const f = fields(source, source.document.contents as Node, 'A command component', [
@@ -753,7 +808,7 @@ function readComponentFile(
       type: oneOf(source, p.get('type'), `Output '${entry.key}''s 'type'`, DATA_TYPES) ?? 'uri_folder',
     };
   }
-  const spec = readCommandSpec(source, f, 'A command component', workspaceRoot);
+  const spec = readCommandSpec(source, f, 'A command component');
   checkCommandBindings(source, f.get('command'), inputs, outputs);
   if (!spec) return undefined;
   return {
@@ -762,6 +817,7 @@ function readComponentFile(
     name: text(source, f.get('name'), "'name'"),
     version: text(source, f.get('version'), "'version'"),
     displayName: text(source, f.get('display_name'), "'display_name'"),
+    description: text(source, f.get('description'), "'description'"),
     inputs,
     outputs,
     spec,

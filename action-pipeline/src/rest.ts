@@ -49,8 +49,13 @@ export interface Resolved {
 
 type Json = Record<string, unknown>;
 
+/** A literal as azure-ai-ml sends it: booleans as Python writes them (True/False), as scripts expect. */
+function literal(value: string | number | boolean): string {
+  return typeof value === 'boolean' ? (value ? 'True' : 'False') : String(value);
+}
+
 export function jobInput(input: JobInput, resolved: Resolved): Json {
-  if (input.kind === 'literal') return { jobInputType: 'literal', value: String(input.value) };
+  if (input.kind === 'literal') return { jobInputType: 'literal', value: literal(input.value) };
   if (input.kind === 'binding') return { jobInputType: 'literal', value: input.expression };
   return {
     jobInputType: input.type,
@@ -107,9 +112,17 @@ export function commandJobBody(
     environmentVariables: spec.environmentVariables,
     inputs: mapValues(job.inputs, (i) => jobInput(i, resolved)),
     outputs: mapValues(job.outputs, jobOutput),
-    ...(spec.instanceCount || spec.instanceType
-      ? { resources: { instanceCount: spec.instanceCount ?? 1, instanceType: spec.instanceType } }
+    ...(spec.instanceCount || spec.instanceType || spec.shmSize
+      ? {
+          resources: dropUndefined({
+            instanceCount: spec.instanceCount ?? 1,
+            instanceType: spec.instanceType,
+            shmSize: spec.shmSize,
+          }),
+        }
       : {}),
+    ...(spec.distribution ? { distribution: spec.distribution } : {}),
+    ...(job.identity ? { identity: { identityType: job.identity } } : {}),
     ...(spec.timeoutSeconds ? { limits: { jobLimitsType: 'Command', timeout: `PT${spec.timeoutSeconds}S` } } : {}),
   };
 }
@@ -221,11 +234,16 @@ export function anonymousComponent(
     command: spec.command,
     code: resolved.codeIds.get(spec),
     environment: resolved.environmentIds.get(spec),
-    environment_variables: Object.keys(spec.environmentVariables).length ? spec.environmentVariables : undefined,
+    // A component file's environment variables belong to it; an inline step's go on its node.
+    environment_variables:
+      step.source.kind === 'file' && Object.keys(spec.environmentVariables).length
+        ? spec.environmentVariables
+        : undefined,
+    description: step.source.kind === 'file' ? step.source.description : undefined,
     inputs,
     outputs,
     is_deterministic: true,
-    _source: 'YAML.JOB',
+    _source: step.source.kind === 'file' ? 'YAML.COMPONENT' : 'YAML.JOB',
   });
   // azure-ai-ml's anonymous version: a GUID made of the content's hash.
   const hex = contentHash(componentSpec);
@@ -242,7 +260,7 @@ export function stepNode(step: PipelineStep, resolved: Resolved): Json {
     componentId: resolved.componentIds.get(step),
     computeId: step.compute ? resolved.computeId(step.compute) : undefined,
     inputs: mapValues(step.inputs, (input) => {
-      if (input.kind === 'literal') return { job_input_type: 'literal', value: String(input.value) };
+      if (input.kind === 'literal') return { job_input_type: 'literal', value: literal(input.value) };
       if (input.kind === 'binding') return { job_input_type: 'literal', value: input.expression };
       return dropUndefined({
         job_input_type: input.type,
@@ -259,7 +277,11 @@ export function stepNode(step: PipelineStep, resolved: Resolved): Json {
             uri: output.path,
           }),
     ),
-    _source: step.source.kind === 'registered' ? 'REMOTE.WORKSPACE.COMPONENT' : 'YAML.JOB',
+    environment_variables:
+      step.source.kind === 'inline' && Object.keys(step.source.spec.environmentVariables).length
+        ? step.source.spec.environmentVariables
+        : undefined,
+    _source: { registered: 'REMOTE.WORKSPACE.COMPONENT', file: 'YAML.COMPONENT', inline: 'YAML.JOB' }[step.source.kind],
   });
 }
 

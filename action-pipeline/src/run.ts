@@ -9,6 +9,7 @@ import type { ActionContext } from '../../shared/action/context.js';
 import { escapeCell } from '../../shared/action/plan.js';
 import { explainArmError, isNotFound } from '../../shared/azure/armError.js';
 import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
+import { armJson } from '../../shared/azure/armRequest.js';
 import { registerCodeFolder } from '../../shared/azure/code.js';
 import { connectToWorkspace, type WorkspaceConnection } from '../../shared/azure/connect.js';
 import { openDatastore } from '../../shared/azure/datastore.js';
@@ -92,25 +93,25 @@ export async function runPipeline(context: ActionContext, inputs: PipelineInputs
       const schedule = inputs.schedule;
       const name = schedule.name ?? `${published.name}-schedule`;
       const body = componentJobBody(pipeline, meta, resolved, computeName, published.id);
-      await waitForOperation(
-        () =>
-          client.schedules.beginCreateOrUpdate(
-            rg,
-            ws,
-            name,
-            {
-              properties: {
-                displayName: name,
-                description: `Runs ${published?.name}:${published?.version} on '${schedule.cron}' (${schedule.timeZoneInput}). Managed by azureml-actions.`,
-                isEnabled: true,
-                trigger: { triggerType: 'Cron', expression: schedule.cron, timeZone: schedule.timeZone },
-                action: { actionType: 'CreateJob', jobDefinition: body as never },
-              },
-            },
-            { updateIntervalInMs: POLL_INTERVAL_MS },
-          ),
-        { log, what: `Creating or updating schedule ${name}`, timeoutMs: inputs.timeoutMs },
-      );
+      // A plain PUT (the SDK's serializer drops job inputs' uri and mode, armRequest.ts), then wait.
+      try {
+        await armJson(client, settings, 'PUT', `schedules/${name}`, {
+          properties: {
+            displayName: name,
+            description: `Runs ${published.name}:${published.version} on '${schedule.cron}' (${schedule.timeZoneInput}). Managed by azureml-actions.`,
+            isEnabled: true,
+            trigger: { triggerType: 'Cron', expression: schedule.cron, timeZone: schedule.timeZone },
+            action: { actionType: 'CreateJob', jobDefinition: body },
+          },
+        });
+      } catch (error) {
+        throw explainArmError(error, `creating or updating schedule ${name}`);
+      }
+      await waitForProvisioning(async () => (await client.schedules.get(rg, ws, name)).properties.provisioningState, {
+        log,
+        what: `Creating or updating schedule ${name}`,
+        timeoutMs: inputs.timeoutMs,
+      });
       scheduleId = workspaceResourceId(settings, `schedules/${name}`);
       outputs.set('schedule-id', scheduleId);
       log.info(
@@ -135,13 +136,15 @@ export async function runPipeline(context: ActionContext, inputs: PipelineInputs
   const runId = jobName(meta.displayName);
   let submitted;
   try {
-    submitted = await client.jobs.createOrUpdate(rg, ws, runId, { properties: body as never });
+    // A plain PUT: the SDK's serializer drops job inputs' uri and mode and AutoML settings (armRequest.ts).
+    submitted = await armJson(client, settings, 'PUT', `jobs/${runId}`, { properties: body });
   } catch (error) {
     throw explainArmError(error, `submitting job ${runId}`);
   }
   // The seed's exercise: "the trigger should show the run_id", on its own line.
   log.info(`run-id: ${runId}`);
-  const services = (submitted.properties as { services?: Record<string, { endpoint?: string }> }).services;
+  const services = (submitted.body.properties as { services?: Record<string, { endpoint?: string }> } | undefined)
+    ?.services;
   const runUrl = services?.Studio?.endpoint ?? studioUrl(connection, runId);
   outputs.set('run-id', runId);
   outputs.set('run-url', runUrl);
@@ -463,7 +466,7 @@ function jobMetadata(context: ActionContext, inputs: PipelineInputs, job: JobDef
     experimentName: inputs.experimentExplicit ? inputs.experiment : (job.experimentName ?? inputs.experiment),
     description: job.description,
     tags: { ...job.tags, ...(short ? { commit: short } : {}) },
-    properties,
+    properties: { ...job.properties, ...properties },
   };
 }
 
@@ -568,6 +571,27 @@ function writeSummary(context: ActionContext, parts: SummaryParts): void {
     for (const [name, value] of metrics) lines.push(`| ${escapeCell(name)} | ${value} |`);
   }
   context.summary.append(lines.join('\n') + '\n');
+}
+
+/** Polls a resource's provisioningState with backoff until Succeeded (or fails saying Failed). */
+async function waitForProvisioning(
+  state: () => Promise<string | undefined>,
+  options: { log: ActionContext['log']; what: string; timeoutMs: number },
+): Promise<void> {
+  const started = Date.now();
+  for (let wait = 250; ; wait = Math.min(wait * 2, POLL_INTERVAL_MS)) {
+    const now = await state().catch((error: unknown) => {
+      throw explainArmError(error, options.what);
+    });
+    if (now === 'Succeeded' || now === undefined) {
+      options.log.info(`${options.what}: done in ${formatDuration(Date.now() - started)}.`);
+      return;
+    }
+    if (now === 'Failed' || now === 'Canceled') throw new UserError(`${options.what} ended ${now}.`);
+    if (Date.now() - started > options.timeoutMs)
+      throw new UserError(`${options.what} did not finish within ${formatDuration(options.timeoutMs)}.`);
+    await new Promise((resolve) => setTimeout(resolve, wait));
+  }
 }
 
 /** Post step: cancels the job this step was waiting for when the workflow was cancelled. */

@@ -179,7 +179,8 @@ async function explainFailure(
     if (lines.length > 0 && (printed.get(run.runId) ?? 0) < lines.length) {
       const tail = lines.slice(-LOG_TAIL_LINES);
       await context.log.group(`Last ${tail.length} lines of the log of ${label}`, () => {
-        for (const line of tail) context.log.info(line);
+        // Prefixed: a line of the job's output must not run as a workflow command (`::...`).
+        for (const line of tail) context.log.info(`  | ${line}`);
         return Promise.resolve();
       });
     }

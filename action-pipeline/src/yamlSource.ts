@@ -2,7 +2,7 @@
 // component files it references are checked with this before any request, and each problem is
 // reported as a GitHub annotation on the file (DESIGN.md: bad input fails before Azure changes).
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { UserError } from '../../shared/errors.js';
@@ -40,6 +40,8 @@ export class YamlSource {
   constructor(
     readonly absolutePath: string,
     readonly displayPath: string,
+    /** The repository checkout: local paths in the file must stay inside it. */
+    readonly workspaceRoot: string,
     text = readFileSync(absolutePath, 'utf8'),
   ) {
     this.document = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
@@ -54,6 +56,33 @@ export class YamlSource {
 
   get folder(): string {
     return path.dirname(this.absolutePath);
+  }
+
+  /**
+   * A path of the file resolved against its folder, or undefined (after reporting at `node`) when
+   * it leaves the repository, also through a symbolic link: its content would be uploaded.
+   */
+  localPath(node: Node | null | undefined, value: string, what: string): string | undefined {
+    const resolved = path.resolve(this.folder, value);
+    const inside = (root: string, candidate: string) => {
+      const relative = path.relative(root, candidate);
+      return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+    };
+    let real = resolved;
+    try {
+      real = realpathSync(resolved);
+    } catch {
+      // Does not exist: the caller reports that.
+    }
+    const root = existsSync(this.workspaceRoot) ? realpathSync(this.workspaceRoot) : this.workspaceRoot;
+    if (!inside(this.workspaceRoot, resolved) || !inside(root, real)) {
+      this.report(
+        node,
+        `${what} '${value}' must be inside the repository${real !== resolved ? ' (it links outside it)' : ''}.`,
+      );
+      return undefined;
+    }
+    return resolved;
   }
 
   locate(node: Node | Pair | null | undefined): SourceLocation {

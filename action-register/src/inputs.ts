@@ -76,6 +76,7 @@ export function readRegisterInputs(reader: InputReader): RegisterInputs {
   const modelType = reader.enumeration('model-type', MODEL_TYPES, undefined);
   const dataType = reader.enumeration('data-type', DATA_TYPES, undefined);
   const image = reader.optionalString('image', {
+    maxLength: 255, // Docker references stop at 255 characters
     pattern: IMAGE,
     allowed: 'it must be a Docker image reference such as mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04:latest.',
   });

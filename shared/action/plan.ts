@@ -26,9 +26,10 @@ export interface Plan {
 export function reportPlan(context: ActionContext, plan: Plan): void {
   const { log, summary, outputs } = context;
   log.info(`Dry run: ${plan.action} would do the following and changes nothing.`);
-  for (const [name, value] of plan.settings) log.info(`  ${name}: ${value}`);
+  // Values come from inputs: one line each, so none can start a line of its own (a workflow command).
+  for (const [name, value] of plan.settings) log.info(`  ${name}: ${oneLine(value)}`);
   plan.steps.forEach((step, index) => {
-    log.info(`  ${index + 1}. ${step.verb} ${step.target}${step.detail ? ` (${step.detail})` : ''}`);
+    log.info(`  ${index + 1}. ${step.verb} ${oneLine(step.target)}${step.detail ? ` (${oneLine(step.detail)})` : ''}`);
   });
   const rows = plan.steps.map(
     (step, index) =>
@@ -60,4 +61,9 @@ export function reportPlan(context: ActionContext, plan: Plan): void {
 /** Makes a value safe inside a markdown table cell. */
 export function escapeCell(value: string): string {
   return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** A value printed inside a log line: line breaks shown as \n, so it stays on that line. */
+export function oneLine(value: string): string {
+  return value.replace(/\r?\n|\r/g, '\\n');
 }

@@ -23,15 +23,34 @@ export interface OpenDatastore {
   uriOf(path: string): string;
 }
 
-export async function openDatastore(options: {
+/** Datastores already opened by a client, by name: one step reads each datastore and key once. */
+const opened = new WeakMap<MlClient, Map<string, Promise<OpenDatastore>>>();
+
+export function openDatastore(options: {
   client: MlClient;
   settings: AzureSettings;
   credential: TokenCredential;
   log: Logger;
   name?: string;
 }): Promise<OpenDatastore> {
-  const { client, settings, credential, log } = options;
   const name = options.name ?? DEFAULT_DATASTORE;
+  let byName = opened.get(options.client);
+  if (!byName) opened.set(options.client, (byName = new Map()));
+  let datastore = byName.get(name);
+  if (!datastore) {
+    datastore = open(options, name);
+    byName.set(name, datastore);
+    // A failure is not kept: the next caller tries again and gets the error itself.
+    datastore.catch(() => byName.delete(name));
+  }
+  return datastore;
+}
+
+async function open(
+  options: { client: MlClient; settings: AzureSettings; credential: TokenCredential; log: Logger },
+  name: string,
+): Promise<OpenDatastore> {
+  const { client, settings, credential, log } = options;
   const datastore = await client.datastores
     .get(settings.resourceGroup, settings.workspace, name)
     .catch((error: unknown) => {

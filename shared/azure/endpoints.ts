@@ -83,11 +83,14 @@ export async function setEndpointTraffic(options: {
   timeoutMs: number;
   /** Changes the endpoint's tags in the same update (e.g. to record a release with its traffic). */
   tags?: (current: Record<string, string> | undefined) => Record<string, string>;
+  /** Called with the traffic read just before the update; throwing stops the update (a changed endpoint). */
+  guard?: (current: Record<string, number>) => void;
 }): Promise<void> {
   const { client, settings, log, endpoint, traffic, what, timeoutMs } = options;
   const { resourceGroup: rg, workspace: ws } = settings;
   await retryWhileBusy(log, async () => {
     const current = await client.onlineEndpoints.get(rg, ws, endpoint);
+    options.guard?.(current.properties.traffic ?? {});
     await waitForOperation(
       () =>
         client.onlineEndpoints.beginCreateOrUpdate(

@@ -35,7 +35,8 @@ export async function waitForOperation<T>(
   try {
     poller = await start();
   } catch (error) {
-    throw explainArmError(error, what);
+    // The SDK's begin* polls once: an operation that failed at once fails here.
+    throw operationFailure(error, what, started);
   }
   const progress = setInterval(() => {
     log.info(`${what}: still running, ${formatDuration(Date.now() - started)} so far`);
@@ -57,15 +58,22 @@ export async function waitForOperation<T>(
         `${what} did not finish within ${formatDuration(timeoutMs)}; raise 'timeout' or check the resource in Azure.`,
       );
     }
-    const explained = explainArmError(error, what);
-    if (explained instanceof UserError) throw explained;
-    // A provisioning that ended in Failed: the SDK's error carries the service's message.
-    throw new UserError(`${what} failed after ${formatDuration(Date.now() - started)}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw operationFailure(error, what, started);
   } finally {
     clearInterval(progress);
   }
+}
+
+/** ARM's error explained, or an operation that ended Failed (core-lro's plain Error) as a user error. */
+function operationFailure(error: unknown, what: string, started: number): unknown {
+  const explained = explainArmError(error, what);
+  if (explained instanceof UserError) return explained;
+  const bug = error instanceof TypeError || error instanceof ReferenceError || error instanceof RangeError;
+  if (!(error instanceof Error) || bug) return explained;
+  // A provisioning that ended in Failed: the SDK's error carries the service's message.
+  return new UserError(`${what} failed after ${formatDuration(Date.now() - started)}: ${error.message}`, {
+    cause: error,
+  });
 }
 
 /**

@@ -258,18 +258,23 @@ function resolveInsideWorkspace(
     throw new InputError(
       input,
       value,
-      `nothing exists at ${resolved}; it must be ${describeKind(kind)} in the workspace.`,
+      `nothing exists at ${shorten(resolved)}; it must be ${describeKind(kind)} in the workspace.`,
     );
   }
   const real = realpathSync(resolved);
   const realRoots = roots.map((root) => (existsSync(root) ? realpathSync(root) : root));
   if (!realRoots.some((root) => isInside(root, real))) {
-    throw new InputError(input, value, `it resolves through a symbolic link to ${real}; it must be ${where}.`);
+    throw new InputError(input, value, `it resolves through a symbolic link to ${shorten(real)}; it must be ${where}.`);
   }
   const stats = statSync(real);
   if (kind === 'file' && !stats.isFile()) throw new InputError(input, value, 'it must be a file, not a folder.');
   if (kind === 'directory' && !stats.isDirectory()) throw new InputError(input, value, 'it must be a folder.');
   return resolved;
+}
+
+/** A path inside an error message, cut to a readable length (the value itself may be huge). */
+function shorten(resolved: string): string {
+  return resolved.length > 160 ? `${resolved.slice(0, 157)}...` : resolved;
 }
 
 function isInside(root: string, candidate: string): boolean {

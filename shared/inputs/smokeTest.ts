@@ -40,6 +40,11 @@ export function readSmokeTestSettings(reader: InputReader, required: boolean): S
     keyPattern: HEADER_NAME,
     allowedKeys: "header names may contain only letters, digits and !#$%&'*+.^_`|~-.",
   });
+  // A line break in a value would split the request's headers (HTTP forbids it); JSON input can carry one.
+  for (const [name, value] of Object.entries(headers)) {
+    if (/[\r\n\0]/.test(value))
+      throw new InputError(reader.nameOf('headers'), name, 'header values must not contain line breaks or NUL.');
+  }
   const expectStatus = reader.integer('expect-status', { min: 100, max: 599 }, 200);
   // The engine's own parsers (shared/smoke), so what is accepted here is exactly what it evaluates.
   const expectJson = reader

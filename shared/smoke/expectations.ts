@@ -140,7 +140,13 @@ export function checkResponse(expect: Expectations, status: number, body: string
  * undefined when it holds, else the actual value(s) to show.
  */
 export function checkJsonAssertion(assertion: JsonAssertion, document: unknown): string | undefined {
-  const matches = JSONPath({ path: assertion.path, json: document as object, wrap: true, eval: 'safe' }) as unknown[];
+  let matches: unknown[];
+  try {
+    matches = JSONPath({ path: assertion.path, json: document as object, wrap: true, eval: 'safe' }) as unknown[];
+  } catch (error) {
+    // The safe evaluator refuses what it will not run (calls, constructors): the assertion fails.
+    return `the JSONPath could not be evaluated (${oneLine((error as Error).message)})`;
+  }
   if (matches.length === 0) return 'no match';
   if (assertion.operator === 'exists') return undefined;
   const failing = matches.findIndex((value) => !holds(assertion, value));

@@ -35,35 +35,26 @@ export interface KnownDifference {
  * Fields are paths into the PUT body of the job (`properties.…`); inside a pipeline step,
  * `jobs.<step>.component.…` is the anonymous component's `componentSpec` that the step points at.
  */
-const SDK_BUG =
-  'bug: @azure/arm-machinelearning 2.1.1 serialises polymorphic job inputs/outputs/AutoML tasks with the base ' +
-  "mapper (its discriminator map registers 'AssetJobInput.uri_folder', 'AssetJobOutput.*', " +
-  "'TableVertical.Classification' instead of 'JobInput.*', 'JobOutput.*', 'AutoMLVertical.*'; " +
-  'Azure/azure-sdk-for-js#29328), so client.jobs.createOrUpdate drops the field although rest.ts sets it';
-const REFUSED = `bug: Azure (and the emulator) refuse the job because a data input lost its uri (${SDK_BUG})`;
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
   // By design: action-pipeline's lineage and naming.
   { file: '*', field: 'properties.displayName', reason: "by design: action-pipeline appends ' @ <short commit>'" },
   { file: '*', field: 'properties.tags.commit', reason: 'by design: lineage tag of action-pipeline' },
   { file: '*', field: '^properties\\.properties\\.azureml-actions\\.', reason: 'by design: lineage properties' },
   { file: '*', field: 'properties.isArchived', reason: 'harmless: azure-ai-ml sends the default (false)' },
-  // The SDK serialiser bug, and what it causes.
-  { file: 'command-data.yml', field: '$status', reason: REFUSED },
-  { file: 'pipeline-inline.yml', field: '$status', reason: REFUSED },
-  { file: 'pipeline-component-file.yml', field: '$status', reason: REFUSED },
-  { file: 'pipeline-registered-component.yml', field: '$status', reason: REFUSED },
-  { file: 'command-local-data.yml', field: '$status', reason: REFUSED },
-  { file: 'command-distributed.yml', field: '$status', reason: REFUSED },
-  { file: '*', field: '^properties\\.inputs\\.[^.]+\\.(uri|mode)$', reason: SDK_BUG },
-  { file: '*', field: '^properties\\.outputs\\.[^.]+\\.(uri|mode)$', reason: SDK_BUG },
+  // How a data input is referred to: both forms name the same data, and Azure takes both.
+  {
+    file: '*',
+    field: '^properties\\.inputs\\.[^.]+\\.uri$',
+    reason:
+      "parity: ours sends a registered data input as written ('azureml:NAME:VERSION') and a local upload's " +
+      "long-form datastore URI; azure-ai-ml the data version's ARM id and the short 'azureml://datastores/...' URI",
+  },
+  // AutoML.
   {
     file: 'automl-classification.yml',
-    field:
-      '^properties\\.taskDetails\\.limitSettings\\.(enableEarlyTermination|maxConcurrentTrials|maxTrials|timeout|trialTimeout)$',
-    reason: SDK_BUG,
+    field: 'properties.taskDetails.limitSettings.timeout',
+    reason: "harmless: the same duration written 'PT60M' (ours) and 'PT1H' (azure-ai-ml)",
   },
-  { file: 'automl-classification.yml', field: 'properties.taskDetails.primaryMetric', reason: SDK_BUG },
-  // AutoML.
   {
     file: 'automl-classification.yml',
     field: '^properties\\.taskDetails\\.limitSettings\\.sweep(Concurrent)?Trials$',
@@ -92,33 +83,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     field: 'properties.limits.timeout',
     reason: "harmless: the same duration written 'PT3600S' (ours) and 'PT1H' (azure-ai-ml)",
   },
-  {
-    file: 'command-distributed.yml',
-    field: '^properties\\.distribution\\.(distributionType|processCountPerInstance)$',
-    reason: "bug: the job file's 'distribution' is read but never sent (rest.ts commandJobBody)",
-  },
-  {
-    file: 'command-distributed.yml',
-    field: 'properties.identity.identityType',
-    reason: "bug: the job file's 'identity' is accepted but never sent",
-  },
-  {
-    file: 'command-distributed.yml',
-    field: 'properties.properties.team',
-    reason: "bug: the job file's 'properties' are accepted but never sent (only lineage properties are)",
-  },
-  {
-    file: 'command-distributed.yml',
-    field: 'properties.resources.shmSize',
-    reason: "bug: 'resources.shm_size' is accepted but never sent",
-  },
-  {
-    file: 'command-distributed.yml',
-    field: 'properties.inputs.use_gpu.value',
-    reason:
-      "parity: a YAML boolean literal reaches the command line as 'True' from azure-ai-ml (Python's str) and " +
-      "'true' from action-pipeline, so a script written for az ml may parse it differently",
-  },
   // Anonymous components of pipeline steps.
   {
     file: '*',
@@ -136,28 +100,11 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     reason: "parity: azure-ai-ml writes the environment as 'azureml:<ARM id>' in a componentSpec; ours the bare ARM id",
   },
   {
-    file: 'pipeline-component-file.yml',
-    field: '^properties\\.jobs\\.train\\.(component\\.)?_source$',
-    reason: "bug (parity): a step from a local component file is 'YAML.COMPONENT' in azure-ai-ml; ours says 'YAML.JOB'",
-  },
-  {
     file: 'pipeline-registered-component.yml',
     field: 'properties.jobs.prep.component.display_name',
     reason:
       "parity: an inline step's anonymous component is named by the step's display_name in ours ('Prepare'), " +
       "by the step name in azure-ai-ml ('prep'); the node's display_name is the same in both",
-  },
-  {
-    file: 'pipeline-registered-component.yml',
-    field: '^properties\\.jobs\\.prep\\.(component\\.)?environment_variables\\.STAGE$',
-    reason:
-      "bug (parity): an inline step's environment_variables go on the node in azure-ai-ml; ours puts them into " +
-      'the anonymous componentSpec (so they change its content hash and version)',
-  },
-  {
-    file: 'pipeline-component-file.yml',
-    field: 'properties.jobs.train.component.description',
-    reason: "bug: the component file's description is dropped from the anonymous component",
   },
   {
     file: 'pipeline-component-file.yml',

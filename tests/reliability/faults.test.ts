@@ -502,9 +502,6 @@ function scenarios(): Scenario[] {
         expect(r?.outputs['rolled-back']).toBe('true');
         expect(await endpointState('f-dfail0')).toEqual({ traffic: {}, deployments: [] });
       },
-      {
-        bug: "shared/azure/lro.ts waitForOperation: when the operation has already failed at the SDK's first poll (inside begin*, i.e. start()), core-lro's plain Error is rethrown as is (explainArmError only converts RestErrors), so the step ends with 'hit an unexpected error (a bug)' and a stack instead of the explained failure",
-      },
     ),
     deployScenario(
       'f-dtraffic',
@@ -615,7 +612,6 @@ function scenarios(): Scenario[] {
     ]),
     {
       name: 'action-pipeline: a job fails with workflow commands in its error and log',
-      bug: "action-pipeline/src/watch.ts prints the failing job's log tail raw (context.log.info(line) for each line): a line of the job's output that starts with :: runs as a workflow command",
       work: () =>
         withFaults(
           [
@@ -669,7 +665,6 @@ function scenarios(): Scenario[] {
     },
     {
       name: 'action-pipeline: creating the cluster ends Failed at once (QuotaExceeded, before the first poll)',
-      bug: "shared/azure/lro.ts waitForOperation: when the operation has already failed at the SDK's first poll (inside begin*, i.e. start()), core-lro's plain Error is rethrown as is (explainArmError only converts RestErrors), so the step ends with 'hit an unexpected error (a bug)' and a stack instead of the explained failure",
       work: () =>
         withFaults(
           [
@@ -758,7 +753,6 @@ function raceScenarios(): Scenario[] {
     {
       name: 'two deploys to one endpoint at once: both end cleanly, traffic on a ready deployment, no orphan',
       category: 'races',
-      bug: 'action-deploy/src/deploy.ts removes only the deployments of the traffic it read when it started (trafficBefore): the deployment a concurrent run added meanwhile stays at 0 % for good (orphan)',
       work: async () => {
         await modelsReady;
         const runs = await Promise.all([

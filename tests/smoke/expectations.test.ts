@@ -95,6 +95,11 @@ describe('checkJsonAssertion', () => {
   ])('%s → %s', (line, actual) => {
     expect(checkJsonAssertion(parseJsonAssertion(line), document)).toBe(actual);
   });
+
+  it('fails (never runs) a filter script the safe evaluator refuses', () => {
+    const line = '$[?(@.constructor.constructor("return process")().exit(7))] exists';
+    expect(checkJsonAssertion(parseJsonAssertion(line), { a: 1 })).toMatch(/^the JSONPath could not be evaluated \(/);
+  });
 });
 
 describe('checkResponse', () => {

@@ -3,7 +3,7 @@
 // from them (anonymous components, step nodes, AutoML task details).
 
 import { describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadJobFile, type AutoMLJob, type PipelineJob } from '../../action-pipeline/src/jobFile.js';
@@ -151,7 +151,7 @@ describe('pipeline jobs', () => {
         lr: { job_input_type: 'literal', value: '${{parent.inputs.lr}}' },
       },
       outputs: {},
-      _source: 'YAML.JOB',
+      _source: 'YAML.COMPONENT',
     });
   });
 
@@ -191,6 +191,33 @@ describe('pipeline jobs', () => {
     expect(problemsOf(broken, 's.yml')[0]).toMatch(/^s\.yml:\d+:\d+ YAML syntax: /);
     expect(problemsOf(broken, 't.yml')).toEqual([
       "t.yml:1:7 'type' is 'sweep'; action-pipeline runs command, pipeline and automl jobs.",
+    ]);
+  });
+});
+
+describe('local paths stay inside the repository', () => {
+  it("refuses 'code:' and local data inputs outside it, directly or through a symbolic link", () => {
+    const root = workspace({ 'src/a.py': 'x\n' });
+    symlinkSync('/etc', path.join(root, 'etc-link'));
+    writeFileSync(
+      path.join(root, 'j.yml'),
+      [
+        'command: python a.py',
+        'environment: azureml:e:1',
+        'code: ./etc-link',
+        'inputs:',
+        '  abs: {type: uri_file, path: /etc/hostname}',
+        '  up: {type: uri_folder, path: ../../..}',
+        '  link: {type: uri_folder, path: ./etc-link}',
+        '  ok: {type: uri_folder, path: ./src}',
+        '',
+      ].join('\n'),
+    );
+    expect(problemsOf(root, 'j.yml')).toEqual([
+      "j.yml:5:31 Input 'abs''s path '/etc/hostname' must be inside the repository.",
+      "j.yml:6:32 Input 'up''s path '../../..' must be inside the repository.",
+      "j.yml:7:34 Input 'link''s path './etc-link' must be inside the repository (it links outside it).",
+      "j.yml:3:7 'code' './etc-link' must be inside the repository (it links outside it).",
     ]);
   });
 });

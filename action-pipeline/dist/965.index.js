@@ -1,8 +1,8 @@
-export const id = 462;
-export const ids = [462];
+export const id = 965;
+export const ids = [965];
 export const modules = {
 
-/***/ 7462:
+/***/ 1965:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -219,6 +219,83 @@ function versionStore(client, settings, collection, name) {
             await api.versions.createOrUpdate(rg, ws, name, version, { properties });
         },
     };
+}
+
+;// CONCATENATED MODULE: ./shared/azure/ids.ts
+// ARM resource IDs and asset references of a workspace, built in one place so every action and
+// summary names resources the way Azure does.
+
+function workspaceId(ws) {
+    return `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}`;
+}
+/** A resource under the workspace, e.g. `models/vad/versions/3`. */
+function workspaceResourceId(ws, relative) {
+    return `${workspaceId(ws)}/${relative}`;
+}
+/** The reference later steps pass around: `azureml:NAME:VERSION`. */
+function assetReference(name, version) {
+    return `azureml:${name}:${version}`;
+}
+/**
+ * A deployment name derived from the model name and version (DESIGN.md): Azure's rule is a letter
+ * first, then letters, digits and '-', at most 32 characters; names cut to fit get a short hash so
+ * two long model names never collide.
+ */
+function deriveDeploymentName(modelName, modelVersion) {
+    const wanted = `${modelName}-v${modelVersion}`;
+    let cleaned = wanted
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, '-')
+        .replace(/-+/g, '-')
+        .replace(/^-|-$/g, '');
+    if (!/^[a-z]/.test(cleaned))
+        cleaned = `m-${cleaned}`;
+    if (cleaned.length <= 32)
+        return cleaned;
+    const hash = createHash('sha256').update(wanted).digest('hex').slice(0, 6);
+    return `${cleaned.slice(0, 32 - hash.length - 1).replace(/-+$/, '')}-${hash}`;
+}
+
+;// CONCATENATED MODULE: ./shared/azure/armRequest.ts
+// A plain ARM request through the SDK client's pipeline (its login, retries and user agent) for
+// bodies the SDK's serializer would damage: @azure/arm-machinelearning 2.1.1 serializes job inputs,
+// outputs and AutoML task details with their base types' mappers and drops `uri`, `mode`,
+// `primaryMetric`, `limitSettings`... (Azure/azure-sdk-for-js#29328; found by comparing our requests
+// with azure-ai-ml's, tests/interop). Errors are RestErrors like the SDK's, so explainArmError reads them.
+
+
+/** The api-version the SDK (and the whole project) speaks. */
+const ARM_API_VERSION = '2022-10-01';
+async function armJson(client, settings, method, 
+/** Relative to the workspace, e.g. `jobs/train_1`. */
+relative, body) {
+    const url = `${settings.cloud.armEndpoint.replace(/\/+$/, '')}${workspaceResourceId(settings, relative)}?api-version=${ARM_API_VERSION}`;
+    const request = (0,esm/* createPipelineRequest */.G6)({
+        url,
+        method,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    request.headers.set('content-type', 'application/json');
+    const response = await client.sendRequest(request);
+    let parsed = {};
+    try {
+        parsed = response.bodyAsText ? JSON.parse(response.bodyAsText) : {};
+    }
+    catch {
+        // A non-JSON answer (a proxy's error page): the status says enough.
+    }
+    if (response.status >= 400) {
+        const error = parsed.error;
+        const restError = new esm/* RestError */.pj(error?.message ?? `HTTP ${response.status}`, {
+            code: error?.code,
+            statusCode: response.status,
+            request,
+            response,
+        });
+        restError.details = parsed;
+        throw restError;
+    }
+    return { status: response.status, body: parsed };
 }
 
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -1269,9 +1346,24 @@ var cloud = __webpack_require__(1531);
 
 
 const DEFAULT_DATASTORE = 'workspaceblobstore';
-async function openDatastore(options) {
-    const { client, settings, credential, log } = options;
+/** Datastores already opened by a client, by name: one step reads each datastore and key once. */
+const opened = new WeakMap();
+function openDatastore(options) {
     const name = options.name ?? DEFAULT_DATASTORE;
+    let byName = opened.get(options.client);
+    if (!byName)
+        opened.set(options.client, (byName = new Map()));
+    let datastore = byName.get(name);
+    if (!datastore) {
+        datastore = datastore_open(options, name);
+        byName.set(name, datastore);
+        // A failure is not kept: the next caller tries again and gets the error itself.
+        datastore.catch(() => byName.delete(name));
+    }
+    return datastore;
+}
+async function datastore_open(options, name) {
+    const { client, settings, credential, log } = options;
     const datastore = await client.datastores
         .get(settings.resourceGroup, settings.workspace, name)
         .catch((error) => {
@@ -1300,41 +1392,6 @@ async function openDatastore(options) {
     }
     // Identity-based (credential-less) datastore: blobs are read and written with the caller's token.
     return { name, container: new dist_esm/* ContainerClient */.bM(containerUrl, credential), auth: 'identity', uriOf };
-}
-
-;// CONCATENATED MODULE: ./shared/azure/ids.ts
-// ARM resource IDs and asset references of a workspace, built in one place so every action and
-// summary names resources the way Azure does.
-
-function workspaceId(ws) {
-    return `/subscriptions/${ws.subscriptionId}/resourceGroups/${ws.resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${ws.workspace}`;
-}
-/** A resource under the workspace, e.g. `models/vad/versions/3`. */
-function workspaceResourceId(ws, relative) {
-    return `${workspaceId(ws)}/${relative}`;
-}
-/** The reference later steps pass around: `azureml:NAME:VERSION`. */
-function assetReference(name, version) {
-    return `azureml:${name}:${version}`;
-}
-/**
- * A deployment name derived from the model name and version (DESIGN.md): Azure's rule is a letter
- * first, then letters, digits and '-', at most 32 characters; names cut to fit get a short hash so
- * two long model names never collide.
- */
-function deriveDeploymentName(modelName, modelVersion) {
-    const wanted = `${modelName}-v${modelVersion}`;
-    let cleaned = wanted
-        .toLowerCase()
-        .replace(/[^a-z0-9-]+/g, '-')
-        .replace(/-+/g, '-')
-        .replace(/^-|-$/g, '');
-    if (!/^[a-z]/.test(cleaned))
-        cleaned = `m-${cleaned}`;
-    if (cleaned.length <= 32)
-        return cleaned;
-    const hash = createHash('sha256').update(wanted).digest('hex').slice(0, 6);
-    return `${cleaned.slice(0, 32 - hash.length - 1).replace(/-+$/, '')}-${hash}`;
 }
 
 ;// CONCATENATED MODULE: ./shared/azure/code.ts
@@ -1688,7 +1745,8 @@ async function waitForOperation(start, options) {
         poller = await start();
     }
     catch (error) {
-        throw explainArmError(error, what);
+        // The SDK's begin* polls once: an operation that failed at once fails here.
+        throw operationFailure(error, what, started);
     }
     const progress = setInterval(() => {
         log.info(`${what}: still running, ${(0,duration/* formatDuration */.a)(Date.now() - started)} so far`);
@@ -1709,17 +1767,24 @@ async function waitForOperation(start, options) {
         if (timeout.aborted) {
             throw new errors/* UserError */.yo(`${what} did not finish within ${(0,duration/* formatDuration */.a)(timeoutMs)}; raise 'timeout' or check the resource in Azure.`);
         }
-        const explained = explainArmError(error, what);
-        if (explained instanceof errors/* UserError */.yo)
-            throw explained;
-        // A provisioning that ended in Failed: the SDK's error carries the service's message.
-        throw new errors/* UserError */.yo(`${what} failed after ${(0,duration/* formatDuration */.a)(Date.now() - started)}: ${error.message}`, {
-            cause: error,
-        });
+        throw operationFailure(error, what, started);
     }
     finally {
         clearInterval(progress);
     }
+}
+/** ARM's error explained, or an operation that ended Failed (core-lro's plain Error) as a user error. */
+function operationFailure(error, what, started) {
+    const explained = explainArmError(error, what);
+    if (explained instanceof errors/* UserError */.yo)
+        return explained;
+    const bug = error instanceof TypeError || error instanceof ReferenceError || error instanceof RangeError;
+    if (!(error instanceof Error) || bug)
+        return explained;
+    // A provisioning that ended in Failed: the SDK's error carries the service's message.
+    return new errors/* UserError */.yo(`${what} failed after ${(0,duration/* formatDuration */.a)(Date.now() - started)}: ${error.message}`, {
+        cause: error,
+    });
 }
 /**
  * While an online endpoint or one of its deployments is in a non-terminal state, ARM answers 409 to
@@ -1881,9 +1946,13 @@ const INPUT_MODES = {
     eval_download: 'EvalDownload',
 };
 const OUTPUT_MODES = { rw_mount: 'ReadWriteMount', upload: 'Upload' };
+/** A literal as azure-ai-ml sends it: booleans as Python writes them (True/False), as scripts expect. */
+function literal(value) {
+    return typeof value === 'boolean' ? (value ? 'True' : 'False') : String(value);
+}
 function jobInput(input, resolved) {
     if (input.kind === 'literal')
-        return { jobInputType: 'literal', value: String(input.value) };
+        return { jobInputType: 'literal', value: literal(input.value) };
     if (input.kind === 'binding')
         return { jobInputType: 'literal', value: input.expression };
     return {
@@ -1925,9 +1994,17 @@ function commandJobBody(job, meta, resolved, compute) {
         environmentVariables: spec.environmentVariables,
         inputs: mapValues(job.inputs, (i) => jobInput(i, resolved)),
         outputs: mapValues(job.outputs, jobOutput),
-        ...(spec.instanceCount || spec.instanceType
-            ? { resources: { instanceCount: spec.instanceCount ?? 1, instanceType: spec.instanceType } }
+        ...(spec.instanceCount || spec.instanceType || spec.shmSize
+            ? {
+                resources: dropUndefined({
+                    instanceCount: spec.instanceCount ?? 1,
+                    instanceType: spec.instanceType,
+                    shmSize: spec.shmSize,
+                }),
+            }
             : {}),
+        ...(spec.distribution ? { distribution: spec.distribution } : {}),
+        ...(job.identity ? { identity: { identityType: job.identity } } : {}),
         ...(spec.timeoutSeconds ? { limits: { jobLimitsType: 'Command', timeout: `PT${spec.timeoutSeconds}S` } } : {}),
     };
 }
@@ -2022,11 +2099,15 @@ function anonymousComponent(job, step, resolved) {
         command: spec.command,
         code: resolved.codeIds.get(spec),
         environment: resolved.environmentIds.get(spec),
-        environment_variables: Object.keys(spec.environmentVariables).length ? spec.environmentVariables : undefined,
+        // A component file's environment variables belong to it; an inline step's go on its node.
+        environment_variables: step.source.kind === 'file' && Object.keys(spec.environmentVariables).length
+            ? spec.environmentVariables
+            : undefined,
+        description: step.source.kind === 'file' ? step.source.description : undefined,
         inputs,
         outputs,
         is_deterministic: true,
-        _source: 'YAML.JOB',
+        _source: step.source.kind === 'file' ? 'YAML.COMPONENT' : 'YAML.JOB',
     });
     // azure-ai-ml's anonymous version: a GUID made of the content's hash.
     const hex = contentHash(componentSpec);
@@ -2043,7 +2124,7 @@ function stepNode(step, resolved) {
         computeId: step.compute ? resolved.computeId(step.compute) : undefined,
         inputs: mapValues(step.inputs, (input) => {
             if (input.kind === 'literal')
-                return { job_input_type: 'literal', value: String(input.value) };
+                return { job_input_type: 'literal', value: literal(input.value) };
             if (input.kind === 'binding')
                 return { job_input_type: 'literal', value: input.expression };
             return dropUndefined({
@@ -2059,7 +2140,10 @@ function stepNode(step, resolved) {
                 mode: output.mode ? OUTPUT_MODES[output.mode] : undefined,
                 uri: output.path,
             })),
-        _source: step.source.kind === 'registered' ? 'REMOTE.WORKSPACE.COMPONENT' : 'YAML.JOB',
+        environment_variables: step.source.kind === 'inline' && Object.keys(step.source.spec.environmentVariables).length
+            ? step.source.spec.environmentVariables
+            : undefined,
+        _source: { registered: 'REMOTE.WORKSPACE.COMPONENT', file: 'YAML.COMPONENT', inline: 'YAML.JOB' }[step.source.kind],
     });
 }
 function pipelineSettings(job, resolved, compute, source) {
@@ -2324,8 +2408,9 @@ async function explainFailure(context, history, runId, status, children, printed
         if (lines.length > 0 && (printed.get(run.runId) ?? 0) < lines.length) {
             const tail = lines.slice(-LOG_TAIL_LINES);
             await context.log.group(`Last ${tail.length} lines of the log of ${label}`, () => {
+                // Prefixed: a line of the job's output must not run as a workflow command (`::...`).
                 for (const line of tail)
-                    context.log.info(line);
+                    context.log.info(`  | ${line}`);
                 return Promise.resolve();
             });
         }
@@ -2362,6 +2447,7 @@ async function timedOut(options, status, started, children) {
 // cluster, upload code, register components, publish the pipeline, create the schedule, submit the
 // job and follow it to the end. Loaded lazily by main.ts so dry runs and bad input never pay for
 // the Azure SDK.
+
 
 
 
@@ -2419,15 +2505,26 @@ async function runPipeline(context, inputs, job) {
             const schedule = inputs.schedule;
             const name = schedule.name ?? `${published.name}-schedule`;
             const body = componentJobBody(pipeline, meta, resolved, computeName, published.id);
-            await waitForOperation(() => client.schedules.beginCreateOrUpdate(rg, ws, name, {
-                properties: {
-                    displayName: name,
-                    description: `Runs ${published?.name}:${published?.version} on '${schedule.cron}' (${schedule.timeZoneInput}). Managed by azureml-actions.`,
-                    isEnabled: true,
-                    trigger: { triggerType: 'Cron', expression: schedule.cron, timeZone: schedule.timeZone },
-                    action: { actionType: 'CreateJob', jobDefinition: body },
-                },
-            }, { updateIntervalInMs: POLL_INTERVAL_MS }), { log, what: `Creating or updating schedule ${name}`, timeoutMs: inputs.timeoutMs });
+            // A plain PUT (the SDK's serializer drops job inputs' uri and mode, armRequest.ts), then wait.
+            try {
+                await armJson(client, settings, 'PUT', `schedules/${name}`, {
+                    properties: {
+                        displayName: name,
+                        description: `Runs ${published.name}:${published.version} on '${schedule.cron}' (${schedule.timeZoneInput}). Managed by azureml-actions.`,
+                        isEnabled: true,
+                        trigger: { triggerType: 'Cron', expression: schedule.cron, timeZone: schedule.timeZone },
+                        action: { actionType: 'CreateJob', jobDefinition: body },
+                    },
+                });
+            }
+            catch (error) {
+                throw explainArmError(error, `creating or updating schedule ${name}`);
+            }
+            await waitForProvisioning(async () => (await client.schedules.get(rg, ws, name)).properties.provisioningState, {
+                log,
+                what: `Creating or updating schedule ${name}`,
+                timeoutMs: inputs.timeoutMs,
+            });
             scheduleId = workspaceResourceId(settings, `schedules/${name}`);
             outputs.set('schedule-id', scheduleId);
             log.info(`Schedule ${name}: '${schedule.cron}' in ${schedule.timeZone} runs ${published.name}:${published.version}.`);
@@ -2447,14 +2544,16 @@ async function runPipeline(context, inputs, job) {
     const runId = jobName(meta.displayName);
     let submitted;
     try {
-        submitted = await client.jobs.createOrUpdate(rg, ws, runId, { properties: body });
+        // A plain PUT: the SDK's serializer drops job inputs' uri and mode and AutoML settings (armRequest.ts).
+        submitted = await armJson(client, settings, 'PUT', `jobs/${runId}`, { properties: body });
     }
     catch (error) {
         throw explainArmError(error, `submitting job ${runId}`);
     }
     // The seed's exercise: "the trigger should show the run_id", on its own line.
     log.info(`run-id: ${runId}`);
-    const services = submitted.properties.services;
+    const services = submitted.body.properties
+        ?.services;
     const runUrl = services?.Studio?.endpoint ?? studioUrl(connection, runId);
     outputs.set('run-id', runId);
     outputs.set('run-url', runUrl);
@@ -2733,7 +2832,7 @@ function jobMetadata(context, inputs, job) {
         experimentName: inputs.experimentExplicit ? inputs.experiment : (job.experimentName ?? inputs.experiment),
         description: job.description,
         tags: { ...job.tags, ...(short ? { commit: short } : {}) },
-        properties,
+        properties: { ...job.properties, ...properties },
     };
 }
 /** A job name Azure accepts and no other run takes: the display name's letters and a random tail. */
@@ -2781,7 +2880,7 @@ function writeSummary(context, parts) {
         lines.push(`Job [\`${parts.runId}\`](${parts.runUrl}): **${status}**${parts.outcome ? ` in ${(0,duration/* formatDuration */.a)(parts.outcome.durationMs)}` : ''}`, '');
     }
     if (parts.compute)
-        lines.push(`- Compute \`${parts.compute.name}\`: ${parts.compute.change} (${(0,plan/* escapeCell */.k)(parts.compute.detail)})`);
+        lines.push(`- Compute \`${parts.compute.name}\`: ${parts.compute.change} (${(0,plan/* escapeCell */.kq)(parts.compute.detail)})`);
     if (parts.compute && parts.inputs.compute && parts.inputs.compute.minNodes > 0)
         lines.push(`- :warning: min-nodes ${parts.inputs.compute.minNodes}: idle nodes are charged; use 0 to scale to zero.`);
     if (parts.published)
@@ -2794,21 +2893,39 @@ function writeSummary(context, parts) {
     if (steps.length > 0) {
         lines.push('', '| step | status | duration | compute |', '| --- | --- | --- | --- |');
         for (const s of steps)
-            lines.push(`| ${(0,plan/* escapeCell */.k)(s.name)} | ${s.status} | ${s.durationMs === undefined ? '' : (0,duration/* formatDuration */.a)(s.durationMs)} | ${(0,plan/* escapeCell */.k)(s.compute ?? '')} |`);
+            lines.push(`| ${(0,plan/* escapeCell */.kq)(s.name)} | ${s.status} | ${s.durationMs === undefined ? '' : (0,duration/* formatDuration */.a)(s.durationMs)} | ${(0,plan/* escapeCell */.kq)(s.compute ?? '')} |`);
     }
     const outputs = Object.entries(parts.outcome?.outputs ?? {});
     if (outputs.length > 0) {
         lines.push('', '| output | URI |', '| --- | --- |');
         for (const [name, uri] of outputs)
-            lines.push(`| ${(0,plan/* escapeCell */.k)(name)} | \`${(0,plan/* escapeCell */.k)(uri)}\` |`);
+            lines.push(`| ${(0,plan/* escapeCell */.kq)(name)} | \`${(0,plan/* escapeCell */.kq)(uri)}\` |`);
     }
     const metrics = Object.entries(parts.outcome?.metrics ?? {});
     if (metrics.length > 0) {
         lines.push('', '| metric | value |', '| --- | --- |');
         for (const [name, value] of metrics)
-            lines.push(`| ${(0,plan/* escapeCell */.k)(name)} | ${value} |`);
+            lines.push(`| ${(0,plan/* escapeCell */.kq)(name)} | ${value} |`);
     }
     context.summary.append(lines.join('\n') + '\n');
+}
+/** Polls a resource's provisioningState with backoff until Succeeded (or fails saying Failed). */
+async function waitForProvisioning(state, options) {
+    const started = Date.now();
+    for (let wait = 250;; wait = Math.min(wait * 2, POLL_INTERVAL_MS)) {
+        const now = await state().catch((error) => {
+            throw explainArmError(error, options.what);
+        });
+        if (now === 'Succeeded' || now === undefined) {
+            options.log.info(`${options.what}: done in ${(0,duration/* formatDuration */.a)(Date.now() - started)}.`);
+            return;
+        }
+        if (now === 'Failed' || now === 'Canceled')
+            throw new errors/* UserError */.yo(`${options.what} ended ${now}.`);
+        if (Date.now() - started > options.timeoutMs)
+            throw new errors/* UserError */.yo(`${options.what} did not finish within ${(0,duration/* formatDuration */.a)(options.timeoutMs)}.`);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+    }
 }
 /** Post step: cancels the job this step was waiting for when the workflow was cancelled. */
 async function cancelJob(context, inputs, runId) {
