@@ -1707,14 +1707,18 @@ function roleFor(action) {
 
 
 
-async function connectToWorkspace(context, settings, required) {
+/** The login session and ARM client of a step, without the pre-flight (post steps that only clean up). */
+function openClient(context, settings) {
     const canRequestIdToken = Boolean(context.inputs.env('ACTIONS_ID_TOKEN_REQUEST_URL') && context.inputs.env('ACTIONS_ID_TOKEN_REQUEST_TOKEN'));
     const session = createLoginSession(settings, {
         log: context.log,
         requestIdToken: context.requestIdToken,
         canRequestIdToken,
     });
-    const client = createMlClient(settings, session.credential);
+    return { session, client: createMlClient(settings, session.credential) };
+}
+async function connectToWorkspace(context, settings, required) {
+    const { session, client } = openClient(context, settings);
     const workspace = await context.log.group(`Log in and check access to workspace ${settings.workspace}`, () => preflight({ session, client, log: context.log, required }));
     return { session, client, workspace, settings };
 }
@@ -2465,8 +2469,6 @@ async function timedOut(options, status, started, children) {
 
 
 
-
-
 const ML = 'Microsoft.MachineLearningServices/workspaces';
 const COMMIT_PROPERTY = 'azureml-actions.commit';
 async function runPipeline(context, inputs, job) {
@@ -2930,13 +2932,7 @@ async function waitForProvisioning(state, options) {
 /** Post step: cancels the job this step was waiting for when the workflow was cancelled. */
 async function cancelJob(context, inputs, runId) {
     const settings = inputs.common.azure;
-    const canRequestIdToken = Boolean(context.inputs.env('ACTIONS_ID_TOKEN_REQUEST_URL') && context.inputs.env('ACTIONS_ID_TOKEN_REQUEST_TOKEN'));
-    const session = createLoginSession(settings, {
-        log: context.log,
-        requestIdToken: context.requestIdToken,
-        canRequestIdToken,
-    });
-    const client = createMlClient(settings, session.credential);
+    const { client } = openClient(context, settings);
     const job = await client.jobs.get(settings.resourceGroup, settings.workspace, runId);
     const status = String(job.properties.status);
     if (['Completed', 'Failed', 'Canceled', 'CancelRequested', 'NotResponding'].includes(status))

@@ -11,11 +11,9 @@ import { explainArmError, isNotFound } from '../../shared/azure/armError.js';
 import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
 import { armJson } from '../../shared/azure/armRequest.js';
 import { registerCodeFolder } from '../../shared/azure/code.js';
-import { connectToWorkspace, type WorkspaceConnection } from '../../shared/azure/connect.js';
+import { connectToWorkspace, openClient, type WorkspaceConnection } from '../../shared/azure/connect.js';
 import { openDatastore } from '../../shared/azure/datastore.js';
 import { assetReference, workspaceId, workspaceResourceId } from '../../shared/azure/ids.js';
-import { createLoginSession } from '../../shared/azure/login.js';
-import { createMlClient } from '../../shared/azure/client.js';
 import { POLL_INTERVAL_MS, waitForOperation } from '../../shared/azure/lro.js';
 import type { RequiredAction } from '../../shared/azure/preflight.js';
 import { UserError } from '../../shared/errors.js';
@@ -597,15 +595,7 @@ async function waitForProvisioning(
 /** Post step: cancels the job this step was waiting for when the workflow was cancelled. */
 export async function cancelJob(context: ActionContext, inputs: PipelineInputs, runId: string): Promise<void> {
   const settings = inputs.common.azure;
-  const canRequestIdToken = Boolean(
-    context.inputs.env('ACTIONS_ID_TOKEN_REQUEST_URL') && context.inputs.env('ACTIONS_ID_TOKEN_REQUEST_TOKEN'),
-  );
-  const session = createLoginSession(settings, {
-    log: context.log,
-    requestIdToken: context.requestIdToken,
-    canRequestIdToken,
-  });
-  const client = createMlClient(settings, session.credential);
+  const { client } = openClient(context, settings);
   const job = await client.jobs.get(settings.resourceGroup, settings.workspace, runId);
   const status = String((job.properties as { status?: string }).status);
   if (['Completed', 'Failed', 'Canceled', 'CancelRequested', 'NotResponding'].includes(status)) return;

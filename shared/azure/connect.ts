@@ -15,11 +15,11 @@ export interface WorkspaceConnection {
   settings: AzureSettings;
 }
 
-export async function connectToWorkspace(
+/** The login session and ARM client of a step, without the pre-flight (post steps that only clean up). */
+export function openClient(
   context: ActionContext,
   settings: AzureSettings,
-  required: RequiredAction[],
-): Promise<WorkspaceConnection> {
+): Pick<WorkspaceConnection, 'session' | 'client'> {
   const canRequestIdToken = Boolean(
     context.inputs.env('ACTIONS_ID_TOKEN_REQUEST_URL') && context.inputs.env('ACTIONS_ID_TOKEN_REQUEST_TOKEN'),
   );
@@ -28,7 +28,15 @@ export async function connectToWorkspace(
     requestIdToken: context.requestIdToken,
     canRequestIdToken,
   });
-  const client = createMlClient(settings, session.credential);
+  return { session, client: createMlClient(settings, session.credential) };
+}
+
+export async function connectToWorkspace(
+  context: ActionContext,
+  settings: AzureSettings,
+  required: RequiredAction[],
+): Promise<WorkspaceConnection> {
+  const { session, client } = openClient(context, settings);
   const workspace = await context.log.group(`Log in and check access to workspace ${settings.workspace}`, () =>
     preflight({ session, client, log: context.log, required }),
   );
