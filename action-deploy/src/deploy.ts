@@ -16,7 +16,7 @@ import { isNotFound, explainArmError } from '../../shared/azure/armError.js';
 import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
 import { registerCodeFolder } from '../../shared/azure/code.js';
 import { connectToWorkspace, type WorkspaceConnection } from '../../shared/azure/connect.js';
-import { openDatastore } from '../../shared/azure/datastore.js';
+import { openDatastore, type OpenDatastore } from '../../shared/azure/datastore.js';
 import { endpointAccess, setEndpointTraffic } from '../../shared/azure/endpoints.js';
 import { deriveDeploymentName, workspaceResourceId } from '../../shared/azure/ids.js';
 import { POLL_INTERVAL_MS, retryWhileBusy, waitForOperation } from '../../shared/azure/lro.js';
@@ -67,10 +67,7 @@ export async function deployModel(context: ActionContext, request: DeployRequest
   const trafficNow: Record<string, number> = { ...(existing?.properties.traffic ?? {}) };
   // The deployment serving most of the traffic: the one a release replaces (or updates in place).
   const serving = Object.entries(trafficNow).sort((a, b) => b[1] - a[1])[0]?.[0];
-  const model =
-    d.model.kind === 'previous'
-      ? await resolvePreviousModel(context, connection, endpoint, existing, d.model.name)
-      : await resolveModel(connection, d.model);
+  const model = await resolveRequestedModel(context, connection, endpoint, existing, d.model);
   const target = await chooseTarget(context, connection, request, model);
   const deploymentName =
     d.deployment ??
@@ -271,10 +268,7 @@ async function serveRegisteredModelLocally(context: ActionContext, request: Depl
           .get(connection.settings.resourceGroup, connection.settings.workspace, request.endpoint)
           .catch(() => undefined)
       : undefined;
-  const model =
-    d.model.kind === 'previous'
-      ? await resolvePreviousModel(context, connection, request.endpoint, existing, d.model.name)
-      : await resolveModel(connection, d.model);
+  const model = await resolveRequestedModel(context, connection, request.endpoint, existing, d.model);
   const modelPath = await context.log.group(`Download ${model.name}:${model.version}`, () =>
     downloadModel(context, connection, model),
   );
@@ -291,24 +285,18 @@ async function serveRegisteredModelLocally(context: ActionContext, request: Depl
 /** The model's blobs under its modelUri, written below RUNNER_TEMP; answers the file or folder to serve. */
 async function downloadModel(
   context: ActionContext,
-  { client, settings, session }: WorkspaceConnection,
+  connection: WorkspaceConnection,
   model: ResolvedModel,
 ): Promise<string> {
-  const match = /\/datastores\/([^/]+)\/paths\/(.+?)\/?$/.exec(model.modelUri);
-  if (!match?.[1] || !match[2]) {
+  const stored = await openModelFiles(context, connection, model);
+  if (!stored) {
     throw new UserError(
       `Model ${model.name}:${model.version} points at '${model.modelUri}', not at a workspace datastore: target 'local' can serve only models whose files are in the workspace.`,
       { input: 'model' },
     );
   }
-  const datastore = await openDatastore({
-    client,
-    settings,
-    credential: session.credential,
-    log: context.log,
-    name: match[1],
-  });
-  const prefix = decodeURIComponent(match[2]);
+  const { datastore } = stored;
+  const prefix = stored.path.replace(/\/$/, '');
   const root = path.join(
     context.inputs.env('RUNNER_TEMP') ?? os.tmpdir(),
     `azureml-model-${model.name}-${model.version}`.replace(/[^\w.-]/g, '-'),
@@ -334,6 +322,19 @@ async function downloadModel(
   return entries.length === 1 && entries[0] && statSync(path.join(root, entries[0])).isFile()
     ? path.join(root, entries[0])
     : root;
+}
+
+/** The model the step names: a version, the latest, or the previous release's (endpoint history). */
+function resolveRequestedModel(
+  context: ActionContext,
+  connection: WorkspaceConnection,
+  endpoint: string,
+  existing: OnlineEndpoint | undefined,
+  ref: ModelReference,
+): Promise<ResolvedModel> {
+  return ref.kind === 'previous'
+    ? resolvePreviousModel(context, connection, endpoint, existing, ref.name)
+    : resolveModel(connection, ref);
 }
 
 /** `model: previous`: the model of the release before the current one, from the endpoint's tags. */
@@ -452,26 +453,37 @@ async function chooseTarget(
 /** The model's size in bytes (sum of its blobs), or undefined when its files are not in a workspace datastore. */
 async function modelSize(
   context: ActionContext,
-  { client, settings, session }: WorkspaceConnection,
+  connection: WorkspaceConnection,
   model: ResolvedModel,
 ): Promise<number | undefined> {
-  const match = /\/datastores\/([^/]+)\/paths\/(.+)$/.exec(model.modelUri);
-  if (!match?.[1] || !match[2]) return undefined;
   try {
-    const datastore = await openDatastore({
-      client,
-      settings,
-      credential: session.credential,
-      log: context.log,
-      name: match[1],
-    });
+    const files = await openModelFiles(context, connection, model);
+    if (!files) return undefined;
     let total = 0;
-    for await (const blob of datastore.container.listBlobsFlat({ prefix: decodeURIComponent(match[2]) }))
+    for await (const blob of files.datastore.container.listBlobsFlat({ prefix: files.path }))
       total += blob.properties.contentLength ?? 0;
     return total;
   } catch {
     return undefined;
   }
+}
+
+/** The datastore holding a model's files and their path in it, or undefined when its URI is not a workspace datastore's. */
+async function openModelFiles(
+  context: ActionContext,
+  { client, settings, session }: WorkspaceConnection,
+  model: ResolvedModel,
+): Promise<{ datastore: OpenDatastore; path: string } | undefined> {
+  const match = /\/datastores\/([^/]+)\/paths\/(.+)$/.exec(model.modelUri);
+  if (!match?.[1] || !match[2]) return undefined;
+  const datastore = await openDatastore({
+    client,
+    settings,
+    credential: session.credential,
+    log: context.log,
+    name: match[1],
+  });
+  return { datastore, path: decodeURIComponent(match[2]) };
 }
 
 function checkEndpointKind(existing: OnlineEndpoint, target: 'aci' | 'aks', name: string) {

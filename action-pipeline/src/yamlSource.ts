@@ -6,6 +6,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
 import { UserError } from '../../shared/errors.js';
+import { isInside } from '../../shared/inputs/reader.js';
 import type { SourceLocation } from '../../shared/logger.js';
 
 export interface Problem {
@@ -64,10 +65,6 @@ export class YamlSource {
    */
   localPath(node: Node | null | undefined, value: string, what: string): string | undefined {
     const resolved = path.resolve(this.folder, value);
-    const inside = (root: string, candidate: string) => {
-      const relative = path.relative(root, candidate);
-      return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
-    };
     let real = resolved;
     try {
       real = realpathSync(resolved);
@@ -75,7 +72,7 @@ export class YamlSource {
       // Does not exist: the caller reports that.
     }
     const root = existsSync(this.workspaceRoot) ? realpathSync(this.workspaceRoot) : this.workspaceRoot;
-    if (!inside(this.workspaceRoot, resolved) || !inside(root, real)) {
+    if (!isInside(this.workspaceRoot, resolved) || !isInside(root, real)) {
       this.report(
         node,
         `${what} '${value}' must be inside the repository${real !== resolved ? ' (it links outside it)' : ''}.`,

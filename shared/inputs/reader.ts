@@ -277,7 +277,8 @@ function shorten(resolved: string): string {
   return resolved.length > 160 ? `${resolved.slice(0, 157)}...` : resolved;
 }
 
-function isInside(root: string, candidate: string): boolean {
+/** True when `candidate` is `root` or below it (paths already resolved). */
+export function isInside(root: string, candidate: string): boolean {
   const relative = path.relative(root, candidate);
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
 }
