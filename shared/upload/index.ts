@@ -23,10 +23,19 @@ export {
   RECORD_FOLDER,
   RECORD_FORMAT,
   SHA256_METADATA_KEY,
-  assetPath,
+  assetPathAt,
+  contentHashAssetPath,
   blobNameOf,
   recordBlobName,
   uploadPrefix,
   parseCompletionRecord,
   type CompletionRecord,
+  type UploadLocation,
 } from './layout.js';
+export {
+  azureAiMlObjectHash,
+  azureAiMlIndicatorFile,
+  parseLocalUploadUri,
+  UPLOAD_STATUS_METADATA_KEY,
+  UPLOAD_STATUS_COMPLETED,
+} from './azureAiMl.js';

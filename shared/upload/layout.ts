@@ -1,5 +1,5 @@
 // Where an upload lives in the datastore container and what its completion record says.
-// Content-addressed like azure-ai-ml (`LocalUpload/<hash>/<name>`), with our own record beside it.
+// Content-addressed at azure-ai-ml's key (`LocalUpload/<hash>/<name>`), our record keyed by our content hash.
 
 import { createHash } from 'node:crypto';
 import type { Snapshot, SnapshotFile } from './snapshot.js';
@@ -7,8 +7,8 @@ import type { Snapshot, SnapshotFile } from './snapshot.js';
 /** The folder azure-ai-ml and the Azure ML studio put local uploads in. */
 export const UPLOAD_ROOT = 'LocalUpload';
 /**
- * Completion records live in this folder next to the asset (`LocalUpload/<hash>/.azureml-actions/`),
- * never inside the asset's own folder, so a `uri_folder` asset holds exactly the user's files.
+ * Completion records live in this folder under the content-hash key (`LocalUpload/<content hash>/.azureml-actions/`),
+ * never inside an asset's own folder, so a `uri_folder` asset holds exactly the user's files.
  */
 export const RECORD_FOLDER = '.azureml-actions';
 export const RECORD_FORMAT = 'azureml-actions/upload-record@1';
@@ -18,29 +18,47 @@ export const SHA256_METADATA_KEY = 'sha256';
 /** Hex characters of the content hash used in the path: 128 bits, as long as azure-ai-ml's MD5 ids. */
 export const PATH_HASH_LENGTH = 32;
 
-/** The part of an asset that decides where its blobs go. */
+/** The part of an asset that decides where its content-hash-keyed blobs and record go. */
 export interface AssetIdentity {
   kind: Snapshot['kind'];
   name: string;
   contentHash: string;
 }
 
-/** `LocalUpload/<first 32 hex chars of the content hash>` */
-export function uploadPrefix(contentHash: string): string {
-  return `${UPLOAD_ROOT}/${contentHash.slice(0, PATH_HASH_LENGTH)}`;
+/** Where an upload's blobs are: `assetPath` is the blob itself for a file, the folder for a folder. */
+export interface UploadLocation {
+  kind: Snapshot['kind'];
+  assetPath: string;
 }
 
-/** The asset's path in the container: the blob itself for a file, the folder for a folder. */
-export function assetPath(asset: AssetIdentity): string {
-  return `${uploadPrefix(asset.contentHash)}/${asset.name}`;
+/** `LocalUpload/<first 32 hex chars of the key>`: the key is azure-ai-ml's object hash or our content hash. */
+export function uploadPrefix(key: string): string {
+  return `${UPLOAD_ROOT}/${key.slice(0, PATH_HASH_LENGTH)}`;
 }
 
-/** Blob name of one file of the asset. */
-export function blobNameOf(asset: AssetIdentity, file: Pick<SnapshotFile, 'relPath'>): string {
-  return asset.kind === 'file' ? assetPath(asset) : `${assetPath(asset)}/${file.relPath}`;
+/** `LocalUpload/<key>/<name>` */
+export function assetPathAt(key: string, name: string): string {
+  return `${uploadPrefix(key)}/${name}`;
 }
 
-/** Blob name of the completion record of an asset. Several names with one content hash each get their own. */
+/**
+ * The asset's path keyed by our content hash: where uploads went before they met azure-ai-ml's key
+ * (their records still point there), and the fallback when azure-ai-ml's folder holds other files.
+ */
+export function contentHashAssetPath(asset: AssetIdentity): string {
+  return assetPathAt(asset.contentHash, asset.name);
+}
+
+/** Blob name of one file of an upload. */
+export function blobNameOf(location: UploadLocation, file: Pick<SnapshotFile, 'relPath'>): string {
+  return location.kind === 'file' ? location.assetPath : `${location.assetPath}/${file.relPath}`;
+}
+
+/**
+ * Blob name of the completion record of an asset: always keyed by the content hash (found without
+ * reading azure-ai-ml's key), whichever folder the record's `assetPath` names. Several names with one
+ * content hash each get their own.
+ */
 export function recordBlobName(asset: Pick<AssetIdentity, 'name' | 'contentHash'>): string {
   return `${recordFolderOf(asset.contentHash)}${asset.name}.json`;
 }
@@ -68,7 +86,8 @@ export interface CompletionRecord {
   contentHash: string;
   kind: Snapshot['kind'];
   name: string;
-  /** Same as `assetPath(record)`; stored so other tools need not know the layout rule. */
+  /** Where the files are: `LocalUpload/<azure-ai-ml's object hash>/<name>`, or for uploads made before
+   * that, `LocalUpload/<contentHash[0:32]>/<name>`. */
   assetPath: string;
   totalBytes: number;
   fileCount: number;
@@ -81,13 +100,13 @@ export interface LineageIndex {
   recent: { contentHash: string; name: string; kind: Snapshot['kind']; completedAt: string }[];
 }
 
-export function buildCompletionRecord(snapshot: Snapshot, completedAt: Date): CompletionRecord {
+export function buildCompletionRecord(snapshot: Snapshot, assetPath: string, completedAt: Date): CompletionRecord {
   return {
     format: RECORD_FORMAT,
     contentHash: snapshot.contentHash,
     kind: snapshot.kind,
     name: snapshot.name,
-    assetPath: assetPath(snapshot),
+    assetPath,
     totalBytes: snapshot.totalBytes,
     fileCount: snapshot.files.length,
     files: snapshot.files.map((file) => ({ path: file.relPath, size: file.size, sha256: file.sha256 })),
@@ -109,6 +128,9 @@ export function parseCompletionRecord(text: string): CompletionRecord | undefine
   if (typeof record.contentHash !== 'string' || !/^[0-9a-f]{64}$/.test(record.contentHash)) return undefined;
   if (record.kind !== 'file' && record.kind !== 'folder') return undefined;
   if (typeof record.name !== 'string' || !Array.isArray(record.files)) return undefined;
+  const folder = typeof record.assetPath === 'string' ? record.assetPath.slice(0, -record.name.length - 1) : '';
+  if (!new RegExp(`^${UPLOAD_ROOT}/[0-9a-f]{${PATH_HASH_LENGTH}}$`).test(folder)) return undefined;
+  if (record.assetPath !== `${folder}/${record.name}`) return undefined;
   const filesValid = record.files.every(
     (file) =>
       typeof file === 'object' &&

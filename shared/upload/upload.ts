@@ -1,13 +1,22 @@
 // Uploads a snapshot to its content-addressed place in a datastore container: nothing when it is
 // already complete, only missing blobs after an interruption, server-side copies for unchanged files.
 
+import { randomUUID } from 'node:crypto';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
 import { UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import {
-  assetPath,
+  azureAiMlIndicatorFile,
+  azureAiMlObjectHash,
+  completedUploadMetadata,
+  contentMd5Of,
+  isCompletedUploadMetadata,
+} from './azureAiMl.js';
+import {
+  assetPathAt,
   blobNameOf,
   buildCompletionRecord,
+  contentHashAssetPath,
   lineageBlobName,
   LINEAGE_FORMAT,
   parseCompletionRecord,
@@ -16,9 +25,9 @@ import {
   recordBlobName,
   recordFolderOf,
   SHA256_METADATA_KEY,
-  uploadPrefix,
   type CompletionRecord,
   type LineageIndex,
+  type UploadLocation,
 } from './layout.js';
 import {
   createSnapshot,
@@ -60,6 +69,15 @@ export interface UploadOptions {
   progressIntervalMs?: number;
   /** Called after every block, file or copy: for callers that show their own progress. */
   onProgress?: (progress: UploadProgress) => void;
+  /** azure-ai-ml's object hash of the snapshot when the caller already computed it (it is one more read of every file). */
+  azureAiMlObjectHash?: string;
+  /**
+   * The asset the upload is for, written (as azure-ai-ml does) into the completion metadata of the
+   * indicator blob; azure-ai-ml reuses them only for anonymous code. Default: a random name and
+   * version 1, as azure-ai-ml's anonymous assets; without a version, a random one, as azure-ai-ml
+   * writes for an auto-incremented version.
+   */
+  linkedAsset?: { name: string; version?: string };
 }
 
 export interface UploadProgress {
@@ -87,8 +105,10 @@ export interface UploadResult {
   filesCopied: number;
   /** Files already present with the right SHA-256 (complete asset, or an interrupted earlier run). */
   filesSkipped: number;
-  /** True when a completion record already existed: nothing was transferred. */
+  /** True when the content was already complete (our record, or azure-ai-ml's upload): nothing was transferred. */
   reused: boolean;
+  /** True when the files are azure-ai-ml's complete upload of this content (found at its key): our record now points at it. */
+  reusedAzureAiMlUpload: boolean;
   durationMs: number;
 }
 
@@ -100,6 +120,9 @@ const SMALL_FILE_BYTES = MiB;
 interface BlobState {
   size: number;
   sha256: string | undefined;
+  /** Base64 MD5 of the content when the service stored one (single-shot uploads). */
+  contentMd5: string | undefined;
+  metadata: Record<string, string>;
 }
 
 /** Snapshots `sourcePath` and uploads it. */
@@ -153,46 +176,75 @@ async function uploadUnexplained(
   const { logger, signal } = options;
   assertUploadable(snapshot);
   const lineage = options.lineage === undefined ? `${snapshot.kind}:${snapshot.name}` : options.lineage;
-  const base = {
+  const describeAt = (assetPath: string) => ({
     contentHash: snapshot.contentHash,
     kind: snapshot.kind,
-    prefix: uploadPrefix(snapshot.contentHash),
-    assetPath: assetPath(snapshot),
+    prefix: assetPath.slice(0, assetPath.length - snapshot.name.length - 1),
+    assetPath,
     totalBytes: snapshot.totalBytes,
     fileCount: snapshot.files.length,
-  };
+  });
+  const nothingSent = (assetPath: string, reusedAzureAiMlUpload: boolean): UploadResult => ({
+    ...describeAt(assetPath),
+    bytesUploaded: 0,
+    filesUploaded: 0,
+    filesCopied: 0,
+    filesSkipped: snapshot.files.length,
+    reused: true,
+    reusedAzureAiMlUpload,
+    durationMs: Date.now() - started,
+  });
 
-  if (await findCompletedUpload(container, snapshot, signal)) {
-    logger.info(`${base.assetPath} is already uploaded (content hash ${snapshot.contentHash}); nothing to send.`);
+  const record = await findCompletedUpload(container, snapshot, signal);
+  if (record) {
+    logger.info(`${record.assetPath} is already uploaded (content hash ${snapshot.contentHash}); nothing to send.`);
     if (lineage !== null) await rememberUpload(container, lineage, snapshot, signal, logger);
-    return {
-      ...base,
-      bytesUploaded: 0,
-      filesUploaded: 0,
-      filesCopied: 0,
-      filesSkipped: snapshot.files.length,
-      reused: true,
-      durationMs: Date.now() - started,
-    };
+    return nothingSent(record.assetPath, false);
   }
 
-  const present = await listAssetBlobs(container, snapshot, signal);
+  // An upload may be needed: find azure-ai-ml's key (one more read of the files) while the copy
+  // sources of earlier uploads are looked up.
+  const [objectHash, copySources] = await Promise.all([
+    options.azureAiMlObjectHash ?? azureAiMlObjectHash(snapshot, signal),
+    findCopySources(container, snapshot, options, lineage, signal),
+  ]);
+  let location: UploadLocation = { kind: snapshot.kind, assetPath: assetPathAt(objectHash, snapshot.name) };
+  let present = await listAssetBlobs(container, location, signal);
+  const expected = new Set(snapshot.files.map((file) => blobNameOf(location, file)));
+  const foreign = [...present.keys()].filter((name) => !expected.has(name));
+  const atAzureAiMlKey = foreign.length === 0;
+  if (!atAzureAiMlKey) {
+    // Not this content after all (an MD5 collision, or files added by hand): never mix the two.
+    const fallback = contentHashAssetPath(snapshot);
+    logger.warning(
+      `${location.assetPath} (azure-ai-ml's folder for this content) holds other files, such as '${foreign[0]}'; ` +
+        `uploading to ${fallback} instead.`,
+    );
+    location = { kind: snapshot.kind, assetPath: fallback };
+    present = await listAssetBlobs(container, location, signal);
+  } else if (await isCompleteAzureAiMlUpload(container, snapshot, location, present, signal, logger)) {
+    logger.info(
+      `${location.assetPath} is already uploaded by azure-ai-ml (same content: its upload is complete, with the same ` +
+        'paths and sizes); nothing to send.',
+    );
+    await writeJson(
+      container,
+      recordBlobName(snapshot),
+      buildCompletionRecord(snapshot, location.assetPath, new Date()),
+      signal,
+    );
+    if (lineage !== null) await rememberUpload(container, lineage, snapshot, signal, logger);
+    return nothingSent(location.assetPath, true);
+  }
+
   const pending = snapshot.files.filter((file) => {
-    const state = present.get(blobNameOf(snapshot, file));
+    const state = present.get(blobNameOf(location, file));
     return !(state && state.size === file.size && state.sha256 === file.sha256);
   });
   const filesSkipped = snapshot.files.length - pending.length;
-
-  const copySources = new Map<string, string>();
-  if (pending.length > 0) {
-    const previous = new Set(options.previousContentHashes ?? []);
-    if (lineage !== null) for (const hash of await recentUploads(container, lineage, signal)) previous.add(hash);
-    previous.delete(snapshot.contentHash);
-    await collectCopySources(container, previous, copySources, signal, logger);
-    // Files already in place under another name of this asset are sources too (duplicate files).
-    for (const [blobName, state] of present) {
-      if (state.sha256 && !copySources.has(state.sha256)) copySources.set(state.sha256, blobName);
-    }
+  // Files already in place under another name of this asset are sources too (duplicate files).
+  for (const [blobName, state] of present) {
+    if (state.sha256 && !copySources.has(state.sha256)) copySources.set(state.sha256, blobName);
   }
   const toCopy = pending.filter((file) => copySources.has(file.sha256));
   const toSend = pending.filter((file) => !copySources.has(file.sha256));
@@ -205,7 +257,7 @@ async function uploadUnexplained(
     filesDone: filesSkipped,
   });
   logger.info(
-    `Uploading ${base.assetPath}: ${snapshot.files.length} files, ${formatBytes(snapshot.totalBytes)}; ` +
+    `Uploading ${location.assetPath}: ${snapshot.files.length} files, ${formatBytes(snapshot.totalBytes)}; ` +
       `${filesSkipped} already there, ${toCopy.length} copied from an earlier upload, ` +
       `${toSend.length} to send (${formatBytes(progress.bytesToSend)}).`,
   );
@@ -221,7 +273,7 @@ async function uploadUnexplained(
   let filesUploaded = 0;
   let filesCopied = 0;
   const send = async (file: SnapshotFile): Promise<void> => {
-    const blobName = blobNameOf(snapshot, file);
+    const blobName = blobNameOf(location, file);
     await sendFile(
       container.getBlockBlobClient(blobName),
       { localPath: localPathOf(snapshot, file), blobName, size: file.size, sha256: file.sha256 },
@@ -244,7 +296,7 @@ async function uploadUnexplained(
   const work = [...toCopy.map((file) => ({ file, copy: true })), ...toSend.map((file) => ({ file, copy: false }))];
   await forEachLimited(work, filesInFlight, signal, async ({ file, copy }) => {
     if (copy && copyRefusal === undefined) {
-      const target = container.getBlockBlobClient(blobNameOf(snapshot, file));
+      const target = container.getBlockBlobClient(blobNameOf(location, file));
       const { outcome, reason } = await copyBlob(container, target, copySources.get(file.sha256)!, signal);
       if (outcome === 'copied') {
         copiedFiles.add(file);
@@ -269,7 +321,7 @@ async function uploadUnexplained(
   // up here as a wrong SHA-256 and is sent from disk instead (once; a second mismatch is a failure).
   // Without copies there is nothing to list: skipped blobs were checked by the first listing, and a
   // sent blob is acknowledged by the service with the metadata and bytes re-hashed as they left.
-  const wrongAfterTransfer = copiedFiles.size > 0 ? await filesNotInPlace(container, snapshot, signal) : [];
+  const wrongAfterTransfer = copiedFiles.size > 0 ? await filesNotInPlace(container, snapshot, location, signal) : [];
   if (wrongAfterTransfer.length > 0) {
     logger.warning(
       `${wrongAfterTransfer.length} blob(s) did not have the expected size or SHA-256 after the transfer (a copy ` +
@@ -280,19 +332,23 @@ async function uploadUnexplained(
       if (copiedFiles.delete(file)) filesCopied--;
       await send(file);
     });
-    await verifyAsset(container, snapshot, signal);
+    await verifyAsset(container, snapshot, location, signal);
   }
-  const completion = buildCompletionRecord(snapshot, new Date());
+  // azure-ai-ml's completion marker first: should this step stop before its own record, a rerun finds
+  // the folder complete by that marker and sends nothing.
+  if (atAzureAiMlKey) await markCompleteForAzureAiMl(container, snapshot, location, options.linkedAsset, signal);
+  const completion = buildCompletionRecord(snapshot, location.assetPath, new Date());
   await writeJson(container, recordBlobName(snapshot), completion, signal);
   if (lineage !== null) await rememberUpload(container, lineage, snapshot, signal, logger);
   progress.finish();
   return {
-    ...base,
+    ...describeAt(location.assetPath),
     bytesUploaded,
     filesUploaded,
     filesCopied,
     filesSkipped,
     reused: false,
+    reusedAzureAiMlUpload: false,
     durationMs: Date.now() - started,
   };
 }
@@ -311,7 +367,9 @@ function assertUploadable(snapshot: Snapshot): void {
       `The folder '${snapshot.localPath}' has no files to upload${reason}; Azure ML refuses empty assets.`,
     );
   }
-  const tooLong = snapshot.files.find((file) => blobNameOf(snapshot, file).length > MAX_BLOB_NAME_LENGTH);
+  // Every key has 32 characters: the content-hash path has the length of any.
+  const anyLocation = { kind: snapshot.kind, assetPath: contentHashAssetPath(snapshot) };
+  const tooLong = snapshot.files.find((file) => blobNameOf(anyLocation, file).length > MAX_BLOB_NAME_LENGTH);
   if (tooLong) {
     throw new UserError(
       `The path '${tooLong.relPath}' is too long for Azure Blob Storage: with the upload prefix it exceeds ` +
@@ -323,34 +381,117 @@ function assertUploadable(snapshot: Snapshot): void {
 /** Blobs already under the asset's path, with the SHA-256 each one's metadata claims. */
 async function listAssetBlobs(
   container: ContainerClient,
-  snapshot: Snapshot,
+  location: UploadLocation,
   signal: AbortSignal | undefined,
 ): Promise<Map<string, BlobState>> {
   const present = new Map<string, BlobState>();
-  const path = assetPath(snapshot);
-  if (snapshot.kind === 'file') {
+  const stateOf = (size: number | undefined, metadata: Record<string, string> | undefined, md5?: Uint8Array) => ({
+    size: size ?? -1,
+    sha256: metadata?.[SHA256_METADATA_KEY],
+    contentMd5: md5 && md5.length > 0 ? Buffer.from(md5).toString('base64') : undefined,
+    metadata: metadata ?? {},
+  });
+  if (location.kind === 'file') {
     try {
-      const properties = await container.getBlobClient(path).getProperties({ abortSignal: signal });
-      present.set(path, {
-        size: properties.contentLength ?? -1,
-        sha256: properties.metadata?.[SHA256_METADATA_KEY],
-      });
+      const properties = await container.getBlobClient(location.assetPath).getProperties({ abortSignal: signal });
+      present.set(location.assetPath, stateOf(properties.contentLength, properties.metadata, properties.contentMD5));
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
     }
     return present;
   }
   for await (const item of container.listBlobsFlat({
-    prefix: `${path}/`,
+    prefix: `${location.assetPath}/`,
     includeMetadata: true,
     abortSignal: signal,
   })) {
-    present.set(item.name, {
-      size: item.properties.contentLength ?? -1,
-      sha256: item.metadata?.[SHA256_METADATA_KEY],
-    });
+    present.set(item.name, stateOf(item.properties.contentLength, item.metadata, item.properties.contentMD5));
   }
   return present;
+}
+
+/**
+ * azure-ai-ml's upload of this content is complete: its indicator blob says `upload_status=completed`
+ * and the folder holds exactly the snapshot's paths with their sizes (the caller checked there is
+ * nothing else), and every blob whose Content-MD5 the service stored has the local file's MD5. Those
+ * blobs then get our `sha256` metadata (added to theirs), so later uploads can copy from them.
+ */
+async function isCompleteAzureAiMlUpload(
+  container: ContainerClient,
+  snapshot: Snapshot,
+  location: UploadLocation,
+  present: ReadonlyMap<string, BlobState>,
+  signal: AbortSignal | undefined,
+  logger: Logger,
+): Promise<boolean> {
+  const indicator = present.get(blobNameOf(location, azureAiMlIndicatorFile(snapshot)));
+  if (!isCompletedUploadMetadata(indicator?.metadata)) return false;
+  const sized = snapshot.files.every((file) => present.get(blobNameOf(location, file))?.size === file.size);
+  if (!sized) return false;
+  const verified: SnapshotFile[] = [];
+  let mismatch: SnapshotFile | undefined;
+  await forEachLimited(snapshot.files, 4, signal, async (file) => {
+    const state = present.get(blobNameOf(location, file))!;
+    if (state.contentMd5 === undefined || state.sha256 === file.sha256) return;
+    if ((await contentMd5Of(snapshot, file, signal)) === state.contentMd5) verified.push(file);
+    else mismatch ??= file;
+  });
+  if (mismatch) {
+    logger.warning(
+      `${location.assetPath} is marked complete by azure-ai-ml, but '${mismatch.relPath}' there has other bytes ` +
+        'than the local file (Content-MD5); sending the files again.',
+    );
+    return false;
+  }
+  await forEachLimited(verified, 8, signal, async (file) => {
+    const blobName = blobNameOf(location, file);
+    const metadata = { ...present.get(blobName)!.metadata, [SHA256_METADATA_KEY]: file.sha256 };
+    await container.getBlobClient(blobName).setMetadata(metadata, { abortSignal: signal });
+  });
+  return true;
+}
+
+/**
+ * Marks the upload complete the way azure-ai-ml does (`upload_status=completed`, `name`, `version` on
+ * its indicator blob), keeping the blob's `sha256`: azure-ai-ml then finds this content uploaded.
+ */
+async function markCompleteForAzureAiMl(
+  container: ContainerClient,
+  snapshot: Snapshot,
+  location: UploadLocation,
+  linkedAsset: UploadOptions['linkedAsset'],
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const indicator = azureAiMlIndicatorFile(snapshot);
+  const asset = {
+    name: linkedAsset?.name ?? randomUUID(),
+    version: linkedAsset ? (linkedAsset.version ?? randomUUID()) : '1',
+  };
+  await container
+    .getBlobClient(blobNameOf(location, indicator))
+    .setMetadata(
+      { [SHA256_METADATA_KEY]: indicator.sha256, ...completedUploadMetadata(asset) },
+      { abortSignal: signal },
+    );
+}
+
+/**
+ * Blobs of earlier uploads that hold a SHA-256 this snapshot needs: the completion records of the
+ * given previous content hashes and of the lineage's recent uploads.
+ */
+async function findCopySources(
+  container: ContainerClient,
+  snapshot: Snapshot,
+  options: UploadOptions,
+  lineage: string | null,
+  signal: AbortSignal | undefined,
+): Promise<Map<string, string>> {
+  const previous = new Set(options.previousContentHashes ?? []);
+  if (lineage !== null) for (const hash of await recentUploads(container, lineage, signal)) previous.add(hash);
+  previous.delete(snapshot.contentHash);
+  const sources = new Map<string, string>();
+  await collectCopySources(container, previous, sources, signal, options.logger);
+  return sources;
 }
 
 /**
@@ -420,11 +561,12 @@ async function copyBlob(
 async function filesNotInPlace(
   container: ContainerClient,
   snapshot: Snapshot,
+  location: UploadLocation,
   signal: AbortSignal | undefined,
 ): Promise<SnapshotFile[]> {
-  const present = await listAssetBlobs(container, snapshot, signal);
+  const present = await listAssetBlobs(container, location, signal);
   return snapshot.files.filter((file) => {
-    const state = present.get(blobNameOf(snapshot, file));
+    const state = present.get(blobNameOf(location, file));
     return !(state && state.size === file.size && state.sha256 === file.sha256);
   });
 }
@@ -433,16 +575,17 @@ async function filesNotInPlace(
 async function verifyAsset(
   container: ContainerClient,
   snapshot: Snapshot,
+  location: UploadLocation,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const wrong = await filesNotInPlace(container, snapshot, signal);
+  const wrong = await filesNotInPlace(container, snapshot, location, signal);
   if (wrong.length > 0) {
     const names = wrong
       .slice(0, 5)
       .map((file) => `'${file.relPath}'`)
       .join(', ');
     throw new Error(
-      `After the upload ${wrong.length} blob(s) of ${assetPath(snapshot)} are missing or have another size or ` +
+      `After the upload ${wrong.length} blob(s) of ${location.assetPath} are missing or have another size or ` +
         `SHA-256 than the local file: ${names}${wrong.length > 5 ? ', ...' : ''}. The upload is not marked complete.`,
     );
   }

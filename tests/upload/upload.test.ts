@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,8 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { UserError } from '../../shared/errors.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import {
-  assetPath,
+  azureAiMlObjectHash,
+  contentHashAssetPath,
   createSnapshot,
   explainStorageError,
   findCompletedUpload,
@@ -21,6 +22,7 @@ import {
   uploadSnapshot,
   type UploadOptions,
 } from '../../shared/upload/index.js';
+import { buildCompletionRecord } from '../../shared/upload/layout.js';
 import { startAzurite, startCountingRelay, type Azurite, type CountingRelay } from '../support/azurite.js';
 
 let azurite: Azurite;
@@ -67,13 +69,13 @@ const quiet = (extra: Partial<UploadOptions> = {}): UploadOptions => ({ logger: 
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 describe('upload layout', () => {
-  it('puts a folder under LocalUpload/<hash>/<name>/ with sha256 metadata and the record beside it', async () => {
+  it("puts a folder under LocalUpload/<azure-ai-ml's key>/<name>/ with sha256 metadata, the record under the content hash", async () => {
     const container = await freshContainer();
     const root = await makeFolder('layout', 12, 1000);
     const logger = new MemoryLogger();
     const { snapshot, result } = await uploadPath(container, root, { logger });
 
-    expect(result.prefix).toBe(`LocalUpload/${snapshot.contentHash.slice(0, 32)}`);
+    expect(result.prefix).toBe(`LocalUpload/${await azureAiMlObjectHash(snapshot)}`);
     expect(result.assetPath).toBe(`${result.prefix}/layout`);
     expect(result).toMatchObject({ filesUploaded: 12, filesCopied: 0, filesSkipped: 0, reused: false });
     expect(result.bytesUploaded).toBe(12_000);
@@ -87,9 +89,9 @@ describe('upload layout', () => {
     const downloaded = await container.getBlobClient(`${result.assetPath}/${nested.relPath}`).downloadToBuffer();
     expect(sha256(downloaded)).toBe(nested.sha256);
 
-    // The completion record sits outside the asset folder and lists every file.
+    // The completion record sits outside the asset folder, keyed by the content hash, and lists every file.
     const recordName = recordBlobName(snapshot);
-    expect(recordName).toBe(`${result.prefix}/.azureml-actions/layout.json`);
+    expect(recordName).toBe(`LocalUpload/${snapshot.contentHash.slice(0, 32)}/.azureml-actions/layout.json`);
     const record = parseCompletionRecord((await container.getBlobClient(recordName).downloadToBuffer()).toString());
     expect(record).toMatchObject({ contentHash: snapshot.contentHash, kind: 'folder', name: 'layout', fileCount: 12 });
     expect(record?.assetPath).toBe(result.assetPath);
@@ -433,8 +435,8 @@ describe('interrupted uploads', () => {
     await expect(uploadSnapshot(container, changedSnapshot, quiet(options))).rejects.toThrow(
       /changed while it was being uploaded/,
     );
-    const leftover = container.getBlobClient(`${assetPath(changedSnapshot)}/weights.bin`);
-    expect(await leftover.exists()).toBe(false);
+    const leftovers = [...(await listWithMetadata(container, 'LocalUpload/')).keys()];
+    expect(leftovers.filter((name) => name.endsWith('/mid-size/weights.bin'))).toEqual([]);
 
     await writeFile(path.join(root, 'weights.bin'), data);
     const { result } = await uploadPath(container, root, quiet(options));
@@ -452,5 +454,181 @@ describe('interrupted uploads', () => {
     await expect(uploadSnapshot(container, snapshot, quiet())).rejects.toThrow(UserError);
     await expect(uploadSnapshot(container, snapshot, quiet())).rejects.toThrow(/changed while it was being uploaded/);
     expect(await container.getBlobClient(recordBlobName(snapshot)).exists()).toBe(false);
+  });
+});
+
+describe("azure-ai-ml's key: uploads either tool made are not repeated by the other", () => {
+  /** A folder whose object hash azure-ai-ml 1.4 (`get_object_hash`) gives as below: mixed case, nested, an empty file. */
+  async function makeHashFixture(): Promise<string> {
+    const root = path.join(workDir, 'golden');
+    const files: Record<string, string | Buffer> = {
+      'B.txt': 'x',
+      'a.txt': 'yy',
+      empty: '',
+      Zeta: 'Zz',
+      'a/r': 'w',
+      'a.b/q': 'z',
+      'Nested/deep/c': 'c',
+      // Two and a bit read pieces: the order of pieces across reads ahead matters.
+      'Nested/big.bin': Buffer.from(Array.from({ length: 4 * 1024 * 1024 + 5 }, (_, i) => i % 251)),
+    };
+    for (const [relPath, content] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(root, relPath)), { recursive: true });
+      await writeFile(path.join(root, relPath), content);
+    }
+    return root;
+  }
+
+  /** Uploads a folder the way azure-ai-ml does: Put Blob per file, then `upload_status=completed` on the first. */
+  async function uploadLikeAzureAiMl(container: ContainerClient, root: string, complete = true): Promise<string> {
+    const snapshot = await createSnapshot(root);
+    const assetPath = `LocalUpload/${await azureAiMlObjectHash(snapshot)}/${snapshot.name}`;
+    for (const file of snapshot.files) {
+      const bytes = await readFile(path.join(root, file.relPath));
+      await container.getBlockBlobClient(`${assetPath}/${file.relPath}`).upload(bytes, bytes.length);
+    }
+    if (complete) {
+      await container
+        .getBlobClient(`${assetPath}/${snapshot.files[0]!.relPath}`)
+        .setMetadata({ upload_status: 'completed', name: 'their-data', version: '3' });
+    }
+    return assetPath;
+  }
+
+  it("computes azure-ai-ml's object hash (values from azure-ai-ml 1.4's get_object_hash)", async () => {
+    const root = await makeHashFixture();
+    expect(await azureAiMlObjectHash(await createSnapshot(root))).toBe('c90d1e19493f0862d3d9b8f27119f2ac');
+    const single = await createSnapshot(path.join(root, 'Nested', 'big.bin'));
+    expect(await azureAiMlObjectHash(single)).toBe('13de98847a13365857c421eb295190f9');
+  });
+
+  it('marks its upload complete for azure-ai-ml on the indicator blob, keeping the sha256', async () => {
+    const container = await freshContainer();
+    const root = await makeFolder('marked', 5, 300);
+    const { snapshot, result } = await uploadPath(container, root, quiet({ linkedAsset: { name: 'clips' } }));
+    const first = snapshot.files[0]!;
+    const indicator = await container.getBlobClient(`${result.assetPath}/${first.relPath}`).getProperties();
+    expect(indicator.metadata).toEqual({
+      sha256: first.sha256,
+      upload_status: 'completed',
+      name: 'clips',
+      version: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
+    const other = await container.getBlobClient(`${result.assetPath}/${snapshot.files[1]!.relPath}`).getProperties();
+    expect(other.metadata).toEqual({ sha256: snapshot.files[1]!.sha256 });
+
+    // Without a linked asset: azure-ai-ml's anonymous form (random name, version 1).
+    const file = path.join(workDir, 'anonymous.bin');
+    await writeFile(file, randomBytes(100));
+    const anonymous = await uploadPath(container, file, quiet());
+    expect((await container.getBlobClient(anonymous.result.assetPath).getProperties()).metadata).toMatchObject({
+      upload_status: 'completed',
+      version: '1',
+    });
+  });
+
+  it("sends nothing for azure-ai-ml's complete upload of the same content, then copies from it", async () => {
+    const container = await freshContainer();
+    const root = await makeFolder('theirs', 8, 700);
+    const theirs = await uploadLikeAzureAiMl(container, root);
+
+    relay.reset();
+    const logger = new MemoryLogger();
+    const { snapshot, result } = await uploadPath(container, root, { logger });
+    expect(result).toMatchObject({
+      assetPath: theirs,
+      reused: true,
+      reusedAzureAiMlUpload: true,
+      bytesUploaded: 0,
+      filesUploaded: 0,
+    });
+    expect(relay.bytesFromClients()).toBeLessThan(30 * 1024);
+    expect(logger.lines.some((line) => line.includes('is already uploaded by azure-ai-ml'))).toBe(true);
+    expect(await findCompletedUpload(container, snapshot)).toMatchObject({ assetPath: theirs });
+    // Their blobs, checked by Content-MD5, now carry our sha256 too; their marker stays.
+    const stored = await listWithMetadata(container, `${theirs}/`);
+    for (const file of snapshot.files) expect(stored.get(`${theirs}/${file.relPath}`)).toBe(file.sha256);
+    const indicator = await container.getBlobClient(`${theirs}/${snapshot.files[0]!.relPath}`).getProperties();
+    expect(indicator.metadata).toMatchObject({ upload_status: 'completed', name: 'their-data', version: '3' });
+
+    // The next version of the folder copies the unchanged files from azure-ai-ml's blobs.
+    await writeFile(path.join(root, 'file-002.bin'), randomBytes(700));
+    const next = await uploadPath(container, root, quiet());
+    expect(next.result).toMatchObject({ filesUploaded: 1, filesCopied: 7, bytesUploaded: 700 });
+  });
+
+  it("uploads when azure-ai-ml's folder is incomplete, has other sizes or other bytes", async () => {
+    const cases: Array<[string, (container: ContainerClient, assetPath: string) => Promise<void>]> = [
+      ['not marked complete', async () => undefined],
+      [
+        'a file missing',
+        async (container, assetPath) => void (await container.getBlobClient(`${assetPath}/file-003.bin`).delete()),
+      ],
+      [
+        'same size, other bytes',
+        async (container, assetPath) =>
+          void (await container.getBlockBlobClient(`${assetPath}/file-003.bin`).upload(randomBytes(400), 400)),
+      ],
+    ];
+    for (const [name, damage] of cases) {
+      const container = await freshContainer();
+      const root = await makeFolder(`partial-${cases.findIndex(([n]) => n === name)}`, 4, 400);
+      const theirs = await uploadLikeAzureAiMl(container, root, name !== 'not marked complete');
+      await damage(container, theirs);
+      const { snapshot, result } = await uploadPath(container, root, quiet());
+      expect({ name, assetPath: result.assetPath, reused: result.reused }).toEqual({
+        name,
+        assetPath: theirs,
+        reused: false,
+      });
+      // Their blobs carry no sha256: all are sent again, into the same folder.
+      expect(result.filesUploaded).toBe(4);
+      const stored = await listWithMetadata(container, `${theirs}/`);
+      for (const file of snapshot.files) expect(stored.get(`${theirs}/${file.relPath}`)).toBe(file.sha256);
+    }
+  });
+
+  it("falls back to the content-hash path when azure-ai-ml's folder holds other files", async () => {
+    const container = await freshContainer();
+    const root = await makeFolder('crowded', 3, 200);
+    const theirs = await uploadLikeAzureAiMl(container, root);
+    await container.getBlockBlobClient(`${theirs}/extra.txt`).upload('extra', 5);
+    const logger = new MemoryLogger();
+    const { snapshot, result } = await uploadPath(container, root, { logger });
+    expect(result).toMatchObject({ assetPath: contentHashAssetPath(snapshot), filesUploaded: 3, reused: false });
+    expect(logger.lines.some((line) => line.includes("holds other files, such as '"))).toBe(true);
+    // azure-ai-ml's marker is not written there (it never looks at that path).
+    const indicator = await container
+      .getBlobClient(`${result.assetPath}/${snapshot.files[0]!.relPath}`)
+      .getProperties();
+    expect(indicator.metadata).toEqual({ sha256: snapshot.files[0]!.sha256 });
+  });
+
+  it('keeps uploads made at the content-hash key valid: reused as they are, and copy sources', async () => {
+    const container = await freshContainer();
+    const root = await makeFolder('before-the-change', 6, 500);
+    // What the engine wrote before uploads met azure-ai-ml's key.
+    const old = await createSnapshot(root);
+    const oldPath = contentHashAssetPath(old);
+    for (const file of old.files) {
+      const bytes = await readFile(path.join(root, file.relPath));
+      await container
+        .getBlockBlobClient(`${oldPath}/${file.relPath}`)
+        .upload(bytes, bytes.length, { metadata: { sha256: file.sha256 } });
+    }
+    const record = Buffer.from(JSON.stringify(buildCompletionRecord(old, oldPath, new Date())));
+    await container.getBlockBlobClient(recordBlobName(old)).upload(record, record.length);
+
+    const again = await uploadSnapshot(container, old, quiet());
+    expect(again).toMatchObject({ assetPath: oldPath, reused: true, bytesUploaded: 0 });
+
+    await writeFile(path.join(root, 'file-001.bin'), randomBytes(500));
+    const changed = await uploadSnapshot(
+      container,
+      await createSnapshot(root),
+      quiet({ lineage: null, previousContentHashes: [old.contentHash] }),
+    );
+    expect(changed).toMatchObject({ filesUploaded: 1, filesCopied: 5, bytesUploaded: 500 });
+    expect(changed.assetPath).not.toBe(oldPath);
   });
 });
