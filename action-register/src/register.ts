@@ -7,17 +7,31 @@ import { readFileSync } from 'node:fs';
 import type { ActionContext } from '../../shared/action/context.js';
 import { lineageTags } from '../../shared/action/lineage.js';
 import { escapeCell } from '../../shared/action/plan.js';
-import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
+import {
+  CONTENT_HASH_PROPERTY,
+  registerVersion,
+  versionStore,
+  type VersionSummary,
+} from '../../shared/azure/assets.js';
 import type { MlClient } from '../../shared/azure/client.js';
 import { connectToWorkspace } from '../../shared/azure/connect.js';
 import type { AzureSettings } from '../../shared/azure/settings.js';
-import { openDatastore } from '../../shared/azure/datastore.js';
+import { openDatastore, type OpenDatastore } from '../../shared/azure/datastore.js';
 import { assetReference, workspaceResourceId } from '../../shared/azure/ids.js';
 import type { RequiredAction } from '../../shared/azure/preflight.js';
 import { formatDuration } from '../../shared/inputs/duration.js';
 import { readOnnxSignature as parseOnnxSignature } from '../../shared/onnx/signature.js';
 import type { TensorInfo } from '../../shared/scoring/index.js';
-import { createSnapshot, uploadSnapshot, type Snapshot, type UploadResult } from '../../shared/upload/index.js';
+import {
+  assetPathAt,
+  azureAiMlObjectHash,
+  createSnapshot,
+  findCompletedUpload,
+  parseLocalUploadUri,
+  uploadSnapshot,
+  type Snapshot,
+  type UploadResult,
+} from '../../shared/upload/index.js';
 import { formatBytes } from '../../shared/upload/upload.js';
 import type { AssetSpec, RegisterInputs } from './inputs.js';
 
@@ -54,19 +68,29 @@ export async function registerAsset(context: ActionContext, { common, asset }: R
   const store = versionStore(client, settings, collection, asset.name);
 
   // Same content already registered: nothing to upload and nothing to create.
-  const existing =
-    asset.dedupe && asset.version === 'auto'
-      ? (await store.list()).find((v) => v.contentHash === content.contentHash)
-      : undefined;
+  const versions = asset.dedupe && asset.version === 'auto' ? await store.list() : undefined;
+  let existing = versions?.find((v) => v.contentHash === content.contentHash);
+  let sameFolder: string | undefined;
   let upload: UploadResult | undefined;
   let uri: string | undefined;
   if (!existing && content.snapshot) {
     const snapshot = content.snapshot;
     const datastore = await openDatastore({ client, settings, credential: session.credential, log });
+    const other = versions ? await findVersionAtObjectHash(versions, snapshot, datastore) : undefined;
     upload = await log.group(`Upload to datastore ${datastore.name}`, () =>
-      uploadSnapshot(datastore.container, snapshot, { logger: log }),
+      uploadSnapshot(datastore.container, snapshot, {
+        logger: log,
+        azureAiMlObjectHash: other?.objectHash,
+        linkedAsset: { name: asset.name, ...(asset.version === 'auto' ? {} : { version: asset.version }) },
+      }),
     );
-    uri = datastore.uriOf(upload.assetPath) + (snapshot.kind === 'folder' ? '/' : '');
+    // A version found by its folder is this content only when the upload confirmed that folder holds
+    // exactly these files (it sends nothing then, or completes what is missing).
+    if (other?.version && upload.assetPath === other.folder) {
+      existing = other.version;
+      sameFolder = other.folder;
+    }
+    if (!existing) uri = datastore.uriOf(upload.assetPath) + (snapshot.kind === 'folder' ? '/' : '');
   } else if (asset.kind === 'data' && asset.source.kind === 'uri') {
     uri = asset.source.uri;
   }
@@ -88,7 +112,13 @@ export async function registerAsset(context: ActionContext, { common, asset }: R
   const armId = workspaceResourceId(settings, `${collection}/${asset.name}/versions/${result.version}`);
   const registeredUri = uri ?? (await versionUri(client, settings, asset, result.version));
   const assetId = assetReference(asset.name, result.version);
-  log.info(result.reused ? `Reused ${assetId}: it already holds this content.` : `Registered ${assetId}.`);
+  log.info(
+    !result.reused
+      ? `Registered ${assetId}.`
+      : sameFolder
+        ? `Reused ${assetId}: its files at ${sameFolder} are this content (registered by azure-ai-ml or az ml, which name the folder by its content).`
+        : `Reused ${assetId}: it already holds this content.`,
+  );
   outputs.set('name', asset.name);
   outputs.set('version', result.version);
   outputs.set('asset-id', assetId);
@@ -108,6 +138,7 @@ export async function registerAsset(context: ActionContext, { common, asset }: R
       content,
       upload,
       reused: result.reused,
+      sameFolder,
       previous: result.previousVersion,
       signature,
       studioUrl: settings.cloud.studioUrl,
@@ -138,6 +169,34 @@ async function hashContent(asset: AssetSpec, context: ActionContext): Promise<Co
     };
   }
   return fromSnapshot(await createSnapshot(asset.source.path, { logger: context.log }));
+}
+
+/**
+ * A version registered without our content hash (by azure-ai-ml or `az ml`) whose files are
+ * `LocalUpload/<azure-ai-ml's object hash of this content>/<name>` in this datastore: the same content.
+ * The object hash is one more read of the files, so it is computed only when some version could
+ * match, and not at all when our completion record of this content already names such a folder.
+ */
+async function findVersionAtObjectHash(
+  versions: readonly VersionSummary[],
+  snapshot: Snapshot,
+  datastore: OpenDatastore,
+): Promise<{ objectHash: string; version: VersionSummary | undefined; folder: string } | undefined> {
+  const candidates = versions.flatMap((version) => {
+    const at = version.contentHash === undefined && version.uri ? parseLocalUploadUri(version.uri) : undefined;
+    const here = at && at.name === snapshot.name && at.datastore.toLowerCase() === datastore.name.toLowerCase();
+    return here ? [{ version, key: at.key }] : [];
+  });
+  if (candidates.length === 0) return undefined;
+  const record = await findCompletedUpload(datastore.container, snapshot);
+  const recorded =
+    record && candidates.find((candidate) => record.assetPath === assetPathAt(candidate.key, snapshot.name));
+  const objectHash = recorded?.key ?? (await azureAiMlObjectHash(snapshot));
+  return {
+    objectHash,
+    version: candidates.find((candidate) => candidate.key === objectHash)?.version,
+    folder: assetPathAt(objectHash, snapshot.name),
+  };
 }
 
 function fromSnapshot(snapshot: Snapshot): Content {
@@ -217,6 +276,8 @@ function renderSummary(r: {
   content: Content;
   upload: UploadResult | undefined;
   reused: boolean;
+  /** Set when the reused version was found by its folder (azure-ai-ml's key), not by our content hash. */
+  sameFolder: string | undefined;
   previous: string | undefined;
   signature: OnnxSignature | undefined;
   studioUrl: string | undefined;
@@ -226,12 +287,21 @@ function renderSummary(r: {
     : '';
   const rows: Array<[string, string]> = [
     ['asset', `\`${r.assetId}\`${link}`],
-    ['result', r.reused ? 'reused an existing version with the same content' : 'new version'],
+    [
+      'result',
+      !r.reused
+        ? 'new version'
+        : r.sameFolder
+          ? `reused an existing version with the same content (registered by azure-ai-ml or az ml: its files at \`${r.sameFolder}\`)`
+          : 'reused an existing version with the same content',
+    ],
     ['previous version', r.previous ?? '(none)'],
     ['content', `${r.content.fileCount} files, ${formatBytes(r.content.totalBytes)}`],
     ['content hash', `\`${r.content.contentHash}\``],
   ];
-  if (r.upload) {
+  if (r.upload?.reusedAzureAiMlUpload) {
+    rows.push(['upload', `nothing sent: the files were already uploaded by azure-ai-ml (\`${r.upload.assetPath}\`)`]);
+  } else if (r.upload) {
     rows.push([
       'upload',
       `${formatBytes(r.upload.bytesUploaded)} sent in ${r.upload.filesUploaded} files, ${r.upload.filesCopied} copied in storage, ${r.upload.filesSkipped} already there (${formatDuration(r.upload.durationMs)})`,

@@ -17,6 +17,8 @@ export type AssetCollection = 'models' | 'data' | 'environments' | 'components' 
 export interface VersionSummary {
   version: string;
   contentHash: string | undefined;
+  /** Where the version's files are (`modelUri`, `dataUri` or `codeUri`), when it has any. */
+  uri?: string | undefined;
 }
 
 /** One asset name's versions in the workspace, behind the SDK's per-collection clients. */
@@ -123,6 +125,10 @@ function hashOf(properties: { properties?: Record<string, string | null> } | und
   return properties?.properties?.[CONTENT_HASH_PROPERTY] ?? undefined;
 }
 
+function uriOf(properties: { modelUri?: string | null; dataUri?: string | null; codeUri?: string | null }) {
+  return properties.modelUri ?? properties.dataUri ?? properties.codeUri ?? undefined;
+}
+
 /** The VersionStore of an asset name, over the ARM client. */
 export function versionStore(
   client: MlClient,
@@ -158,6 +164,7 @@ export function versionStore(
           versions.push({
             version: v.name ?? '',
             contentHash: hashOf(v.properties as { properties?: Record<string, string> }),
+            uri: uriOf(v.properties as { modelUri?: string; dataUri?: string; codeUri?: string }),
           });
         }
       } catch (error) {

@@ -4,9 +4,9 @@
 // Interop, azure-ai-ml → our actions: a model registered by Microsoft's Python SDK v2 (its
 // `LocalUpload/<object hash>/...` layout) deploys with the built action-deploy bundle and serves real
 // inference; a data asset it registers meets action-register's dedupe. How the two content-addressing
-// schemes meet is in README.md ("Content addressing"): azureAiMlUploadPath (amlHash.ts) finds
-// azure-ai-ml's folder for some content, and the tests below pin down what each tool does today
-// with the other's upload (KNOWN_GAPS: what shared/upload and action-register do not do yet).
+// schemes meet is in README.md ("Content addressing"): both upload to azure-ai-ml's folder key,
+// which shared/upload computes (azureAiMlObjectHash), so neither tool repeats the other's upload and
+// action-register makes no second version of content azure-ai-ml registered.
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
@@ -14,29 +14,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
-import { createSnapshot } from '../../shared/upload/index.js';
+import { azureAiMlObjectHash, createSnapshot, type Snapshot } from '../../shared/upload/index.js';
 import { start } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
-import { azureAiMlUploadPath } from './amlHash.js';
 import { aml, stopAml, skipReason } from './helpers.js';
 
 const reason = skipReason();
 const suite = reason ? describe.skip : describe;
-
-/**
- * What the two tools do not do yet with each other's uploads (each is asserted as today's behaviour
- * below, so a fix shows up as a failing assertion to update). The proposal is in README.md.
- */
-export const KNOWN_GAPS = {
-  registerAfterSdk:
-    'action-register does not recognise an azure-ai-ml upload of the same content: its dedupe matches only versions ' +
-    'carrying the azureml-actions.content-hash property, and shared/upload only its own completion records, so it ' +
-    'uploads the files again and creates a new version.',
-  sdkAfterRegister:
-    'azure-ai-ml does not recognise an upload by action-register: it looks only at LocalUpload/<its MD5 object ' +
-    'hash>/<name> (indicator blob metadata upload_status=completed), while shared/upload writes to ' +
-    'LocalUpload/<sha256 content hash[0:32]>/<name>, so it uploads the files again.',
-};
 
 let emu: RunningEmulator;
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'interop-writes-'));
@@ -90,6 +74,10 @@ async function blobs(prefix: string): Promise<Array<{ name: string; metadata: Re
     out.push({ name: b.name, metadata: b.metadata ?? {} });
   return out;
 }
+
+/** Where azure-ai-ml puts (or finds) this content in a datastore: `LocalUpload/<object hash>/<name>`. */
+const azureAiMlUploadPath = async (snapshot: Snapshot) =>
+  `LocalUpload/${await azureAiMlObjectHash(snapshot)}/${snapshot.name}`;
 
 /** The datastore path of an `azureml://…/datastores/workspaceblobstore/paths/<path>` URI. */
 const pathOf = (uri: string) => uri.replace(/^azureml:\/\/.*\/paths\//, '').replace(/\/$/, '');
@@ -178,7 +166,7 @@ suite('an endpoint deployed by azure-ai-ml, then action-deploy', () => {
 });
 
 suite('a data asset registered by azure-ai-ml, then action-register (dedupe)', () => {
-  it('same name, same content: today a second upload and version (KNOWN_GAPS.registerAfterSdk)', async () => {
+  it('same name, same content: no upload and no new version, the version azure-ai-ml made is reused', async () => {
     const data = await aml<{ path: string; version: string }>(emu, 'data-create', {
       name: 'clips',
       path: path.join(workspace, 'clips'),
@@ -186,50 +174,66 @@ suite('a data asset registered by azure-ai-ml, then action-register (dedupe)', (
     });
     expect(data.version).toBe('1');
     const snapshot = await createSnapshot(path.join(workspace, 'clips'));
-    // The meeting point: our side can compute where azure-ai-ml put this content.
+    // The meeting point: our side computes where azure-ai-ml put this content.
     expect(pathOf(data.path)).toBe(await azureAiMlUploadPath(snapshot));
 
     const registered = await run('action-register', { kind: 'data', name: 'clips', path: 'clips' });
     expect(errors(registered)).toEqual([]);
-    // Today (KNOWN_GAPS.registerAfterSdk): a second version and a second copy of the same bytes.
     expect(registered.outputs).toMatchObject({
-      version: '2',
-      reused: 'false',
+      version: '1',
+      reused: 'true',
       'previous-version': '1',
-      'files-uploaded': '3',
-      'bytes-uploaded': String(snapshot.totalBytes),
+      'files-uploaded': '0',
+      'bytes-uploaded': '0',
       'content-hash': snapshot.contentHash,
     });
-    expect(pathOf(registered.outputs.uri ?? '')).not.toBe(pathOf(data.path));
-    // A rerun of action-register is deduped against its own version 2.
+    expect(pathOf(registered.outputs.uri ?? '')).toBe(pathOf(data.path));
+    expect(registered.summary).toContain('reused an existing version with the same content (registered by azure-ai-ml');
+    expect(registered.summary).toContain('nothing sent: the files were already uploaded by azure-ai-ml');
+    // Nothing else was written into azure-ai-ml's folder; its marker is untouched.
+    const theirs = await blobs(`${pathOf(data.path)}/`);
+    expect(theirs.map((b) => b.name.slice(pathOf(data.path).length + 1)).sort()).toEqual([
+      'A.csv',
+      'Nested/c.csv',
+      'b.csv',
+    ]);
+    expect(theirs.find((b) => b.name.endsWith('/A.csv'))?.metadata).toMatchObject({
+      upload_status: 'completed',
+      name: 'clips',
+    });
+
+    // A rerun finds the same version again (now by our completion record: no second read of the files).
     const again = await run('action-register', { kind: 'data', name: 'clips', path: 'clips' });
-    expect(again.outputs).toMatchObject({ version: '2', reused: 'true', 'bytes-uploaded': '0' });
-    // azure-ai-ml reads both versions, whose files are the same bytes.
-    const v2 = await aml<{ path: string; type: string }>(emu, 'data-get', { name: 'clips', version: '2' });
-    expect(v2).toMatchObject({ type: 'uri_folder', path: registered.outputs.uri });
+    expect(again.outputs).toMatchObject({ version: '1', reused: 'true', 'bytes-uploaded': '0' });
+    const versions = await aml<{ value: Array<{ version: string }> }>(emu, 'data-list', { name: 'clips' });
+    expect(versions.value.map((v) => v.version)).toEqual(['1']);
   });
 
-  it('action-register first, then azure-ai-ml: today a second upload (KNOWN_GAPS.sdkAfterRegister)', async () => {
+  it('action-register first, then azure-ai-ml: azure-ai-ml finds the upload complete and sends nothing', async () => {
     const registered = await run('action-register', { kind: 'data', name: 'clips2', path: 'clips2' });
     expect(errors(registered)).toEqual([]);
+    const snapshot = await createSnapshot(path.join(workspace, 'clips2'));
     const ours = pathOf(registered.outputs.uri ?? '');
+    expect(ours).toBe(await azureAiMlUploadPath(snapshot));
+    const before = await blobs(`${ours}/`);
+    // azure-ai-ml's completion marker on its indicator file (the first in its order), with our sha256 kept.
+    expect(before.find((b) => b.name === `${ours}/A.csv`)?.metadata).toMatchObject({
+      upload_status: 'completed',
+      name: 'clips2',
+      sha256: snapshot.files.find((f) => f.relPath === 'A.csv')?.sha256,
+    });
+
     const data = await aml<{ path: string; version: string }>(emu, 'data-create', {
       name: 'clips2',
       path: path.join(workspace, 'clips2'),
       type: 'uri_folder',
     });
     expect(data.version).toBe('2');
-    const theirs = pathOf(data.path);
-    expect(theirs).toBe(await azureAiMlUploadPath(await createSnapshot(path.join(workspace, 'clips2'))));
-    expect(theirs).not.toBe(ours);
-    // Today: both folders hold the three files (one upload each).
-    const names = async (prefix: string) => (await blobs(`${prefix}/`)).map((b) => b.name.slice(prefix.length + 1));
-    expect((await names(ours)).sort()).toEqual(['A.csv', 'Nested/c.csv', 'b.csv']);
-    expect((await names(theirs)).sort()).toEqual(['A.csv', 'Nested/c.csv', 'b.csv']);
-    // azure-ai-ml marks its first file (its sort order) as the completed upload: what a future
-    // shared/upload would check before reusing the folder.
-    const indicator = (await blobs(`${theirs}/`)).find((b) => b.metadata.upload_status === 'completed');
-    expect(indicator?.name).toBe(`${theirs}/A.csv`);
+    expect(pathOf(data.path)).toBe(ours);
+    // Nothing was uploaded again: the same blobs, unchanged (an upload would replace them, dropping our sha256).
+    const after = await blobs(`${ours}/`);
+    expect(after).toEqual(before);
+    expect(after.every((b) => /^[0-9a-f]{64}$/.test(b.metadata.sha256 ?? ''))).toBe(true);
     expect(readFileSync(path.join(workspace, 'clips2', 'A.csv'), 'utf8')).toContain('silence');
   });
 });

@@ -85,6 +85,10 @@ def data_create(c, a):
     return _asset(d)
 
 
+def data_list(c, a):
+    return {"value": [_asset(d) for d in c.data.list(name=a["name"])]}
+
+
 def model_get(c, a):
     return _asset(c.models.get(a["name"], version=a.get("version")))
 
@@ -199,6 +203,7 @@ COMMANDS = {
     "model-download": model_download,
     "data-create": data_create,
     "data-get": data_get,
+    "data-list": data_list,
     "endpoint-get": endpoint_get,
     "endpoint-keys": endpoint_keys,
     "endpoint-invoke": endpoint_invoke,

@@ -1,8 +1,8 @@
-export const id = 968;
-export const ids = [968];
+export const id = 554;
+export const ids = [554];
 export const modules = {
 
-/***/ 9968:
+/***/ 8554:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 __webpack_require__.r(__webpack_exports__);

@@ -1,8 +1,8 @@
-export const id = 143;
-export const ids = [143];
+export const id = 293;
+export const ids = [293];
 export const modules = {
 
-/***/ 2143:
+/***/ 1293:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
@@ -10,7 +10,7 @@ export const modules = {
 /* harmony export */ });
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(5919);
 /* harmony import */ var node_worker_threads__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_worker_threads__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _inference_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6695);
+/* harmony import */ var _inference_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(7825);
 // onnxruntime-web in a worker thread: the thread that parses and answers HTTP requests keeps
 // working while the model runs, so a scoring server uses two cores instead of queueing on one.
 

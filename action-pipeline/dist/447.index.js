@@ -1,8 +1,8 @@
-export const id = 965;
-export const ids = [965];
+export const id = 447;
+export const ids = [447];
 export const modules = {
 
-/***/ 1965:
+/***/ 3447:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -18,11 +18,11 @@ var external_node_crypto_ = __webpack_require__(7598);
 var external_node_path_ = __webpack_require__(6760);
 var external_node_path_default = /*#__PURE__*/__webpack_require__.n(external_node_path_);
 // EXTERNAL MODULE: ./shared/action/plan.ts
-var plan = __webpack_require__(2318);
-// EXTERNAL MODULE: ./node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 80 modules
-var esm = __webpack_require__(869);
+var plan = __webpack_require__(3076);
+// EXTERNAL MODULE: ../main/node_modules/@azure/core-rest-pipeline/dist/esm/index.js + 80 modules
+var esm = __webpack_require__(3397);
 // EXTERNAL MODULE: ./shared/errors.ts
-var errors = __webpack_require__(2635);
+var errors = __webpack_require__(1581);
 ;// CONCATENATED MODULE: ./shared/azure/armError.ts
 // ARM failures as users can act on them: the operation, ARM's code and message, and the request and
 // correlation ids support asks for. 403s name the missing action; 404s name what was looked up.
@@ -162,6 +162,9 @@ function nextInteger(version) {
 function hashOf(properties) {
     return properties?.properties?.[CONTENT_HASH_PROPERTY] ?? undefined;
 }
+function uriOf(properties) {
+    return properties.modelUri ?? properties.dataUri ?? properties.codeUri ?? undefined;
+}
 /** The VersionStore of an asset name, over the ARM client. */
 function versionStore(client, settings, collection, name) {
     const { resourceGroup: rg, workspace: ws } = settings;
@@ -194,6 +197,7 @@ function versionStore(client, settings, collection, name) {
                     versions.push({
                         version: v.name ?? '',
                         contentHash: hashOf(v.properties),
+                        uri: uriOf(v.properties),
                     });
                 }
             }
@@ -300,8 +304,8 @@ relative, body) {
 
 // EXTERNAL MODULE: external "node:fs/promises"
 var promises_ = __webpack_require__(1455);
-// EXTERNAL MODULE: ./node_modules/ignore/index.js
-var ignore = __webpack_require__(298);
+// EXTERNAL MODULE: ../main/node_modules/ignore/index.js
+var ignore = __webpack_require__(3501);
 var ignore_default = /*#__PURE__*/__webpack_require__.n(ignore);
 ;// CONCATENATED MODULE: ./shared/upload/snapshot.ts
 // Turns a local file or folder into a snapshot: the files an upload will send, each with its size
@@ -517,13 +521,13 @@ async function forEachLimited(items, limit, signal, work) {
 
 ;// CONCATENATED MODULE: ./shared/upload/layout.ts
 // Where an upload lives in the datastore container and what its completion record says.
-// Content-addressed like azure-ai-ml (`LocalUpload/<hash>/<name>`), with our own record beside it.
+// Content-addressed at azure-ai-ml's key (`LocalUpload/<hash>/<name>`), our record keyed by our content hash.
 
 /** The folder azure-ai-ml and the Azure ML studio put local uploads in. */
-const UPLOAD_ROOT = 'LocalUpload';
+const layout_UPLOAD_ROOT = 'LocalUpload';
 /**
- * Completion records live in this folder next to the asset (`LocalUpload/<hash>/.azureml-actions/`),
- * never inside the asset's own folder, so a `uri_folder` asset holds exactly the user's files.
+ * Completion records live in this folder under the content-hash key (`LocalUpload/<content hash>/.azureml-actions/`),
+ * never inside an asset's own folder, so a `uri_folder` asset holds exactly the user's files.
  */
 const RECORD_FOLDER = '.azureml-actions';
 const RECORD_FORMAT = 'azureml-actions/upload-record@1';
@@ -532,19 +536,30 @@ const LINEAGE_FORMAT = 'azureml-actions/upload-lineage@1';
 const SHA256_METADATA_KEY = 'sha256';
 /** Hex characters of the content hash used in the path: 128 bits, as long as azure-ai-ml's MD5 ids. */
 const PATH_HASH_LENGTH = 32;
-/** `LocalUpload/<first 32 hex chars of the content hash>` */
-function uploadPrefix(contentHash) {
-    return `${UPLOAD_ROOT}/${contentHash.slice(0, PATH_HASH_LENGTH)}`;
+/** `LocalUpload/<first 32 hex chars of the key>`: the key is azure-ai-ml's object hash or our content hash. */
+function uploadPrefix(key) {
+    return `${layout_UPLOAD_ROOT}/${key.slice(0, PATH_HASH_LENGTH)}`;
 }
-/** The asset's path in the container: the blob itself for a file, the folder for a folder. */
-function assetPath(asset) {
-    return `${uploadPrefix(asset.contentHash)}/${asset.name}`;
+/** `LocalUpload/<key>/<name>` */
+function assetPathAt(key, name) {
+    return `${uploadPrefix(key)}/${name}`;
 }
-/** Blob name of one file of the asset. */
-function blobNameOf(asset, file) {
-    return asset.kind === 'file' ? assetPath(asset) : `${assetPath(asset)}/${file.relPath}`;
+/**
+ * The asset's path keyed by our content hash: where uploads went before they met azure-ai-ml's key
+ * (their records still point there), and the fallback when azure-ai-ml's folder holds other files.
+ */
+function contentHashAssetPath(asset) {
+    return assetPathAt(asset.contentHash, asset.name);
 }
-/** Blob name of the completion record of an asset. Several names with one content hash each get their own. */
+/** Blob name of one file of an upload. */
+function blobNameOf(location, file) {
+    return location.kind === 'file' ? location.assetPath : `${location.assetPath}/${file.relPath}`;
+}
+/**
+ * Blob name of the completion record of an asset: always keyed by the content hash (found without
+ * reading azure-ai-ml's key), whichever folder the record's `assetPath` names. Several names with one
+ * content hash each get their own.
+ */
 function recordBlobName(asset) {
     return `${recordFolderOf(asset.contentHash)}${asset.name}.json`;
 }
@@ -558,15 +573,15 @@ function recordFolderOf(contentHash) {
  */
 function lineageBlobName(lineage) {
     const key = (0,external_node_crypto_.createHash)('sha256').update(lineage).digest('hex').slice(0, PATH_HASH_LENGTH);
-    return `${UPLOAD_ROOT}/${RECORD_FOLDER}/lineage/${key}.json`;
+    return `${layout_UPLOAD_ROOT}/${RECORD_FOLDER}/lineage/${key}.json`;
 }
-function buildCompletionRecord(snapshot, completedAt) {
+function buildCompletionRecord(snapshot, assetPath, completedAt) {
     return {
         format: RECORD_FORMAT,
         contentHash: snapshot.contentHash,
         kind: snapshot.kind,
         name: snapshot.name,
-        assetPath: assetPath(snapshot),
+        assetPath,
         totalBytes: snapshot.totalBytes,
         fileCount: snapshot.files.length,
         files: snapshot.files.map((file) => ({ path: file.relPath, size: file.size, sha256: file.sha256 })),
@@ -593,6 +608,11 @@ function parseCompletionRecord(text) {
         return undefined;
     if (typeof record.name !== 'string' || !Array.isArray(record.files))
         return undefined;
+    const folder = typeof record.assetPath === 'string' ? record.assetPath.slice(0, -record.name.length - 1) : '';
+    if (!new RegExp(`^${layout_UPLOAD_ROOT}/[0-9a-f]{${PATH_HASH_LENGTH}}$`).test(folder))
+        return undefined;
+    if (record.assetPath !== `${folder}/${record.name}`)
+        return undefined;
     const filesValid = record.files.every((file) => typeof file === 'object' &&
         file !== null &&
         typeof file.path === 'string' &&
@@ -610,6 +630,189 @@ function parseLineageIndex(text) {
     }
     catch {
         return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./shared/upload/azureAiMl.ts
+// azure-ai-ml's side of content addressing (README.md, "azure-ai-ml interop"): the folder key it
+// uploads a local path under (`get_object_hash`), the blob that marks its upload complete, and the
+// `LocalUpload` URIs it registers. Uploads meet at that key, so neither tool repeats the other's.
+
+
+
+
+
+/** The seed azure-ai-ml 1.x feeds its MD5 before any content (azure/ai/ml/_utils/_asset_utils.py). */
+const OBJECT_HASH_SEED = 'Initialize for october 2021 AML CLI version';
+/** azure-ai-ml's completion marker on the indicator blob (`UPLOAD_CONFIRMATION`), with `name` and `version`. */
+const UPLOAD_STATUS_METADATA_KEY = 'upload_status';
+const UPLOAD_STATUS_COMPLETED = 'completed';
+/** Pieces read ahead of the hash, each at most this size: 16 MiB of file data in memory at most. */
+const READ_CHUNK = 2 * 1024 * 1024;
+const READS_AHEAD = 8;
+/**
+ * azure-ai-ml's object hash of the snapshot's content: the 32-hex folder it uploads this content to
+ * (`LocalUpload/<hash>/<name>`). MD5 seeded with OBJECT_HASH_SEED, then for a file its bytes; for a
+ * folder, level by level, each entry sorted by lower-cased name (ties in code-unit order, which
+ * azure-ai-ml leaves to the file system): the name's UTF-8 bytes, then the file's bytes or the
+ * sub-folder's entries. A snapshot lists no empty folders, which azure-ai-ml hashes by name: for such
+ * a folder the keys differ (its content is then uploaded again, never mixed up).
+ *
+ * One sequential MD5 over everything, so it is a pass of its own (a few files read ahead, bounded
+ * memory): callers compute it only when an upload may be needed.
+ */
+async function azureAiMlObjectHash(snapshot, signal) {
+    const hash = (0,external_node_crypto_.createHash)('md5').update(OBJECT_HASH_SEED);
+    await feedInOrder(hash, hashOrder(snapshot), signal);
+    return hash.digest('hex');
+}
+/** Base64 MD5 of one snapshot file, as storage keeps it in a blob's Content-MD5. */
+async function contentMd5Of(snapshot, file, signal) {
+    const hash = (0,external_node_crypto_.createHash)('md5');
+    await feedInOrder(hash, [{ path: localPathOf(snapshot, file), size: file.size }], signal);
+    return hash.digest('base64');
+}
+/**
+ * The file whose blob azure-ai-ml marks complete: the upload itself for a file, else the first of its
+ * sorted upload paths (local paths in code-point order; on POSIX the snapshot's own first file).
+ */
+function azureAiMlIndicatorFile(snapshot) {
+    return snapshot.files[0];
+}
+/** `upload_status=completed` and the asset azure-ai-ml links the upload to (it reuses them for anonymous code). */
+function completedUploadMetadata(linkedAsset) {
+    return {
+        [UPLOAD_STATUS_METADATA_KEY]: UPLOAD_STATUS_COMPLETED,
+        name: linkedAsset.name,
+        version: linkedAsset.version,
+    };
+}
+function isCompletedUploadMetadata(metadata) {
+    return metadata?.[UPLOAD_STATUS_METADATA_KEY] === UPLOAD_STATUS_COMPLETED;
+}
+/**
+ * The datastore, folder key and name of a `LocalUpload` asset URI, in the long
+ * (`azureml://subscriptions/…/workspaces/…/datastores/D/paths/…`) or short (`azureml://datastores/D/paths/…`)
+ * form, with or without a trailing `/`; undefined for any other URI.
+ */
+function parseLocalUploadUri(uri) {
+    const match = new RegExp('^azureml://(?:subscriptions/[^/]+/resourcegroups/[^/]+/(?:providers/Microsoft\\.MachineLearningServices/)?workspaces/[^/]+/)?' +
+        `datastores/([^/]+)/paths/${UPLOAD_ROOT}/([0-9a-f]{32})/([^/]+)/?$`, 'i').exec(uri);
+    if (!match)
+        return undefined;
+    return { datastore: match[1], key: match[2].toLowerCase(), name: decodeURIComponent(match[3]) };
+}
+/** Names and files in the order azure-ai-ml feeds them to its hash. */
+function hashOrder(snapshot) {
+    const fileStep = (file) => ({ path: localPathOf(snapshot, file), size: file.size });
+    if (snapshot.kind === 'file')
+        return snapshot.files.map(fileStep);
+    const root = { files: new Map(), dirs: new Map() };
+    for (const file of snapshot.files) {
+        const parts = file.relPath.split('/');
+        let node = root;
+        for (const dir of parts.slice(0, -1)) {
+            let next = node.dirs.get(dir);
+            if (!next)
+                node.dirs.set(dir, (next = { files: new Map(), dirs: new Map() }));
+            node = next;
+        }
+        node.files.set(parts.at(-1), file);
+    }
+    const steps = [];
+    const walk = (tree) => {
+        const names = [...tree.files.keys(), ...tree.dirs.keys()].sort(byLowerCaseName);
+        for (const name of names) {
+            steps.push(name);
+            const file = tree.files.get(name);
+            if (file)
+                steps.push(fileStep(file));
+            else
+                walk(tree.dirs.get(name));
+        }
+    };
+    walk(root);
+    return steps;
+}
+function byLowerCaseName(a, b) {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    if (x !== y)
+        return x < y ? -1 : 1;
+    return a < b ? -1 : a > b ? 1 : 0;
+}
+/**
+ * Feeds names and file bytes to `hash` strictly in order while up to READS_AHEAD pieces of the next
+ * files are read in parallel into reused buffers (thousands of small files would otherwise wait on
+ * one open/read/close round trip each).
+ */
+async function feedInOrder(hash, steps, signal) {
+    const pieces = function* () {
+        for (const step of steps) {
+            if (typeof step === 'string') {
+                yield step;
+                continue;
+            }
+            const file = { ...step, unread: Math.ceil(step.size / READ_CHUNK) };
+            for (let offset = 0; offset < step.size; offset += READ_CHUNK) {
+                yield { file, offset, length: Math.min(READ_CHUNK, step.size - offset) };
+            }
+        }
+    };
+    const spare = [];
+    const stillOpen = new Set();
+    const read = async (piece) => {
+        const buffer = spare.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK);
+        const { file } = piece;
+        if (!file.handle)
+            stillOpen.add((file.handle = (0,promises_.open)(file.path, 'r')));
+        const handle = await file.handle;
+        const { bytesRead } = await handle.read(buffer, 0, piece.length, piece.offset);
+        if (--file.unread === 0) {
+            stillOpen.delete(file.handle);
+            await handle.close();
+        }
+        if (bytesRead !== piece.length) {
+            throw new errors/* UserError */.yo(`The file '${file.path}' changed while it was being hashed; run the step again.`);
+        }
+        return buffer;
+    };
+    const queue = [];
+    const source = pieces();
+    let next = source.next();
+    let reading = 0;
+    try {
+        for (;;) {
+            while (!next.done && (typeof next.value === 'string' || reading < READS_AHEAD)) {
+                const value = next.value;
+                if (typeof value === 'string')
+                    queue.push({ name: value });
+                else {
+                    reading++;
+                    queue.push({ piece: value, buffer: read(value) });
+                }
+                next = source.next();
+            }
+            const item = queue.shift();
+            if (!item)
+                break;
+            signal?.throwIfAborted();
+            if ('name' in item) {
+                hash.update(item.name, 'utf8');
+                continue;
+            }
+            const buffer = await item.buffer;
+            hash.update(item.piece.length === buffer.length ? buffer : buffer.subarray(0, item.piece.length));
+            spare.push(buffer);
+            reading--;
+        }
+    }
+    finally {
+        // After a failure: let reads in flight settle, then close every file still open.
+        await Promise.allSettled(queue.flatMap((item) => ('buffer' in item ? [item.buffer] : [])));
+        await Promise.allSettled([...stillOpen].map(async (handle) => {
+            await (await handle).close().catch(() => undefined);
+        }));
     }
 }
 
@@ -883,6 +1086,8 @@ function changedDuringUpload(file) {
 
 
 
+
+
 const upload_MiB = 1024 * 1024;
 const LINEAGE_KEEP = 5;
 /** Files up to this size draw on the small-file share of the memory budget. */
@@ -921,47 +1126,67 @@ async function uploadUnexplained(container, snapshot, options) {
     const { logger, signal } = options;
     assertUploadable(snapshot);
     const lineage = options.lineage === undefined ? `${snapshot.kind}:${snapshot.name}` : options.lineage;
-    const base = {
+    const describeAt = (assetPath) => ({
         contentHash: snapshot.contentHash,
         kind: snapshot.kind,
-        prefix: uploadPrefix(snapshot.contentHash),
-        assetPath: assetPath(snapshot),
+        prefix: assetPath.slice(0, assetPath.length - snapshot.name.length - 1),
+        assetPath,
         totalBytes: snapshot.totalBytes,
         fileCount: snapshot.files.length,
-    };
-    if (await findCompletedUpload(container, snapshot, signal)) {
-        logger.info(`${base.assetPath} is already uploaded (content hash ${snapshot.contentHash}); nothing to send.`);
+    });
+    const nothingSent = (assetPath, reusedAzureAiMlUpload) => ({
+        ...describeAt(assetPath),
+        bytesUploaded: 0,
+        filesUploaded: 0,
+        filesCopied: 0,
+        filesSkipped: snapshot.files.length,
+        reused: true,
+        reusedAzureAiMlUpload,
+        durationMs: Date.now() - started,
+    });
+    const record = await findCompletedUpload(container, snapshot, signal);
+    if (record) {
+        logger.info(`${record.assetPath} is already uploaded (content hash ${snapshot.contentHash}); nothing to send.`);
         if (lineage !== null)
             await rememberUpload(container, lineage, snapshot, signal, logger);
-        return {
-            ...base,
-            bytesUploaded: 0,
-            filesUploaded: 0,
-            filesCopied: 0,
-            filesSkipped: snapshot.files.length,
-            reused: true,
-            durationMs: Date.now() - started,
-        };
+        return nothingSent(record.assetPath, false);
     }
-    const present = await listAssetBlobs(container, snapshot, signal);
+    // An upload may be needed: find azure-ai-ml's key (one more read of the files) while the copy
+    // sources of earlier uploads are looked up.
+    const [objectHash, copySources] = await Promise.all([
+        options.azureAiMlObjectHash ?? azureAiMlObjectHash(snapshot, signal),
+        findCopySources(container, snapshot, options, lineage, signal),
+    ]);
+    let location = { kind: snapshot.kind, assetPath: assetPathAt(objectHash, snapshot.name) };
+    let present = await listAssetBlobs(container, location, signal);
+    const expected = new Set(snapshot.files.map((file) => blobNameOf(location, file)));
+    const foreign = [...present.keys()].filter((name) => !expected.has(name));
+    const atAzureAiMlKey = foreign.length === 0;
+    if (!atAzureAiMlKey) {
+        // Not this content after all (an MD5 collision, or files added by hand): never mix the two.
+        const fallback = contentHashAssetPath(snapshot);
+        logger.warning(`${location.assetPath} (azure-ai-ml's folder for this content) holds other files, such as '${foreign[0]}'; ` +
+            `uploading to ${fallback} instead.`);
+        location = { kind: snapshot.kind, assetPath: fallback };
+        present = await listAssetBlobs(container, location, signal);
+    }
+    else if (await isCompleteAzureAiMlUpload(container, snapshot, location, present, signal, logger)) {
+        logger.info(`${location.assetPath} is already uploaded by azure-ai-ml (same content: its upload is complete, with the same ` +
+            'paths and sizes); nothing to send.');
+        await writeJson(container, recordBlobName(snapshot), buildCompletionRecord(snapshot, location.assetPath, new Date()), signal);
+        if (lineage !== null)
+            await rememberUpload(container, lineage, snapshot, signal, logger);
+        return nothingSent(location.assetPath, true);
+    }
     const pending = snapshot.files.filter((file) => {
-        const state = present.get(blobNameOf(snapshot, file));
+        const state = present.get(blobNameOf(location, file));
         return !(state && state.size === file.size && state.sha256 === file.sha256);
     });
     const filesSkipped = snapshot.files.length - pending.length;
-    const copySources = new Map();
-    if (pending.length > 0) {
-        const previous = new Set(options.previousContentHashes ?? []);
-        if (lineage !== null)
-            for (const hash of await recentUploads(container, lineage, signal))
-                previous.add(hash);
-        previous.delete(snapshot.contentHash);
-        await collectCopySources(container, previous, copySources, signal, logger);
-        // Files already in place under another name of this asset are sources too (duplicate files).
-        for (const [blobName, state] of present) {
-            if (state.sha256 && !copySources.has(state.sha256))
-                copySources.set(state.sha256, blobName);
-        }
+    // Files already in place under another name of this asset are sources too (duplicate files).
+    for (const [blobName, state] of present) {
+        if (state.sha256 && !copySources.has(state.sha256))
+            copySources.set(state.sha256, blobName);
     }
     const toCopy = pending.filter((file) => copySources.has(file.sha256));
     const toSend = pending.filter((file) => !copySources.has(file.sha256));
@@ -972,7 +1197,7 @@ async function uploadUnexplained(container, snapshot, options) {
         fileCount: snapshot.files.length,
         filesDone: filesSkipped,
     });
-    logger.info(`Uploading ${base.assetPath}: ${snapshot.files.length} files, ${formatBytes(snapshot.totalBytes)}; ` +
+    logger.info(`Uploading ${location.assetPath}: ${snapshot.files.length} files, ${formatBytes(snapshot.totalBytes)}; ` +
         `${filesSkipped} already there, ${toCopy.length} copied from an earlier upload, ` +
         `${toSend.length} to send (${formatBytes(progress.bytesToSend)}).`);
     const blockSize = options.blockSize ?? 8 * upload_MiB;
@@ -986,7 +1211,7 @@ async function uploadUnexplained(container, snapshot, options) {
     let filesUploaded = 0;
     let filesCopied = 0;
     const send = async (file) => {
-        const blobName = blobNameOf(snapshot, file);
+        const blobName = blobNameOf(location, file);
         await sendFile(container.getBlockBlobClient(blobName), { localPath: localPathOf(snapshot, file), blobName, size: file.size, sha256: file.sha256 }, {
             blockSize,
             singlePutMaxBytes: options.singlePutMaxBytes ?? 256 * upload_MiB,
@@ -1005,7 +1230,7 @@ async function uploadUnexplained(container, snapshot, options) {
     const work = [...toCopy.map((file) => ({ file, copy: true })), ...toSend.map((file) => ({ file, copy: false }))];
     await forEachLimited(work, filesInFlight, signal, async ({ file, copy }) => {
         if (copy && copyRefusal === undefined) {
-            const target = container.getBlockBlobClient(blobNameOf(snapshot, file));
+            const target = container.getBlockBlobClient(blobNameOf(location, file));
             const { outcome, reason } = await copyBlob(container, target, copySources.get(file.sha256), signal);
             if (outcome === 'copied') {
                 copiedFiles.add(file);
@@ -1028,7 +1253,7 @@ async function uploadUnexplained(container, snapshot, options) {
     // up here as a wrong SHA-256 and is sent from disk instead (once; a second mismatch is a failure).
     // Without copies there is nothing to list: skipped blobs were checked by the first listing, and a
     // sent blob is acknowledged by the service with the metadata and bytes re-hashed as they left.
-    const wrongAfterTransfer = copiedFiles.size > 0 ? await filesNotInPlace(container, snapshot, signal) : [];
+    const wrongAfterTransfer = copiedFiles.size > 0 ? await filesNotInPlace(container, snapshot, location, signal) : [];
     if (wrongAfterTransfer.length > 0) {
         logger.warning(`${wrongAfterTransfer.length} blob(s) did not have the expected size or SHA-256 after the transfer (a copy ` +
             'source changed since its upload completed, or another writer); sending those files from disk.');
@@ -1039,20 +1264,25 @@ async function uploadUnexplained(container, snapshot, options) {
                 filesCopied--;
             await send(file);
         });
-        await verifyAsset(container, snapshot, signal);
+        await verifyAsset(container, snapshot, location, signal);
     }
-    const completion = buildCompletionRecord(snapshot, new Date());
+    // azure-ai-ml's completion marker first: should this step stop before its own record, a rerun finds
+    // the folder complete by that marker and sends nothing.
+    if (atAzureAiMlKey)
+        await markCompleteForAzureAiMl(container, snapshot, location, options.linkedAsset, signal);
+    const completion = buildCompletionRecord(snapshot, location.assetPath, new Date());
     await writeJson(container, recordBlobName(snapshot), completion, signal);
     if (lineage !== null)
         await rememberUpload(container, lineage, snapshot, signal, logger);
     progress.finish();
     return {
-        ...base,
+        ...describeAt(location.assetPath),
         bytesUploaded,
         filesUploaded,
         filesCopied,
         filesSkipped,
         reused: false,
+        reusedAzureAiMlUpload: false,
         durationMs: Date.now() - started,
     };
 }
@@ -1067,23 +1297,27 @@ function assertUploadable(snapshot) {
         const reason = snapshot.ignoreFile ? ` (after applying ${snapshot.ignoreFile} and the ignore patterns)` : '';
         throw new errors/* UserError */.yo(`The folder '${snapshot.localPath}' has no files to upload${reason}; Azure ML refuses empty assets.`);
     }
-    const tooLong = snapshot.files.find((file) => blobNameOf(snapshot, file).length > MAX_BLOB_NAME_LENGTH);
+    // Every key has 32 characters: the content-hash path has the length of any.
+    const anyLocation = { kind: snapshot.kind, assetPath: contentHashAssetPath(snapshot) };
+    const tooLong = snapshot.files.find((file) => blobNameOf(anyLocation, file).length > MAX_BLOB_NAME_LENGTH);
     if (tooLong) {
         throw new errors/* UserError */.yo(`The path '${tooLong.relPath}' is too long for Azure Blob Storage: with the upload prefix it exceeds ` +
             `${MAX_BLOB_NAME_LENGTH} characters. Shorten it or exclude it with .amlignore.`);
     }
 }
 /** Blobs already under the asset's path, with the SHA-256 each one's metadata claims. */
-async function listAssetBlobs(container, snapshot, signal) {
+async function listAssetBlobs(container, location, signal) {
     const present = new Map();
-    const path = assetPath(snapshot);
-    if (snapshot.kind === 'file') {
+    const stateOf = (size, metadata, md5) => ({
+        size: size ?? -1,
+        sha256: metadata?.[SHA256_METADATA_KEY],
+        contentMd5: md5 && md5.length > 0 ? Buffer.from(md5).toString('base64') : undefined,
+        metadata: metadata ?? {},
+    });
+    if (location.kind === 'file') {
         try {
-            const properties = await container.getBlobClient(path).getProperties({ abortSignal: signal });
-            present.set(path, {
-                size: properties.contentLength ?? -1,
-                sha256: properties.metadata?.[SHA256_METADATA_KEY],
-            });
+            const properties = await container.getBlobClient(location.assetPath).getProperties({ abortSignal: signal });
+            present.set(location.assetPath, stateOf(properties.contentLength, properties.metadata, properties.contentMD5));
         }
         catch (error) {
             if (statusOf(error) !== 404)
@@ -1092,16 +1326,77 @@ async function listAssetBlobs(container, snapshot, signal) {
         return present;
     }
     for await (const item of container.listBlobsFlat({
-        prefix: `${path}/`,
+        prefix: `${location.assetPath}/`,
         includeMetadata: true,
         abortSignal: signal,
     })) {
-        present.set(item.name, {
-            size: item.properties.contentLength ?? -1,
-            sha256: item.metadata?.[SHA256_METADATA_KEY],
-        });
+        present.set(item.name, stateOf(item.properties.contentLength, item.metadata, item.properties.contentMD5));
     }
     return present;
+}
+/**
+ * azure-ai-ml's upload of this content is complete: its indicator blob says `upload_status=completed`
+ * and the folder holds exactly the snapshot's paths with their sizes (the caller checked there is
+ * nothing else), and every blob whose Content-MD5 the service stored has the local file's MD5. Those
+ * blobs then get our `sha256` metadata (added to theirs), so later uploads can copy from them.
+ */
+async function isCompleteAzureAiMlUpload(container, snapshot, location, present, signal, logger) {
+    const indicator = present.get(blobNameOf(location, azureAiMlIndicatorFile(snapshot)));
+    if (!isCompletedUploadMetadata(indicator?.metadata))
+        return false;
+    const sized = snapshot.files.every((file) => present.get(blobNameOf(location, file))?.size === file.size);
+    if (!sized)
+        return false;
+    const verified = [];
+    let mismatch;
+    await forEachLimited(snapshot.files, 4, signal, async (file) => {
+        const state = present.get(blobNameOf(location, file));
+        if (state.contentMd5 === undefined || state.sha256 === file.sha256)
+            return;
+        if ((await contentMd5Of(snapshot, file, signal)) === state.contentMd5)
+            verified.push(file);
+        else
+            mismatch ??= file;
+    });
+    if (mismatch) {
+        logger.warning(`${location.assetPath} is marked complete by azure-ai-ml, but '${mismatch.relPath}' there has other bytes ` +
+            'than the local file (Content-MD5); sending the files again.');
+        return false;
+    }
+    await forEachLimited(verified, 8, signal, async (file) => {
+        const blobName = blobNameOf(location, file);
+        const metadata = { ...present.get(blobName).metadata, [SHA256_METADATA_KEY]: file.sha256 };
+        await container.getBlobClient(blobName).setMetadata(metadata, { abortSignal: signal });
+    });
+    return true;
+}
+/**
+ * Marks the upload complete the way azure-ai-ml does (`upload_status=completed`, `name`, `version` on
+ * its indicator blob), keeping the blob's `sha256`: azure-ai-ml then finds this content uploaded.
+ */
+async function markCompleteForAzureAiMl(container, snapshot, location, linkedAsset, signal) {
+    const indicator = azureAiMlIndicatorFile(snapshot);
+    const asset = {
+        name: linkedAsset?.name ?? (0,external_node_crypto_.randomUUID)(),
+        version: linkedAsset ? (linkedAsset.version ?? (0,external_node_crypto_.randomUUID)()) : '1',
+    };
+    await container
+        .getBlobClient(blobNameOf(location, indicator))
+        .setMetadata({ [SHA256_METADATA_KEY]: indicator.sha256, ...completedUploadMetadata(asset) }, { abortSignal: signal });
+}
+/**
+ * Blobs of earlier uploads that hold a SHA-256 this snapshot needs: the completion records of the
+ * given previous content hashes and of the lineage's recent uploads.
+ */
+async function findCopySources(container, snapshot, options, lineage, signal) {
+    const previous = new Set(options.previousContentHashes ?? []);
+    if (lineage !== null)
+        for (const hash of await recentUploads(container, lineage, signal))
+            previous.add(hash);
+    previous.delete(snapshot.contentHash);
+    const sources = new Map();
+    await collectCopySources(container, previous, sources, signal, options.logger);
+    return sources;
 }
 /**
  * Reads the completion records of earlier uploads and maps each SHA-256 they hold to one blob.
@@ -1157,22 +1452,22 @@ async function copyBlob(container, target, sourceName, signal) {
     }
 }
 /** Files of the asset whose blob is missing or has another size or SHA-256 metadata than the local file. */
-async function filesNotInPlace(container, snapshot, signal) {
-    const present = await listAssetBlobs(container, snapshot, signal);
+async function filesNotInPlace(container, snapshot, location, signal) {
+    const present = await listAssetBlobs(container, location, signal);
     return snapshot.files.filter((file) => {
-        const state = present.get(blobNameOf(snapshot, file));
+        const state = present.get(blobNameOf(location, file));
         return !(state && state.size === file.size && state.sha256 === file.sha256);
     });
 }
 /** Checks every file of the asset is present with its size and SHA-256 before the record is written. */
-async function verifyAsset(container, snapshot, signal) {
-    const wrong = await filesNotInPlace(container, snapshot, signal);
+async function verifyAsset(container, snapshot, location, signal) {
+    const wrong = await filesNotInPlace(container, snapshot, location, signal);
     if (wrong.length > 0) {
         const names = wrong
             .slice(0, 5)
             .map((file) => `'${file.relPath}'`)
             .join(', ');
-        throw new Error(`After the upload ${wrong.length} blob(s) of ${assetPath(snapshot)} are missing or have another size or ` +
+        throw new Error(`After the upload ${wrong.length} blob(s) of ${location.assetPath} are missing or have another size or ` +
             `SHA-256 than the local file: ${names}${wrong.length > 5 ? ', ...' : ''}. The upload is not marked complete.`);
     }
 }
@@ -1333,10 +1628,11 @@ function formatBytes(bytes) {
 
 
 
-// EXTERNAL MODULE: ./node_modules/@azure/storage-blob/dist/esm/index.js + 157 modules
-var dist_esm = __webpack_require__(4510);
+
+// EXTERNAL MODULE: ../main/node_modules/@azure/storage-blob/dist/esm/index.js + 157 modules
+var dist_esm = __webpack_require__(3982);
 // EXTERNAL MODULE: ./shared/azure/cloud.ts
-var cloud = __webpack_require__(1531);
+var cloud = __webpack_require__(2633);
 ;// CONCATENATED MODULE: ./shared/azure/datastore.ts
 // Opens a workspace blob datastore for uploads: the one factory for blob clients. Key-based
 // datastores use the account key from listSecrets (masked at once); identity-based ones use the
@@ -1431,8 +1727,8 @@ async function registerCodeFolder(options) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/@azure/arm-machinelearning/dist/index.js
-var dist = __webpack_require__(4789);
+// EXTERNAL MODULE: ../main/node_modules/@azure/arm-machinelearning/dist/index.js
+var dist = __webpack_require__(6869);
 ;// CONCATENATED MODULE: ./shared/azure/client.ts
 // The one factory for Azure ML's ARM client: custom endpoint and token scope for sovereign clouds
 // and the emulator, and our user agent. Poll intervals are set per long-running call (lro.ts).
@@ -1445,8 +1741,8 @@ function createMlClient(settings, credential) {
     });
 }
 
-// EXTERNAL MODULE: ./node_modules/@azure/identity/dist/esm/index.js + 167 modules
-var identity_dist_esm = __webpack_require__(483);
+// EXTERNAL MODULE: ../main/node_modules/@azure/identity/dist/esm/index.js + 167 modules
+var identity_dist_esm = __webpack_require__(4547);
 ;// CONCATENATED MODULE: ./shared/azure/login.ts
 // Login for every action: one TokenCredential per auth type. OIDC asks GitHub for a fresh ID token
 // each time Entra needs an assertion (long jobs never hit AADSTS700024), every token is masked the
@@ -1724,7 +2020,7 @@ async function connectToWorkspace(context, settings, required) {
 }
 
 // EXTERNAL MODULE: ./shared/inputs/duration.ts
-var duration = __webpack_require__(640);
+var duration = __webpack_require__(2970);
 ;// CONCATENATED MODULE: ./shared/azure/lro.ts
 // The one way the actions wait for Azure's long-running operations (endpoints, deployments,
 // computes): progress lines with elapsed time, a timeout that names what did not finish, and the
@@ -1928,7 +2224,7 @@ function compute_describe(shape) {
 }
 
 // EXTERNAL MODULE: ./action-pipeline/src/jobFile.ts
-var jobFile = __webpack_require__(9602);
+var jobFile = __webpack_require__(1459);
 ;// CONCATENATED MODULE: ./action-pipeline/src/rest.ts
 // The job file as Azure ML's REST API (2022-10-01) takes it, in the shapes azure-ai-ml sends:
 // command and AutoML jobs as typed JobBase properties; pipeline steps as nodes that point at
