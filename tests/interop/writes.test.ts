@@ -209,6 +209,18 @@ suite('a data asset registered by azure-ai-ml, then action-register (dedupe)', (
     expect(versions.value.map((v) => v.version)).toEqual(['1']);
   });
 
+  it('a model azure-ai-ml registered (long-form modelUri) is reused by action-register for the same file', async () => {
+    const model = await aml<{ path: string; version: string }>(emu, 'model-create', {
+      name: 'vad-reg',
+      path: path.join(workspace, 'models', 'silero_vad.onnx'),
+    });
+    expect(model.path).toMatch(/^azureml:\/\/subscriptions\/.*\/paths\/LocalUpload\/[0-9a-f]{32}\/silero_vad\.onnx$/);
+    const registered = await run('action-register', { name: 'vad-reg', path: 'models/silero_vad.onnx' });
+    expect(errors(registered)).toEqual([]);
+    expect(registered.outputs).toMatchObject({ version: model.version, reused: 'true', 'bytes-uploaded': '0' });
+    expect(pathOf(registered.outputs.uri ?? '')).toBe(pathOf(model.path));
+  });
+
   it('action-register first, then azure-ai-ml: azure-ai-ml finds the upload complete and sends nothing', async () => {
     const registered = await run('action-register', { kind: 'data', name: 'clips2', path: 'clips2' });
     expect(errors(registered)).toEqual([]);

@@ -17,6 +17,7 @@ import {
   explainStorageError,
   findCompletedUpload,
   parseCompletionRecord,
+  parseLocalUploadUri,
   recordBlobName,
   uploadPath,
   uploadSnapshot,
@@ -500,6 +501,33 @@ describe("azure-ai-ml's key: uploads either tool made are not repeated by the ot
     expect(await azureAiMlObjectHash(await createSnapshot(root))).toBe('c90d1e19493f0862d3d9b8f27119f2ac');
     const single = await createSnapshot(path.join(root, 'Nested', 'big.bin'));
     expect(await azureAiMlObjectHash(single)).toBe('13de98847a13365857c421eb295190f9');
+  });
+
+  it('reads datastore, key and name from LocalUpload URIs in the short and long azureml:// forms', () => {
+    const key = '0123456789abcdef0123456789abcdef';
+    const long =
+      'azureml://subscriptions/s/resourcegroups/rg/workspaces/ws/datastores/workspaceblobstore/paths/LocalUpload';
+    const cases: Array<[string, ReturnType<typeof parseLocalUploadUri>]> = [
+      [
+        `azureml://datastores/workspaceblobstore/paths/LocalUpload/${key}/clips/`,
+        { datastore: 'workspaceblobstore', key, name: 'clips' },
+      ],
+      [
+        `azureml://datastores/workspaceblobstore/paths/LocalUpload/${key}/clips`,
+        { datastore: 'workspaceblobstore', key, name: 'clips' },
+      ],
+      [`${long}/${key.toUpperCase()}/model.onnx`, { datastore: 'workspaceblobstore', key, name: 'model.onnx' }],
+      [
+        `${long.replace('resourcegroups', 'resourceGroups')}/${key}/my%20data/`,
+        { datastore: 'workspaceblobstore', key, name: 'my data' },
+      ],
+      [`azureml://datastores/workspaceblobstore/paths/LocalUpload/${key}/clips/part-1.csv`, undefined],
+      [`azureml://datastores/workspaceblobstore/paths/shared/raw/`, undefined],
+      [`azureml://datastores/workspaceblobstore/paths/LocalUpload/${key.slice(1)}/clips/`, undefined],
+      [`https://account.blob.core.windows.net/c/LocalUpload/${key}/clips`, undefined],
+    ];
+    for (const [uri, expected] of cases)
+      expect({ uri, parsed: parseLocalUploadUri(uri) }).toEqual({ uri, parsed: expected });
   });
 
   it('marks its upload complete for azure-ai-ml on the indicator blob, keeping the sha256', async () => {
