@@ -102,6 +102,8 @@ export type StepSource =
   | {
       kind: 'file';
       path: string;
+      /** The file's `$schema`, kept in the component spec as azure-ai-ml keeps it. */
+      schema: string | undefined;
       name: string | undefined;
       version: string | undefined;
       displayName: string | undefined;
@@ -814,6 +816,7 @@ function readComponentFile(
   return {
     kind: 'file',
     path: file,
+    schema: text(source, f.get('$schema'), "'$schema'"),
     name: text(source, f.get('name'), "'name'"),
     version: text(source, f.get('version'), "'version'"),
     displayName: text(source, f.get('display_name'), "'display_name'"),

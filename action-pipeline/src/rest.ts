@@ -19,7 +19,6 @@ import type {
 import { PRIMARY_METRICS } from './jobFile.js';
 
 export const ANONYMOUS_COMPONENT_NAME = 'azureml_anonymous';
-const COMMAND_COMPONENT_SCHEMA = 'https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json';
 const PIPELINE_COMPONENT_SCHEMA = 'https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json';
 
 const INPUT_MODES: Record<string, string> = {
@@ -202,7 +201,9 @@ function stepInputType(
 
 /**
  * The command component an inline step or a local component file defines, as azure-ai-ml builds
- * it; its version is the hash of its content, so the same step registers once.
+ * it; its version is the hash of its content, so the same step registers once. As in the REST
+ * spec's componentSpec example (and azure-ai-ml): a `version`, code and environment as
+ * `azureml:<ARM id>`, and `$schema` only when a component file has one.
  */
 export function anonymousComponent(
   job: PipelineJob,
@@ -226,14 +227,16 @@ export function anonymousComponent(
     step.source.kind === 'file'
       ? mapValues(step.source.outputs, (o) => ({ type: o.type }))
       : mapValues(step.outputs, (o) => ({ type: o.kind === 'data' ? o.type : 'uri_folder' }));
+  const file = step.source.kind === 'file' ? step.source : undefined;
   const componentSpec: Json = dropUndefined({
-    $schema: COMMAND_COMPONENT_SCHEMA,
+    $schema: file?.schema,
     name: ANONYMOUS_COMPONENT_NAME,
+    version: file?.version ?? '1',
     display_name: (step.source.kind === 'file' ? step.source.displayName : undefined) ?? step.displayName ?? step.name,
     type: 'command',
     command: spec.command,
-    code: resolved.codeIds.get(spec),
-    environment: resolved.environmentIds.get(spec),
+    code: assetReferenceInSpec(resolved.codeIds.get(spec)),
+    environment: assetReferenceInSpec(resolved.environmentIds.get(spec)),
     // A component file's environment variables belong to it; an inline step's go on its node.
     environment_variables:
       step.source.kind === 'file' && Object.keys(spec.environmentVariables).length
@@ -249,6 +252,11 @@ export function anonymousComponent(
   const hex = contentHash(componentSpec);
   const version = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
   return { name: ANONYMOUS_COMPONENT_NAME, version, componentSpec };
+}
+
+/** An ARM id inside a componentSpec is written `azureml:<ARM id>`; a registry's `azureml://` URI stays as it is. */
+function assetReferenceInSpec(id: string | undefined): string | undefined {
+  return id?.startsWith('/') ? `azureml:${id}` : id;
 }
 
 /** A step as a node of the pipeline's `jobs` (free-form in the REST API; azure-ai-ml's shape). */

@@ -47,13 +47,17 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
     field: '^properties\\.inputs\\.[^.]+\\.uri$',
     reason:
       "parity: ours sends a registered data input as written ('azureml:NAME:VERSION') and a local upload's " +
-      "long-form datastore URI; azure-ai-ml the data version's ARM id and the short 'azureml://datastores/...' URI",
+      "long-form datastore URI; azure-ai-ml the data version's ARM id and the short 'azureml://datastores/...' URI " +
+      "(the same folder: both upload to azure-ai-ml's LocalUpload key). Kept: the spec's AssetJobInput.uri is any " +
+      "'Input Asset URI' and prescribes no form; the long form is what action-register outputs, the same in any workspace",
   },
   // AutoML.
   {
     file: 'automl-classification.yml',
     field: 'properties.taskDetails.limitSettings.timeout',
-    reason: "harmless: the same duration written 'PT60M' (ours) and 'PT1H' (azure-ai-ml)",
+    reason:
+      "harmless: the same duration written 'PT60M' (ours, the YAML's minutes as written) and 'PT1H' (azure-ai-ml); " +
+      "the spec types it 'format: duration' (ISO 8601), where both are valid and equal: kept",
   },
   {
     file: 'automl-classification.yml',
@@ -81,35 +85,25 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   {
     file: 'command-data.yml',
     field: 'properties.limits.timeout',
-    reason: "harmless: the same duration written 'PT3600S' (ours) and 'PT1H' (azure-ai-ml)",
+    reason:
+      "harmless: the same duration written 'PT3600S' (ours, the YAML's seconds) and 'PT1H' (azure-ai-ml); the spec " +
+      "types it 'format: duration' (ISO 8601) 'with precision as low as Seconds', where both are valid: kept",
   },
   // Anonymous components of pipeline steps.
-  {
-    file: '*',
-    field: '^properties\\.jobs\\.[^.]+\\.component\\.\\$schema$',
-    reason: 'parity: ours puts $schema into an anonymous componentSpec; azure-ai-ml does not',
-  },
-  {
-    file: '*',
-    field: '^properties\\.jobs\\.[^.]+\\.component\\.version$',
-    reason: "parity: azure-ai-ml puts version '1' into an anonymous componentSpec; ours none",
-  },
-  {
-    file: '*',
-    field: '^properties\\.jobs\\.[^.]+\\.component\\.environment$',
-    reason: "parity: azure-ai-ml writes the environment as 'azureml:<ARM id>' in a componentSpec; ours the bare ARM id",
-  },
   {
     file: 'pipeline-registered-component.yml',
     field: 'properties.jobs.prep.component.display_name',
     reason:
       "parity: an inline step's anonymous component is named by the step's display_name in ours ('Prepare'), " +
-      "by the step name in azure-ai-ml ('prep'); the node's display_name is the same in both",
+      "by the step name in azure-ai-ml ('prep'); the node's display_name is the same in both. Kept: the spec's " +
+      'componentSpec is a free-form object (the CLI v2 component YAML), and the name users gave reads better in studio',
   },
   {
     file: 'pipeline-component-file.yml',
     field: 'properties.jobs.train.component.inputs.epochs.default',
-    reason: 'parity: azure-ai-ml sends component input defaults as strings ("2"); ours as YAML typed them (2)',
+    reason:
+      'parity: azure-ai-ml sends component input defaults as strings ("2"); ours as YAML typed them (2). Kept: the ' +
+      "spec's componentSpec is a free-form object (the CLI v2 component YAML, where an integer input's default is a number)",
   },
 ];
 
@@ -180,7 +174,7 @@ async function submitted(since: number): Promise<{ job: LoggedRequest; component
 }
 
 const ARM_ID =
-  /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\//i;
+  /^(azureml:)?\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\//i;
 
 /** Generated names → placeholders; a step's componentId → the spec of the component it names. */
 function normalise(value: unknown, components: Map<string, Json>, key = ''): unknown {
@@ -196,9 +190,11 @@ function normalise(value: unknown, components: Map<string, Json>, key = ''): unk
     return out;
   }
   if (typeof value === 'string') {
-    if ((key === 'codeId' || key === 'code') && /\/codes\/[^/]+\/versions\/[^/]+$/.test(value)) return '<code version>';
-    // Uploads: each tool names the folder by its own content hash (README.md, "Content addressing").
-    return value.replace(ARM_ID, '<workspace>/').replace(/\/LocalUpload\/[0-9a-f]{32}\//, '/LocalUpload/<hash>/');
+    // Code versions are generated names; the form of the reference (`azureml:` or not) is compared.
+    if ((key === 'codeId' || key === 'code') && /\/codes\/[^/]+\/versions\/[^/]+$/.test(value))
+      return value.replace(/^(azureml:)?.*$/, (_, prefix: string | undefined) => `${prefix ?? ''}<code version>`);
+    // Uploads are not normalised: both tools put the same content at the same LocalUpload key.
+    return value.replace(ARM_ID, '$1<workspace>/');
   }
   return value;
 }

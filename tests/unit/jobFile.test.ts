@@ -128,12 +128,16 @@ describe('pipeline jobs', () => {
     const a = anonymousComponent(job, prep, r);
     expect(a.name).toBe('azureml_anonymous');
     expect(a.version).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // As in the REST spec's componentSpec example: a version, and ARM ids written `azureml:<id>`.
     expect(a.componentSpec).toMatchObject({
       type: 'command',
-      code: '/ws/codes/src/versions/1',
+      version: '1',
+      code: 'azureml:/ws/codes/src/versions/1',
+      environment: 'azureml:/ws/environments/env/versions/1',
       inputs: { raw: { type: 'uri_folder' } },
       outputs: { clean: { type: 'uri_folder' } },
     });
+    expect(a.componentSpec).not.toHaveProperty('$schema');
     expect(anonymousComponent(job, prep, r).version).toBe(a.version);
     r.codeIds.set(prep.source.spec, '/ws/codes/src/versions/2');
     expect(anonymousComponent(job, prep, r).version).not.toBe(a.version);
