@@ -16,7 +16,8 @@ export interface PrincipalInput {
   objectId?: string;
   displayName?: string;
   secret?: string;
-  secrets?: string[];
+  /** Client secrets: the value, or Graph's passwordCredential shape with an end date (after it: AADSTS7000222). */
+  secrets?: (string | { secretText: string; endDateTime?: string })[];
   federatedCredentials?: { name?: string; issuer?: string; subject: string; audiences?: string[] }[];
   /** Role assignments: role name or id, scope (default: the workspace). */
   roles?: { role: string; scope?: string }[];
@@ -36,8 +37,12 @@ export function addPrincipal(ctx: EmulatorContext, input: PrincipalInput): Princ
     };
     ctx.principals.set(clientId.toLowerCase(), p);
   }
-  for (const s of [...(input.secret ? [input.secret] : []), ...(input.secrets ?? [])]) {
-    if (!p.secrets.includes(s)) p.secrets.push(s);
+  for (const given of [...(input.secret ? [input.secret] : []), ...(input.secrets ?? [])]) {
+    const { secretText, endDateTime } =
+      typeof given === 'string' ? { secretText: given, endDateTime: undefined } : given;
+    if (!p.secrets.includes(secretText)) p.secrets.push(secretText);
+    if (endDateTime !== undefined) p.secretEndDates = { ...p.secretEndDates, [secretText]: endDateTime };
+    ctx.issueSecret('client secret', secretText);
   }
   for (const f of input.federatedCredentials ?? []) {
     const fic: FederatedCredential = {
@@ -88,6 +93,17 @@ function publicPrincipal(ctx: EmulatorContext, p: Principal): Record<string, unk
   };
 }
 
+/** A client secret: a string, or `{secretText, endDateTime}` (Microsoft Graph's passwordCredential). */
+function parseSecret(given: unknown): string | { secretText: string; endDateTime?: string } {
+  if (typeof given === 'string') return given;
+  if (!isRecord(given) || typeof given.secretText !== 'string')
+    throw new ArmError(400, 'InvalidRequest', 'Each secret is a string or {secretText, endDateTime?}.');
+  if (given.endDateTime === undefined) return { secretText: given.secretText };
+  if (typeof given.endDateTime !== 'string' || Number.isNaN(Date.parse(given.endDateTime)))
+    throw new ArmError(400, 'InvalidRequest', "'endDateTime' must be an ISO 8601 date and time.");
+  return { secretText: given.secretText, endDateTime: given.endDateTime };
+}
+
 export function parsePrincipalInput(body: unknown): PrincipalInput {
   if (!isRecord(body)) throw new ArmError(400, 'InvalidRequest', 'Expected a JSON object.');
   const out: PrincipalInput = {};
@@ -98,7 +114,7 @@ export function parsePrincipalInput(body: unknown): PrincipalInput {
       out[k] = v;
     }
   }
-  if (Array.isArray(body.secrets)) out.secrets = body.secrets.map(String);
+  if (Array.isArray(body.secrets)) out.secrets = body.secrets.map(parseSecret);
   if (Array.isArray(body.federatedCredentials)) {
     out.federatedCredentials = body.federatedCredentials.map((f: unknown) => {
       if (!isRecord(f) || typeof f.subject !== 'string') {
@@ -144,6 +160,11 @@ export async function handleAdmin(ctx: EmulatorContext, req: EmuRequest): Promis
     case 'DELETE /requests':
       ctx.requests.length = 0;
       return { status: 204 };
+    case 'GET /secrets': {
+      // Every credential issued so far (or those after `since`), for tests that prove none leaked.
+      const since = Number(req.query.get('since') ?? '0');
+      return json(200, { emulator: ctx.instanceId, value: ctx.issued.filter((s) => s.id > since) });
+    }
     case 'GET /faults':
       return json(200, { value: ctx.faults });
     case 'POST /faults': {

@@ -65,7 +65,26 @@ export interface Principal {
   objectId: string;
   displayName: string;
   secrets: string[];
+  /** End dates (ISO 8601) of client secrets that have one (Graph's passwordCredential `endDateTime`), by secret. */
+  secretEndDates?: Record<string, string>;
   federatedCredentials: FederatedCredential[];
+}
+
+/** What kind of credential the emulator handed out (admin `GET /secrets`; tests scan logs for them). */
+export type IssuedSecretKind =
+  | 'client secret'
+  | 'GitHub ID token'
+  | 'ID-token request token'
+  | 'Entra access token'
+  | 'endpoint key'
+  | 'AML token'
+  | 'storage account key';
+
+export interface IssuedSecret {
+  /** 1, 2, 3... in the order issued (admin `GET /secrets?since=N`). */
+  id: number;
+  kind: IssuedSecretKind;
+  value: string;
 }
 
 export interface RoleAssignment {
@@ -133,9 +152,22 @@ export class EmulatorContext {
   readonly extra = new Map<string, unknown>();
   private requestCounter = 0;
   readonly timers = new Set<NodeJS.Timeout>();
+  /** Every credential this emulator handed out or accepts, once each, so tests can prove none leaked. */
+  readonly issued: IssuedSecret[] = [];
+  private readonly issuedValues = new Set<string>();
+  /** Tells one running emulator from another that later got the same port (admin `GET /secrets`). */
+  readonly instanceId = randomUUID();
 
   constructor(settings: EmulatorSettings) {
     this.settings = settings;
+    this.issueSecret('ID-token request token', this.oidcRequestToken);
+  }
+
+  /** Records a credential the emulator hands out (token, key) or accepts (client secret). */
+  issueSecret(kind: IssuedSecretKind, value: string): void {
+    if (value === '' || this.issuedValues.has(value)) return;
+    this.issuedValues.add(value);
+    this.issued.push({ id: this.issued.length + 1, kind, value });
   }
 
   get retryAfterSeconds(): number {

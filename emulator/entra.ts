@@ -152,6 +152,16 @@ function token(ctx: EmulatorContext, req: EmuRequest): Reply {
         `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.appId}'.`,
       );
     }
+    const endDate = app.secretEndDates?.[secret];
+    if (endDate !== undefined && Date.parse(endDate) <= Date.now()) {
+      return aadError(
+        req,
+        401,
+        'invalid_client',
+        7000222,
+        `The provided client secret keys for app '${app.appId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+      );
+    }
     appidacr = '1';
   } else if (assertion !== null) {
     const type = form.get('client_assertion_type');
@@ -179,6 +189,7 @@ function token(ctx: EmulatorContext, req: EmuRequest): Reply {
   req.principal = app.appId;
   const lifetime = 3599;
   const accessToken = issueAccessToken(ctx, app, resource, lifetime, appidacr);
+  ctx.issueSecret('Entra access token', accessToken);
   return json(200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken });
 }
 

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ensureCa } from './ca.js';
 import { defaultSettings, EmulatorContext, type EmulatorSettings } from './context.js';
 import { addPrincipal, defaultAudience, parsePrincipalInput } from './admin.js';
-import { createContainer, startAzurite, type AzuriteProcess } from './azurite.js';
+import { createContainer, devAccountKey, startAzurite, type AzuriteProcess } from './azurite.js';
 import { ArmRouter } from './arm/router.js';
 import { armRoutes } from './arm/routes.js';
 import { seedWorkspace, blobContainerName } from './arm/workspaces.js';
@@ -130,6 +130,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     throw error;
   }
   ctx.blobUrl = azurite?.url ?? '';
+  // Azurite's account key is well known, but in Azure it is a secret: listSecrets hands it out.
+  if (azurite) ctx.issueSecret('storage account key', devAccountKey);
 
   const statePath = options.stateDir ? join(options.stateDir, 'emulator-state.json') : undefined;
   if (statePath && existsSync(statePath)) {

@@ -99,7 +99,9 @@ export function handleOidc(ctx: EmulatorContext, req: EmuRequest): Reply {
     const audience = req.query.get('audience') ?? undefined;
     const claims = idTokenClaims(ctx, audience);
     req.principal = `github:${String(claims.sub)}`;
-    return json(200, { count: 1, value: signJwt(ctx.oidcKey, claims) });
+    const idToken = signJwt(ctx.oidcKey, claims);
+    ctx.issueSecret('GitHub ID token', idToken);
+    return json(200, { count: 1, value: idToken });
   }
   return json(404, { message: 'Not Found' });
 }

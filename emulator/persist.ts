@@ -35,7 +35,10 @@ export function loadState(ctx: EmulatorContext, file: string): void {
     text = text.split(old.replace(/^https:\/\//, '')).join(ctx.baseUrl.replace(/^https:\/\//, ''));
   }
   const state = JSON.parse(text) as SavedState;
-  for (const p of state.principals) ctx.principals.set(p.appId.toLowerCase(), p);
+  for (const p of state.principals) {
+    ctx.principals.set(p.appId.toLowerCase(), p);
+    for (const secret of p.secrets) ctx.issueSecret('client secret', secret);
+  }
   ctx.roleAssignments.push(...state.roleAssignments);
   for (const r of state.resources) {
     // Operations in flight at the stop did not survive it: they end as failed (jobs: canceled).

@@ -184,6 +184,8 @@ export const onlineEndpointRoutes: ArmRoute[] = [
       if (!existing && isRecord(p.keys)) {
         if (typeof p.keys.primaryKey === 'string') rt.primaryKey = p.keys.primaryKey;
         if (typeof p.keys.secondaryKey === 'string') rt.secondaryKey = p.keys.secondaryKey;
+        ctx.issueSecret('endpoint key', rt.primaryKey);
+        ctx.issueSecret('endpoint key', rt.secondaryKey);
       }
       const base = `${ctx.baseUrl}/inference/${name}`;
       const body: Record<string, unknown> = {
@@ -337,6 +339,7 @@ export const onlineEndpointRoutes: ArmRoute[] = [
       setProvisioningState(ctx, id, 'Updating');
       const which = input.keyType;
       const value = typeof input.keyValue === 'string' ? input.keyValue : newKey();
+      ctx.issueSecret('endpoint key', value);
       const op = startOperation({
         ctx,
         resourceId: id,
@@ -378,6 +381,7 @@ export const onlineEndpointRoutes: ArmRoute[] = [
         nbf: now,
         exp: now + life,
       });
+      call.ctx.issueSecret('AML token', token);
       return json(200, {
         accessToken: token,
         tokenType: 'Bearer',

@@ -33,6 +33,8 @@ export function endpointRuntime(ctx: EmulatorContext, id: string): EndpointRunti
   let rt = ctx.extra.get(key) as EndpointRuntime | undefined;
   if (!rt) {
     rt = { primaryKey: newKey(), secondaryKey: newKey(), liveTraffic: {} };
+    ctx.issueSecret('endpoint key', rt.primaryKey);
+    ctx.issueSecret('endpoint key', rt.secondaryKey);
     ctx.extra.set(key, rt);
   }
   return rt;

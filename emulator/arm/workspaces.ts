@@ -195,6 +195,7 @@ export const workspaceRoutes: ArmRoute[] = [
           `Datastore '${call.params.name ?? ''}' has no secrets: its credentials type is '${String(creds.credentialsType)}'.`,
         );
       }
+      call.ctx.issueSecret('storage account key', devAccountKey);
       return json(200, { secretsType: 'AccountKey', key: devAccountKey });
     },
   },
