@@ -1,8 +1,16 @@
+<<<<<<<< HEAD:action-pipeline/dist/447.index.js
 export const id = 447;
 export const ids = [447];
 export const modules = {
 
 /***/ 3447:
+========
+export const id = 359;
+export const ids = [359];
+export const modules = {
+
+/***/ 2359:
+>>>>>>>> 7651a0c (Upload: a connection that fails on every retry is the network's, not a bug: explain it (found by the reliability suite's cut-every-attempt upload)):action-pipeline/dist/359.index.js
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -1538,12 +1546,20 @@ function storageErrorCode(error) {
 function describe(error) {
     return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }
+/** What Node calls a connection that failed (the storage SDK has retried it already when it reaches us). */
+const CONNECTION_FAILURE = /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|socket hang up)\b/;
 /**
  * Storage answers 403 for a wrong key or expired token, for an identity without a data role, and
- * for network rules; the error code tells which. Messages never include request URLs (a SAS may
- * be in them).
+ * for network rules; the error code tells which. A connection that keeps failing is the network's,
+ * not a bug. Messages never include request URLs (a SAS may be in them).
  */
 function explainStorageError(error) {
+    const connection = statusOf(error) === undefined ? CONNECTION_FAILURE.exec(describe(error))?.[1] : undefined;
+    if (connection) {
+        return new errors/* UserError */.yo(`The upload to the datastore's storage account failed: the connection failed (${connection}) on every retry, ` +
+            'so the upload is incomplete and nothing was made from it. Run the step again (files already uploaded are not ' +
+            'sent again); if it keeps failing, check the network between the runner and the storage account (proxy, firewall).', { cause: error });
+    }
     if (statusOf(error) !== 403)
         return error;
     const code = storageErrorCode(error);
@@ -1628,7 +1644,10 @@ function formatBytes(bytes) {
 
 
 
+<<<<<<<< HEAD:action-pipeline/dist/447.index.js
 
+========
+>>>>>>>> 7651a0c (Upload: a connection that fails on every retry is the network's, not a bug: explain it (found by the reliability suite's cut-every-attempt upload)):action-pipeline/dist/359.index.js
 // EXTERNAL MODULE: ../main/node_modules/@azure/storage-blob/dist/esm/index.js + 157 modules
 var dist_esm = __webpack_require__(3982);
 // EXTERNAL MODULE: ./shared/azure/cloud.ts

@@ -685,12 +685,24 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message.split('\n')[0]! : String(error);
 }
 
+/** What Node calls a connection that failed (the storage SDK has retried it already when it reaches us). */
+const CONNECTION_FAILURE = /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|socket hang up)\b/;
+
 /**
  * Storage answers 403 for a wrong key or expired token, for an identity without a data role, and
- * for network rules; the error code tells which. Messages never include request URLs (a SAS may
- * be in them).
+ * for network rules; the error code tells which. A connection that keeps failing is the network's,
+ * not a bug. Messages never include request URLs (a SAS may be in them).
  */
 export function explainStorageError(error: unknown): unknown {
+  const connection = statusOf(error) === undefined ? CONNECTION_FAILURE.exec(describe(error))?.[1] : undefined;
+  if (connection) {
+    return new UserError(
+      `The upload to the datastore's storage account failed: the connection failed (${connection}) on every retry, ` +
+        'so the upload is incomplete and nothing was made from it. Run the step again (files already uploaded are not ' +
+        'sent again); if it keeps failing, check the network between the runner and the storage account (proxy, firewall).',
+      { cause: error },
+    );
+  }
   if (statusOf(error) !== 403) return error;
   const code = storageErrorCode(error);
   if (code === 'AuthorizationPermissionMismatch') {

@@ -345,9 +345,22 @@ describe('explainStorageError', () => {
     expect(explained.message).toMatch(/refused the credentials \(AuthenticationFailed\)/);
   });
 
+  it('explains a connection that failed on every retry as the network, without the URL', () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), {
+      code: 'ECONNRESET',
+      request: { url: 'https://a/b?sig=x' },
+    });
+    const explained = explainStorageError(reset) as Error;
+    expect(explained).toBeInstanceOf(UserError);
+    expect(explained.message).toMatch(/the connection failed \(ECONNRESET\) on every retry.*Run the step again/);
+    expect(explained.message).not.toContain('sig=');
+  });
+
   it('leaves other failures alone', () => {
     const notFound = Object.assign(new Error('gone'), { statusCode: 404 });
     expect(explainStorageError(notFound)).toBe(notFound);
+    const bug = new TypeError('x is not a function');
+    expect(explainStorageError(bug)).toBe(bug);
   });
 });
 
