@@ -12,4 +12,8 @@ export default {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   modulePathIgnorePatterns: ['<rootDir>/.*/dist/'],
   testTimeout: 60000,
+  // Prints the reliability table (or the secrets scan's line) once every file has run: the secrets
+  // row counts the scans of every file's action runs (tests/harness/secretScan.ts).
+  globalSetup: '<rootDir>/tests/harness/globalSetup.mjs',
+  globalTeardown: '<rootDir>/tests/harness/globalTeardown.mjs',
 };

@@ -168,6 +168,8 @@ export async function main(
   process.once('SIGTERM', stop);
 
   const results: WorkflowResult[] = [];
+  /** Secrets the emulator issued during the demo, by kind (each workflow's scan looked for them all). */
+  const issued: Record<string, number> = {};
   try {
     for (const file of files) {
       let workflow: WorkflowDef;
@@ -207,6 +209,12 @@ export async function main(
       const log = existsSync(emulator.logFile) ? readFileSync(emulator.logFile, 'utf8') : '';
       for (const line of log.trimEnd().split('\n').slice(-15)) print(`  ${line}`);
     }
+    try {
+      const answer = (await emulator.admin('GET', '/secrets')) as { value: Array<{ kind: string }> };
+      for (const { kind } of answer.value) issued[kind] = (issued[kind] ?? 0) + 1;
+    } catch {
+      // the emulator is gone already; the table below still says what passed
+    }
     await emulator.stop();
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
@@ -221,6 +229,14 @@ export async function main(
       `${result.file.padEnd(width)}  ${result.event.padEnd(17)}  ${(result.passed ? 'passed' : 'FAILED').padEnd(6)}  ${seconds(result.durationMs).padStart(8)}`,
     );
   const failed = results.filter((result) => !result.passed);
+  const secretScan = {
+    actionRuns: results.reduce((sum, result) => sum + (result.secretScan?.actionRuns ?? 0), 0),
+    hits: results.reduce((sum, result) => sum + (result.secretScan?.hits ?? 0), 0),
+    issued,
+  };
+  print(
+    `Secrets scan: ${secretScan.actionRuns} action runs, ${Object.values(issued).reduce((a, b) => a + b, 0)} secrets issued by the emulator, ${secretScan.hits} found in the log, outputs, summaries or files`,
+  );
   print(
     `${failed.length === 0 ? 'all passed' : `${failed.length} of ${results.length} failed`} · total ${seconds(Date.now() - started)}`,
   );
@@ -236,6 +252,9 @@ export async function main(
     if (result.failures.length === 0) print(`✗ ${result.file}: failed`);
   }
   if (options.report)
-    writeFileSync(path.resolve(options.report), JSON.stringify({ results, durationMs: Date.now() - started }, null, 2));
+    writeFileSync(
+      path.resolve(options.report),
+      JSON.stringify({ results, secretScan, durationMs: Date.now() - started }, null, 2),
+    );
   return failed.length === 0 ? 0 : 1;
 }

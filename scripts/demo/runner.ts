@@ -9,6 +9,13 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import {
+  changedFiles,
+  describeHits,
+  SecretScanner,
+  type KnownSecret,
+  type ScanPart,
+} from '../../emulator/secretScan.js';
 import type { DemoEmulator } from './emulator.js';
 import { condition, ExpressionFailure, interpolate, type Contexts, type Status } from './expressions.js';
 import { Masker, parseFileCommands, seconds, StepLog, type Annotation } from './log.js';
@@ -72,6 +79,17 @@ export interface WorkflowResult {
   passed: boolean;
   durationMs: number;
   failures: Failure[];
+  /** The secrets scan of the workflow (absent when it did not get to run a job). */
+  secretScan?: WorkflowSecretScan;
+}
+
+/** What the scan of one workflow covered and found (the demo's report; tests/demo adds it to the suite's ledger). */
+export interface WorkflowSecretScan {
+  /** Runs of this repository's actions (main and post steps) whose output, summary and files were scanned. */
+  actionRuns: number;
+  /** Distinct secrets looked for: every one the emulator has issued so far, and the workflow's own. */
+  secrets: number;
+  hits: number;
 }
 
 type Result = 'success' | 'failure' | 'skipped' | 'cancelled';
@@ -246,10 +264,21 @@ function inputVariable(name: string): string {
   return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
 }
 
+/** What a step wrote to its GITHUB_* files. */
+interface StepFiles {
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  summary: string;
+  exports: Record<string, string>;
+}
+
 interface ProcessResult {
   exitCode: number;
   timedOut: boolean;
   lastLines: string[];
+  /** Everything the process wrote, unmasked (for the secrets scan). */
+  stdout: string;
+  stderr: string;
 }
 
 function runProcess(
@@ -259,6 +288,8 @@ function runProcess(
 ): Promise<ProcessResult> {
   return new Promise((resolve) => {
     const lastLines: string[] = [];
+    let stdout = '';
+    let stderr = '';
     const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const remember = (chunk: string): void => {
       for (const line of chunk.split('\n')) {
@@ -269,10 +300,12 @@ function runProcess(
     };
     child.stdout.on('data', (chunk: Buffer) => {
       options.log.write('out', chunk.toString());
+      stdout += chunk.toString();
       remember(chunk.toString());
     });
     child.stderr.on('data', (chunk: Buffer) => {
       options.log.write('err', chunk.toString());
+      stderr += chunk.toString();
       remember(chunk.toString());
     });
     let timedOut = false;
@@ -290,6 +323,8 @@ function runProcess(
         exitCode: code ?? (signal ? 128 : 1),
         timedOut,
         lastLines: lastLines.map((line) => options.masker.mask(line)),
+        stdout,
+        stderr,
       });
     });
   });
@@ -402,6 +437,7 @@ export async function runWorkflow(workflow: WorkflowDef, options: RunnerOptions)
       failures,
     };
   }
+  const scan: ActionScan = { parts: [], runs: 0 };
   for (const job of jobs) {
     const result = await runJob(job, {
       workflow,
@@ -412,6 +448,7 @@ export async function runWorkflow(workflow: WorkflowDef, options: RunnerOptions)
       ref,
       jobResults,
       failures,
+      scan,
     });
     jobResults[job.id] = result;
   }
@@ -421,8 +458,23 @@ export async function runWorkflow(workflow: WorkflowDef, options: RunnerOptions)
     print(`✗ ${message}`);
     failures.push({ workflow: workflow.file, location: { file: workflow.file, line: 1, col: 1 }, message });
   }
+  // Every credential the emulator issued (and the workflow's secrets) must be absent from the log
+  // as printed and from what the actions wrote, masked or not (issue #12).
+  const issued = (await emulator.admin('GET', '/secrets')) as { value: KnownSecret[] };
+  const ownSecrets = Object.entries(secrets).map(([name, value]) => ({ kind: `secrets.${name}`, value }));
+  const scanner = new SecretScanner([...issued.value, ...ownSecrets]);
+  const hits = [{ where: 'the demo log', text: printed.join('\n') }, ...scan.parts].flatMap((part) =>
+    scanner.find(part.where, part.text),
+  );
+  if (hits.length > 0) {
+    const message = `${hits.length} secret(s) issued by the emulator appeared where a workflow's readers see them (the values are not repeated here):\n${describeHits(hits)}`;
+    print(`✗ ${message}`);
+    failures.push({ workflow: workflow.file, location: { file: workflow.file, line: 1, col: 1 }, message });
+  }
   const passed =
-    leaked === 0 && Object.values(jobResults).every((job) => job.result !== 'failure' && job.result !== 'cancelled');
+    leaked === 0 &&
+    hits.length === 0 &&
+    Object.values(jobResults).every((job) => job.result !== 'failure' && job.result !== 'cancelled');
   return {
     file: workflow.file,
     name: workflow.name,
@@ -430,10 +482,18 @@ export async function runWorkflow(workflow: WorkflowDef, options: RunnerOptions)
     passed,
     durationMs: Date.now() - started,
     failures,
+    secretScan: { actionRuns: scan.runs, secrets: scanner.size, hits: hits.length },
   };
 }
 
+/** What the actions of a workflow showed or wrote, unmasked, for the secrets scan at its end. */
+interface ActionScan {
+  parts: ScanPart[];
+  runs: number;
+}
+
 interface JobInput {
+  scan: ActionScan;
   workflow: WorkflowDef;
   options: RunnerOptions;
   masker: Masker;
@@ -445,7 +505,7 @@ interface JobInput {
 }
 
 async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; outputs: Record<string, string> }> {
-  const { workflow, options, masker, base, eventName, ref, jobResults, failures } = input;
+  const { workflow, options, masker, base, eventName, ref, jobResults, failures, scan } = input;
   const { print, root, emulator } = options;
   const started = Date.now();
   const fail = (message: string, location: Location, step?: string): void => {
@@ -624,10 +684,9 @@ async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; o
   };
   const timeoutFor = (step: StepDef): number =>
     step.timeoutMinutes !== undefined ? step.timeoutMinutes * 60_000 : (options.stepTimeoutMs ?? 600_000);
-  const readBack = (
-    files: Record<string, string>,
-  ): { outputs: Record<string, string>; state: Record<string, string> } => {
-    Object.assign(exported, parseFileCommands(readFileSync(files.GITHUB_ENV!, 'utf8')));
+  const readBack = (files: Record<string, string>): StepFiles => {
+    const exports = parseFileCommands(readFileSync(files.GITHUB_ENV!, 'utf8'));
+    Object.assign(exported, exports);
     for (const line of readFileSync(files.GITHUB_PATH!, 'utf8').split(/\r?\n/))
       if (line.trim()) extraPath.unshift(line.trim());
     const summary = readFileSync(files.GITHUB_STEP_SUMMARY!, 'utf8');
@@ -635,7 +694,34 @@ async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; o
     return {
       outputs: parseFileCommands(readFileSync(files.GITHUB_OUTPUT!, 'utf8')),
       state: parseFileCommands(readFileSync(files.GITHUB_STATE!, 'utf8')),
+      summary,
+      exports,
     };
+  };
+  /**
+   * Keeps what an action's run showed or wrote for the workflow's secrets scan: its output as it
+   * wrote it (the ::add-mask:: lines left out: the runner consumes them), outputs it did not mask
+   * (expose-key masks the key it hands on), state, summary and the files it wrote in RUNNER_TEMP.
+   */
+  const keepForScan = (label: string, run: ProcessResult, back: StepFiles, since: number): void => {
+    scan.runs++;
+    const named = (what: string, values: Record<string, string>): ScanPart[] =>
+      Object.entries(values).map(([name, text]) => ({ where: `${label}: ${what} ${name}`, text }));
+    scan.parts.push(
+      {
+        where: `${label}: stdout`,
+        text: run.stdout
+          .split('\n')
+          .map((line) => (line.startsWith('::add-mask::') ? '' : line))
+          .join('\n'),
+      },
+      { where: `${label}: stderr`, text: run.stderr },
+      ...named('output', Object.fromEntries(Object.entries(back.outputs).filter(([, value]) => !masker.has(value)))),
+      ...named('state', back.state),
+      ...named('exported variable', back.exports),
+      { where: `${label}: step summary`, text: back.summary },
+      ...changedFiles(runnerTemp, since, `${label}: file`, new Set()),
+    );
   };
 
   for (const step of job.steps) {
@@ -792,6 +878,7 @@ async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; o
     const files = stepFiles(`step-${step.index + 1}`);
     const actionName = path.relative(root, action.dir).split(path.sep).join('/');
     const env = { ...processEnv(stepEnv, files, actionName), ...inputs };
+    const actionStarted = Date.now();
     const run = await runProcess(process.execPath, [action.main], {
       cwd: root,
       env,
@@ -800,6 +887,7 @@ async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; o
       masker,
     });
     const back = readBack(files);
+    keepForScan(`job ${job.id} step ${number} (${uses})`, run, back, actionStarted);
     const outputs = { ...back.outputs, ...log.effects.outputs };
     const state = { ...back.state, ...log.effects.state };
     if (action.post) {
@@ -860,7 +948,7 @@ async function runJob(job: JobDef, input: JobInput): Promise<{ result: Result; o
       log,
       masker,
     });
-    readBack(files);
+    keepForScan(`job ${job.id} post (${post.step.uses ?? ''})`, run, readBack(files), postStarted);
     if (run.exitCode !== 0) {
       failed = true;
       fail(

@@ -9,14 +9,17 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../harness/runAction.js';
+import { recordLedger } from '../harness/secretScan.js';
 
 interface Report {
   durationMs: number;
+  secretScan: { actionRuns: number; hits: number; issued: Record<string, number> };
   results: Array<{
     file: string;
     event: string;
     passed: boolean;
     durationMs: number;
+    secretScan?: { actionRuns: number; secrets: number; hits: number };
     failures: Array<{
       workflow: string;
       job?: string;
@@ -96,6 +99,24 @@ describe('npm run demo over examples/workflows', () => {
     expect(aci).toContain('key=***');
     for (const file of examples) expect(section(`${EXAMPLES}/${file}`)).not.toContain('::add-mask::');
     expect(aci).not.toMatch(/Authorization: Bearer [^*]/i);
+  });
+
+  test("no secret the emulator issued appears in the demo's log or in what its actions showed or wrote", () => {
+    // Counted with the whole suite's scan (tests/harness/secretScan.ts): the reliability table's secrets row.
+    recordLedger({
+      runs: report.secretScan.actionRuns,
+      hits: report.secretScan.hits,
+      runsWithHits: report.results.filter((r) => (r.secretScan?.hits ?? 0) > 0).length,
+      issued: report.secretScan.issued,
+    });
+    expect(report.results.filter((r) => (r.secretScan?.hits ?? 0) > 0).map((r) => r.failures)).toEqual([]);
+    expect(report.secretScan.hits).toBe(0);
+    expect(report.secretScan.actionRuns).toBeGreaterThan(10);
+    // What the scan looked for: tokens, keys and the storage key the examples' runs were handed.
+    expect(Object.keys(report.secretScan.issued)).toEqual(
+      expect.arrayContaining(['GitHub ID token', 'Entra access token', 'endpoint key', 'storage account key']),
+    );
+    expect(log).toMatch(/Secrets scan: \d+ action runs, \d+ secrets issued by the emulator, 0 found/);
   });
 
   test('each job logs in with the OIDC subject of its trigger and environment', () => {

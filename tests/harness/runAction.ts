@@ -1,6 +1,7 @@
 // Runs a built action the way the GitHub runner does: `node <action>/dist/index.js` with INPUT_*
 // variables (action.yml defaults filled in), GITHUB_OUTPUT/STEP_SUMMARY/ENV/STATE/PATH files, and
 // returns what a workflow would see: exit code, outputs, annotations, summary and the full log.
+// Every run is scanned for the secrets its emulator issued (secretScan.ts): a leak fails the test.
 
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { changedFiles, leakMessage, recordScan, scanRun, type RunScan, type ScanPart } from './secretScan.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -33,6 +35,8 @@ export interface ActionRun {
   /** stdout and stderr together, as the runner's log shows them. */
   log: string;
   durationMs: number;
+  /** What the secrets scan found (always nothing, unless the run was a planted leak). */
+  secretScan: RunScan;
 }
 
 export interface RunOptions {
@@ -46,6 +50,12 @@ export interface RunOptions {
   /** Run the post step with this state (from a previous run's `state`). */
   postState?: Record<string, string>;
   timeoutMs?: number;
+  /**
+   * `enforce` (default): runAction throws when the run showed a secret, failing the test. The
+   * tests of the scan itself make a run leak on purpose (counted apart, as planted): `planted`
+   * returns the run and throws when the scan found nothing; `planted-enforced` throws as `enforce` does.
+   */
+  secretScan?: 'enforce' | 'planted' | 'planted-enforced';
 }
 
 /** The inputs an action declares, with their defaults (what the runner fills in). */
@@ -114,6 +124,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   const exitCode = await new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 1)));
   clearTimeout(timeout);
 
+  const scanParts: ScanPart[] = [];
   const run: ActionRun = {
     exitCode,
     outputs: parseKeyValueFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
@@ -126,9 +137,51 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     stderr,
     log,
     durationMs: Date.now() - started,
+    secretScan: { emulator: false, secrets: 0, hits: [] },
   };
+  scanParts.push(...visibleParts(run));
+  // Files the run wrote: its temp folders (reports) and the workspace; the command files are read above.
+  const commandFiles = new Set(Object.values(files));
+  const folders = [temp, env.RUNNER_TEMP, workspace].filter((dir): dir is string => dir !== undefined);
+  for (const dir of new Set(folders)) {
+    if (folders.some((other) => other !== dir && dir.startsWith(`${other}${path.sep}`))) continue;
+    scanParts.push(...changedFiles(dir, started, 'file', commandFiles));
+  }
   rmSync(temp, { recursive: true, force: true });
+  run.secretScan = await scanRun(scanParts, env);
+  const mode = options.secretScan ?? 'enforce';
+  recordScan(run.secretScan, mode !== 'enforce');
+  if (mode !== 'planted' && run.secretScan.hits.length > 0)
+    throw new Error(leakMessage(options.action, run.secretScan.hits));
+  if (mode === 'planted' && run.secretScan.hits.length === 0)
+    throw new Error(`${options.action}: the planted secret was not found: the scan would miss such a leak`);
   return run;
+}
+
+/**
+ * What a workflow's readers see of a run, part by part: the log as the runner shows it (mask lines
+ * consumed, annotations apart), annotations, outputs (but those the run masked, as expose-key asks),
+ * state, exported variables, summary.
+ */
+export function visibleParts(run: ActionRun): ScanPart[] {
+  const log = run.stdout
+    .split(/\r?\n/)
+    .map((line) => (line.startsWith('::add-mask::') || COMMAND.test(line) ? '' : line))
+    .join('\n');
+  const named = (label: string, values: Record<string, string>) =>
+    Object.entries(values).map(([name, text]) => ({ where: `${label} ${name}`, text }));
+  return [
+    { where: 'log (stdout)', text: log },
+    { where: 'log (stderr)', text: run.stderr },
+    ...run.annotations.map((a) => ({ where: `${a.level} annotation`, text: a.message })),
+    ...named(
+      'output',
+      Object.fromEntries(Object.entries(run.outputs).filter(([, value]) => !run.masked.includes(value))),
+    ),
+    ...named('state', run.state),
+    ...named('exported variable', run.exportedEnv),
+    { where: 'step summary', text: run.summary },
+  ];
 }
 
 /** The variable the runner sets for an input (spaces become '_', upper-cased, '-' kept). */

@@ -25,7 +25,6 @@ import { REPO_ROOT, type ActionRun } from '../harness/runAction.js';
 import {
   act,
   admin,
-  captureIssuedSecrets,
   errorsOf,
   HOSTILE_LINES,
   injectionsOf,
@@ -399,6 +398,45 @@ function scenarios(): Scenario[] {
         expect(
           await expectCompleteVersions('f-cut-upload', path.join(workspace, 'models', 'f-cut-upload.bin')),
         ).toEqual([runs[0]?.outputs.version]);
+      },
+    },
+
+    {
+      // Small files get through, the big one is cut on every attempt: the run must fail without a
+      // data version whose folder is partial.
+      name: 'action-register: a folder whose upload is cut midway on every attempt fails, and no data version is made',
+      work: async () => {
+        const folder = path.join(workspace, 'f-cut-folder');
+        mkdirSync(folder, { recursive: true });
+        for (const name of ['a.csv', 'b.csv', 'c.csv']) writeFileSync(path.join(folder, name), randomBytes(2_000));
+        writeFileSync(path.join(folder, 'big.bin'), randomBytes(900_000));
+        const relay = await cuttingRelay(Number(new URL(emu.blobUrl).port), Number.MAX_SAFE_INTEGER, 200_000);
+        try {
+          const r = await run(
+            'folder upload cut on every attempt',
+            'action-register',
+            { kind: 'data', name: 'f-cut-folder', path: 'f-cut-folder' },
+            { AZURE_STORAGE_URL_TEMPLATE: `http://127.0.0.1:${relay.port}/{account}` },
+          );
+          return { runs: [r], hits: [relay.cuts()] };
+        } finally {
+          await relay.close();
+        }
+      },
+      check: async ({ runs, hits }) => {
+        expect(hits[0]).toBeGreaterThan(1);
+        failedCleanly(
+          runs[0],
+          /^The upload to the datastore.s storage account failed: the connection failed \(ECONNRESET\) on every retry/,
+        );
+        const versions: string[] = [];
+        try {
+          for await (const version of ml.dataVersions.list(emu.resourceGroup, emu.workspace, 'f-cut-folder'))
+            versions.push(version.name ?? '');
+        } catch {
+          // no such data asset: nothing was made
+        }
+        expect(versions).toEqual([]);
       },
     },
 
@@ -847,7 +885,6 @@ const SCENARIOS = [CLUSTER, ...scenarios(), ...raceScenarios()];
 const outcomes = new Map<string, Outcome | Error>();
 
 beforeAll(async () => {
-  captureIssuedSecrets();
   emu = await start({ azurite: true, scoring: undefined });
   ml = mlClient(emu, await oidcCredential(emu));
   copyFileSync(SILERO, path.join(workspace, 'models', 'silero_vad.onnx'));
@@ -913,5 +950,8 @@ function caseOf(s: Scenario): void {
 }
 
 describe('secrets', () => {
-  secretsScanCase(['GitHub ID token', 'Entra access token', 'endpoint key', 'AML token', 'storage account key']);
+  secretsScanCase(
+    () => emu,
+    ['GitHub ID token', 'Entra access token', 'endpoint key', 'AML token', 'storage account key'],
+  );
 });

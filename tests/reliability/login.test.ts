@@ -4,19 +4,19 @@
 // tests/login/login.test.ts covers the same causes one layer down (shared/azure/login.ts in process);
 // these cases are the actions' end of it: exit code, annotation, and nothing changed in Azure.
 
-import { afterAll, beforeAll, describe, expect } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { start } from '../emulator/helpers.js';
 import type { ActionRun } from '../harness/runAction.js';
+import { leakMessage } from '../harness/secretScan.js';
 import {
   act,
   admin,
   addFault,
   addPrincipal,
-  captureIssuedSecrets,
   errorsOf,
   isArmWrite,
   lastError,
@@ -124,6 +124,12 @@ const cases: LoginCase[] = [
     message: /the client secret is not valid for app .*AADSTS7000215/,
   },
   {
+    name: 'secret: an expired client secret',
+    inputs: register({ 'auth-type': 'secret', 'client-secret': secrets.expired }),
+    message:
+      /the client secret of app .* has expired\. Create a new one.*AADSTS7000222: The provided client secret keys for app '[^']+' are expired\./,
+  },
+  {
     name: 'RBAC: a principal without any role',
     inputs: register({ 'auth-type': 'secret', 'client-secret': secrets.noRole }),
     message: /\(HTTP 403\): AuthorizationFailed.*has no role on it: grant 'AzureML Data Scientist'/,
@@ -181,7 +187,6 @@ async function runCase(c: LoginCase): Promise<void> {
 }
 
 beforeAll(async () => {
-  captureIssuedSecrets();
   emu = await start();
   mkdirSync(path.join(workspace, 'models'));
   writeFileSync(path.join(workspace, 'models', 'm.onnx'), 'not really onnx');
@@ -194,7 +199,12 @@ beforeAll(async () => {
   clients.noRole = await addPrincipal(emu, { secret: secrets.noRole, roles: [] });
   clients.reader = await addPrincipal(emu, { secret: secrets.reader, roles: ['Reader'] });
   clients.scientist = await addPrincipal(emu, { secret: secrets.scientist, roles: ['AzureML Data Scientist'] });
-  clients.expired = await addPrincipal(emu, { secret: secrets.expired, roles: ['Contributor'] });
+  // Entra refuses a secret after its end date (Graph's passwordCredential endDateTime).
+  const yesterday = new Date(Date.now() - 24 * 3600_000).toISOString();
+  clients.expired = await addPrincipal(emu, {
+    secrets: [{ secretText: secrets.expired, endDateTime: yesterday }],
+    roles: ['Contributor'],
+  });
   // Claims and faults are global to the emulator: those cases run one after another; the rest at once.
   const serial = cases.filter((c) => c.claims || c.fault);
   const parallel = cases.filter((c) => !c.claims && !c.fault);
@@ -249,5 +259,31 @@ describe('login refusals: exit 1, the cause explained, zero ARM writes', () => {
 });
 
 describe('secrets', () => {
-  secretsScanCase(['client secret', 'GitHub ID token', 'Entra access token']);
+  it('a planted leak fails the run: an issued client secret echoed by an input error is found, and not repeated', async () => {
+    const planted = 'planted-leak-secret-5b7e!';
+    const clientId = await addPrincipal(emu, { secret: planted, roles: [] });
+    const run = await act('secrets: planted leak', {
+      action: 'action-register',
+      inputs: { 'client-id': clientId, name: planted, path: 'models/m.onnx' },
+      env: emu.env,
+      workspace,
+      secretScan: 'planted',
+    });
+    // The action echoes a bad name (it does not know the name is someone's secret).
+    expect(lastError(run)).toContain(`Input 'name' has the value '${planted}'`);
+    const message = leakMessage('action-register', run.secretScan.hits);
+    expect(message).toMatch(/client secret #\d+ \(as is\) in (log \(stdout\)|error annotation)/);
+    expect(message).not.toContain(planted);
+    await expect(
+      act('secrets: the same leak, enforced', {
+        action: 'action-register',
+        inputs: { 'client-id': clientId, name: planted, path: 'models/m.onnx' },
+        env: emu.env,
+        workspace,
+        secretScan: 'planted-enforced',
+      }),
+    ).rejects.toThrow(/showed \d+ secret\(s\) that must never appear/);
+  });
+
+  secretsScanCase(() => emu, ['client secret', 'GitHub ID token', 'Entra access token']);
 });

@@ -1,100 +1,21 @@
-// Shared equipment of the reliability suite (issue #12): the figures table every file adds to, a
-// recorder of every action run (so each file can scan what its runs printed for secrets), a capture
-// of every secret the in-process emulator hands out, a counter of TCP connections for runs that must
-// not reach Azure at all, and small helpers for the emulator's request log.
+// Shared equipment of the reliability suite (issue #12): counted cases for the figures table
+// (figures.ts), action runs with their reports kept, the check that the secrets scan knew the
+// emulator's secrets (tests/harness/secretScan.ts scans every run), a counter of TCP connections for
+// runs that must not reach Azure at all, and small helpers for the emulator's request log.
 
-import { it } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { execSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { ServerResponse } from 'node:http';
+import { existsSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { admin as adminOnce } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun, type RunOptions } from '../harness/runAction.js';
+import { issuedSecrets } from '../harness/secretScan.js';
+import { record, type Category } from './figures.js';
 
-// ---------------------------------------------------------------------------------------------
-// Figures: category, cases, passed, failed. Each file writes its rows; every file's afterAll prints
-// the table of all rows of this jest run so far, so the last file prints the whole table.
-// ---------------------------------------------------------------------------------------------
-
-export const CATEGORIES = ['login', 'faults', 'inputs', 'secrets', 'races'] as const;
-export type Category = (typeof CATEGORIES)[number];
-
-interface Row {
-  category: Category;
-  name: string;
-  passed: boolean;
-  /** The bug a failing case documents (cases marked it.failing). */
-  bug?: string;
-}
-
-const rows: Row[] = [];
-
-export function record(category: Category, name: string, passed: boolean, bug?: string): void {
-  rows.push({ category, name, passed, ...(bug ? { bug } : {}) });
-}
-
-/** The folder of this jest run's figures: jest's own process (in band) or the workers' parent. */
-function figuresDir(): string {
-  const runKey = typeof process.send === 'function' ? process.ppid : process.pid;
-  return path.join(REPO_ROOT, '.cache', 'reliability', String(runKey));
-}
-
-/**
- * Writes this file's rows and prints the table of every reliability file that has finished in this
- * jest run (also written to .cache/reliability/figures.md).
- */
-export function writeFigures(file: string): string {
-  const dir = figuresDir();
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, `${file}.json`), JSON.stringify(rows, null, 1));
-  const all: Row[] = [];
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  for (const f of files) all.push(...(JSON.parse(readFileSync(path.join(dir, f), 'utf8')) as Row[]));
-  const table = formatFigures(
-    all,
-    files.map((f) => f.replace(/\.json$/, '')),
-  );
-  writeFileSync(path.join(REPO_ROOT, '.cache', 'reliability', 'figures.md'), table);
-  process.stdout.write(`\n${table}\n`);
-  return table;
-}
-
-export function formatFigures(all: Row[], files: string[]): string {
-  const lines = [
-    `Reliability figures (issue #12), files so far: ${files.sort().join(', ')}`,
-    '',
-    '| category | cases | passed | failed |',
-    '|---|---:|---:|---:|',
-  ];
-  let cases = 0;
-  let passed = 0;
-  for (const category of CATEGORIES) {
-    const mine = all.filter((r) => r.category === category);
-    const ok = mine.filter((r) => r.passed).length;
-    cases += mine.length;
-    passed += ok;
-    lines.push(`| ${category} | ${mine.length} | ${ok} | ${mine.length - ok} |`);
-  }
-  lines.push(`| total | ${cases} | ${passed} | ${cases - passed} |`);
-  const failed = all.filter((r) => !r.passed);
-  if (failed.length > 0) {
-    lines.push('', 'Failed cases (each is a known bug marked it.failing, or a regression):');
-    for (const r of failed) lines.push(`- ${r.category}: ${r.name}${r.bug ? ` [bug: ${r.bug}]` : ''}`);
-  }
-  return lines.join('\n');
-}
+export { CATEGORIES, record, writeFigures, type Category } from './figures.js';
 
 /**
  * One counted case: a jest test whose outcome goes into the figures. A case with `bug` documents a
@@ -123,91 +44,8 @@ export function reliabilityCase(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Secrets the emulator issues, captured from its HTTPS answers in this process.
+// Action runs: the harness scans each for secrets; here their report files survive the run.
 // ---------------------------------------------------------------------------------------------
-
-export type SecretKind =
-  | 'client secret'
-  | 'GitHub ID token'
-  | 'Entra access token'
-  | 'endpoint key'
-  | 'AML token'
-  | 'storage account key'
-  | 'SAS token';
-
-const issued = new Map<string, SecretKind>();
-
-export function addSecret(value: string, kind: SecretKind): void {
-  if (value.length >= 8) issued.set(value, kind);
-}
-
-export function issuedSecrets(): ReadonlyMap<string, SecretKind> {
-  return issued;
-}
-
-function collect(value: unknown): void {
-  if (Array.isArray(value)) {
-    value.forEach(collect);
-    return;
-  }
-  if (value === null || typeof value !== 'object') return;
-  const record = value as Record<string, unknown>;
-  const take = (key: string, kind: SecretKind) => {
-    const v = record[key];
-    if (typeof v === 'string') addSecret(v, kind);
-  };
-  take('access_token', 'Entra access token');
-  take('id_token', 'Entra access token');
-  take('primaryKey', 'endpoint key');
-  take('secondaryKey', 'endpoint key');
-  take('accessToken', 'AML token');
-  take('sasToken', 'SAS token');
-  if (record.secretsType === 'AccountKey') take('key', 'storage account key');
-  if (record.secretsType === 'Sas') take('sasToken', 'SAS token');
-  if ('count' in record) take('value', 'GitHub ID token');
-  for (const item of Object.values(record)) collect(item);
-}
-
-let capturing = false;
-
-/** Patches http.ServerResponse#end in this process so every JSON answer of the emulator is read for secrets. */
-export function captureIssuedSecrets(): void {
-  if (capturing) return;
-  capturing = true;
-  const original = ServerResponse.prototype.end;
-  ServerResponse.prototype.end = function patchedEnd(this: ServerResponse, ...args: unknown[]) {
-    const [chunk] = args;
-    if (
-      (Buffer.isBuffer(chunk) || typeof chunk === 'string') &&
-      chunk.length < 1_000_000 &&
-      /^\s*[[{]/.test(chunk.slice(0, 8).toString())
-    ) {
-      try {
-        collect(JSON.parse(chunk.toString()));
-      } catch {
-        // not JSON after all
-      }
-    }
-    return Reflect.apply(original, this, args) as ServerResponse;
-  } as typeof original;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Action runs, recorded for the secrets scan.
-// ---------------------------------------------------------------------------------------------
-
-export interface RecordedRun {
-  label: string;
-  run: ActionRun;
-  /** Report files the run left (smoke test reports), read before the run's folders are removed. */
-  files: Record<string, string>;
-}
-
-const runs: RecordedRun[] = [];
-
-export function recordedRuns(): readonly RecordedRun[] {
-  return runs;
-}
 
 let bundles: string | undefined;
 
@@ -239,75 +77,28 @@ function actionFolder(action: string): string {
   return path.relative(REPO_ROOT, path.join(bundles, action));
 }
 
-/** runAction, keeping what the run printed and wrote for the secrets scan; RUNNER_TEMP survives the run. */
+/** runAction on the bundles under test, with a RUNNER_TEMP of its own that survives the run (smoke-test reports). */
 export async function act(label: string, options: RunOptions): Promise<ActionRun> {
   const runnerTemp = mkdtempSync(path.join(os.tmpdir(), 'reliability-temp-'));
-  const run = await runAction({
-    ...options,
-    action: actionFolder(options.action),
-    env: { ...options.env, RUNNER_TEMP: runnerTemp },
-  });
-  const files: Record<string, string> = {};
-  for (const value of Object.values(run.outputs)) {
-    if (value.startsWith(runnerTemp) && existsSync(value)) files[value] = readFileSync(value, 'utf8');
+  try {
+    return await runAction({
+      ...options,
+      action: actionFolder(options.action),
+      env: { ...options.env, RUNNER_TEMP: runnerTemp },
+    });
+  } catch (error) {
+    throw new Error(`${label}: ${(error as Error).message}`);
   }
-  runs.push({ label, run, files });
-  return run;
-}
-
-/** What a workflow's readers see of a run: the log as the runner shows it (mask lines consumed), outputs, env, summary, files. */
-export function visibleText(recorded: RecordedRun): string {
-  const { run, files } = recorded;
-  return [
-    run.stdout
-      .split(/\r?\n/)
-      .filter((line) => !line.startsWith('::add-mask::'))
-      .join('\n'),
-    run.stderr,
-    JSON.stringify(run.outputs),
-    JSON.stringify(run.exportedEnv),
-    run.summary,
-    ...Object.values(files),
-  ].join('\n');
-}
-
-const JWT = /eyJ[\w-]{8,}\.eyJ[\w-]{8,}\.[\w-]{8,}/;
-const SAS_SIGNATURE = /[?&]sig=[\w%+/=-]{16,}/;
-
-/** The secrets (by kind) found in what a run showed; generic JWT and SAS-signature shapes count too. */
-export function leaksOf(recorded: RecordedRun): string[] {
-  const text = visibleText(recorded);
-  const leaks: string[] = [];
-  for (const [secret, kind] of issued) if (text.includes(secret)) leaks.push(`${kind} ${secret.slice(0, 6)}…`);
-  const jwt = JWT.exec(text);
-  if (jwt) leaks.push(`a JWT ${jwt[0].slice(0, 12)}…`);
-  const sas = SAS_SIGNATURE.exec(text);
-  if (sas) leaks.push(`a SAS signature ${sas[0].slice(0, 10)}…`);
-  return leaks;
 }
 
 /**
- * The secrets case of a file: every recorded run is one counted case (0 leaks to pass), and the
- * capture itself must have seen the kinds of secret the file's runs were given.
+ * The secrets case of a file: the scan (which checked every run of this file) knew secrets of the
+ * kinds the file's runs were given, or it would prove nothing for them.
  */
-export function secretsScanCase(expectedKinds: SecretKind[]): void {
-  it('no secret the emulator issued appears in any log, output, summary, report or error of this file', () => {
-    const kinds = new Set(issued.values());
-    const missing = expectedKinds.filter((k) => !kinds.has(k));
-    const leaking: string[] = [];
-    for (const recorded of runs) {
-      const leaks = leaksOf(recorded);
-      record('secrets', `${recorded.label}: ${leaks.length} leaks`, leaks.length === 0);
-      if (leaks.length > 0) leaking.push(`${recorded.label}: ${leaks.join(', ')}`);
-    }
-    if (leaking.length > 0 || missing.length > 0) {
-      throw new Error(
-        [
-          ...leaking.map((l) => `leak: ${l}`),
-          ...missing.map((k) => `the capture saw no ${k}: the scan would prove nothing for it`),
-        ].join('\n'),
-      );
-    }
+export function secretsScanCase(emu: () => RunningEmulator, expectedKinds: string[]): void {
+  it(`the secrets scan of every run knew this emulator's ${expectedKinds.join(', ')}`, async () => {
+    const kinds = new Set(((await issuedSecrets(emu().env)) ?? []).map((secret) => secret.kind));
+    expect(expectedKinds.filter((kind) => !kinds.has(kind))).toEqual([]);
   });
 }
 
@@ -393,8 +184,6 @@ export async function addFault(emu: RunningEmulator, rule: Record<string, unknow
 export async function addPrincipal(emu: RunningEmulator, body: Record<string, unknown>): Promise<string> {
   const response = await admin(emu, 'POST', '/principals', body);
   if (response.status >= 300) throw new Error(`principal refused: ${JSON.stringify(response.body)}`);
-  const secret = body.secret;
-  if (typeof secret === 'string') addSecret(secret, 'client secret');
   return (response.body as { clientId: string }).clientId;
 }
 
