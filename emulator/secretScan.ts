@@ -64,14 +64,26 @@ export function encodedForms(value: string): Array<[string, string]> {
 
 export class SecretScanner {
   private readonly needles = new Map<string, Needle[]>();
-  /** How many distinct secrets the scanner looks for. */
-  readonly size: number;
+  private readonly seen = new Set<string>();
 
-  constructor(secrets: Iterable<KnownSecret>) {
-    const seen = new Set<string>();
+  /** `shapes: false` leaves the JWT and SAS shapes to another scanner of the same text. */
+  constructor(
+    secrets: Iterable<KnownSecret> = [],
+    private readonly options: { shapes?: boolean } = {},
+  ) {
+    this.add(secrets);
+  }
+
+  /** How many distinct secrets the scanner looks for. */
+  get size(): number {
+    return this.seen.size;
+  }
+
+  /** Looks for these too (a long-lived scanner grows as its emulator issues more). */
+  add(secrets: Iterable<KnownSecret>): void {
     for (const { id, kind, value } of secrets) {
-      if (value.length < MIN_SECRET_LENGTH || seen.has(value)) continue;
-      seen.add(value);
+      if (value.length < MIN_SECRET_LENGTH || this.seen.has(value)) continue;
+      this.seen.add(value);
       const secret = id === undefined ? kind : `${kind} #${id}`;
       for (const [form, text] of encodedForms(value)) {
         const key = text.slice(0, PREFIX);
@@ -80,7 +92,6 @@ export class SecretScanner {
         this.needles.set(key, list);
       }
     }
-    this.size = seen.size;
   }
 
   /** The secrets (and JWT or SAS-signature shapes) in `text`; `where` names the part of the run it is. */
@@ -97,6 +108,7 @@ export class SecretScanner {
         known.add(i);
       }
     }
+    if (this.options.shapes === false) return hits;
     for (const match of text.matchAll(JWT_SHAPE)) {
       // An issued JWT found above is reported once, by its kind.
       if (!known.has(match.index)) hits.push({ secret: 'a JWT-shaped string', form: 'as is', where: at(match.index) });

@@ -33,6 +33,8 @@ interface IssuedAnswer {
 interface EmulatorSecrets {
   instance: string;
   secrets: KnownSecret[];
+  /** Grows with `secrets`: an emulator issues thousands of tokens, too many to index again for every run. */
+  scanner: SecretScanner;
 }
 
 /** By admin URL: one emulator's secrets, as far as fetched (a new instance on the same port starts over). */
@@ -55,6 +57,10 @@ function getJson(url: string, caFile: string | undefined): Promise<IssuedAnswer>
 
 /** Every secret the emulator behind `env` has issued so far; undefined when the run had no emulator. */
 export async function issuedSecrets(env: Record<string, string | undefined>): Promise<KnownSecret[] | undefined> {
+  return (await emulatorSecrets(env))?.secrets;
+}
+
+async function emulatorSecrets(env: Record<string, string | undefined>): Promise<EmulatorSecrets | undefined> {
   const adminUrl = env.AZUREML_EMULATOR_ADMIN_URL;
   if (!adminUrl) return undefined;
   let mine = known.get(adminUrl);
@@ -63,15 +69,17 @@ export async function issuedSecrets(env: Record<string, string | undefined>): Pr
       const since = mine?.secrets.at(-1)?.id ?? 0;
       const answer = await getJson(`${adminUrl}/secrets?since=${since}`, env.NODE_EXTRA_CA_CERTS);
       if (!mine || mine.instance !== answer.emulator) {
-        mine = { instance: answer.emulator, secrets: [] };
+        mine = { instance: answer.emulator, secrets: [], scanner: new SecretScanner() };
+        known.set(adminUrl, mine);
         if (since > 0) continue; // another emulator now answers on this port: fetch all of its secrets
       }
       mine.secrets.push(...answer.value);
-      known.set(adminUrl, mine);
-      return mine.secrets;
+      mine.scanner.add(answer.value);
+      return mine;
     } catch (error) {
       // The emulator may be gone already (a test that stopped it during the run): nothing to fetch.
-      if (/ECONNREFUSED/.test(String(error))) return mine?.secrets ?? [];
+      if (/ECONNREFUSED/.test(String(error)))
+        return mine ?? { instance: '', secrets: [], scanner: new SecretScanner() };
       if (attempt >= 3) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
     }
@@ -105,12 +113,14 @@ export interface RunScan {
 }
 
 export async function scanRun(parts: readonly ScanPart[], env: Record<string, string | undefined>): Promise<RunScan> {
-  const issued = await issuedSecrets(env);
-  const scanner = new SecretScanner([...(issued ?? []), ...givenSecrets(env)]);
+  const issued = await emulatorSecrets(env);
+  // The run's own secrets apart: the emulator's scanner is kept for the next run.
+  const given = new SecretScanner(givenSecrets(env), { shapes: issued === undefined });
+  const scanners = issued ? [issued.scanner, given] : [given];
   return {
     emulator: issued !== undefined,
-    secrets: scanner.size,
-    hits: parts.flatMap((part) => scanner.find(part.where, part.text)),
+    secrets: scanners.reduce((sum, scanner) => sum + scanner.size, 0),
+    hits: parts.flatMap((part) => scanners.flatMap((scanner) => scanner.find(part.where, part.text))),
   };
 }
 
