@@ -1,16 +1,8 @@
-<<<<<<<< HEAD:action-pipeline/dist/447.index.js
 export const id = 447;
 export const ids = [447];
 export const modules = {
 
 /***/ 3447:
-========
-export const id = 359;
-export const ids = [359];
-export const modules = {
-
-/***/ 2359:
->>>>>>>> 7651a0c (Upload: a connection that fails on every retry is the network's, not a bug: explain it (found by the reliability suite's cut-every-attempt upload)):action-pipeline/dist/359.index.js
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -1644,10 +1636,7 @@ function formatBytes(bytes) {
 
 
 
-<<<<<<<< HEAD:action-pipeline/dist/447.index.js
 
-========
->>>>>>>> 7651a0c (Upload: a connection that fails on every retry is the network's, not a bug: explain it (found by the reliability suite's cut-every-attempt upload)):action-pipeline/dist/359.index.js
 // EXTERNAL MODULE: ../main/node_modules/@azure/storage-blob/dist/esm/index.js + 157 modules
 var dist_esm = __webpack_require__(3982);
 // EXTERNAL MODULE: ./shared/azure/cloud.ts
