@@ -4,6 +4,7 @@
 // with the committed dist/ folders, so CI catches a source change whose bundle was not rebuilt.
 
 import ncc from '@vercel/ncc';
+import { transform } from 'esbuild';
 import {
   copyFileSync,
   mkdirSync,
@@ -32,8 +33,8 @@ const ACTIONS_WITH_ORT = new Set(['action-deploy']);
 async function buildAction(action, distDir) {
   const { code, assets } = await ncc(action.entry, {
     quiet: true,
-    // Minified: every workflow downloads the whole repository, and node parses less at start-up.
-    minify: true,
+    // Minified afterwards by esbuild (minifyScript): ncc's own minify skips the split chunks.
+    minify: false,
     sourceMap: false,
     cache: false,
     target: 'es2022',
@@ -46,11 +47,13 @@ async function buildAction(action, distDir) {
   });
   rmSync(distDir, { recursive: true, force: true });
   mkdirSync(distDir, { recursive: true });
-  writeFileSync(path.join(distDir, 'index.js'), code);
+  writeFileSync(path.join(distDir, 'index.js'), await minifyScript(code));
   for (const [name, asset] of Object.entries(assets)) {
     const target = path.join(distDir, name);
     mkdirSync(path.dirname(target), { recursive: true });
-    writeFileSync(target, asset.source);
+    // ncc's split chunks (`835.index.js`: what `import()` loads later) are code like index.js.
+    const isChunk = /^\d+\.index\.js$/.test(name);
+    writeFileSync(target, isChunk ? await minifyScript(asset.source.toString('utf8')) : asset.source);
   }
   if (ACTIONS_WITH_ORT.has(action.dir)) {
     const ortDir = path.join(distDir, ORT_WEB_BUNDLE_FOLDER);
@@ -58,6 +61,23 @@ async function buildAction(action, distDir) {
     for (const file of ORT_WEB_DIST_FILES)
       copyFileSync(path.join(ROOT, 'node_modules', 'onnxruntime-web', 'dist', file), path.join(ortDir, file));
   }
+}
+
+/**
+ * Every workflow downloads the whole repository and Node parses index.js at each step's start, so
+ * the bundles are minified, and written in ASCII only (non-ASCII characters escaped): a source with
+ * even one non-ASCII character is held by V8 as two-byte text, which it scans and compiles slower.
+ */
+async function minifyScript(source) {
+  const { code } = await transform(source, {
+    format: 'esm',
+    target: 'es2022',
+    platform: 'node',
+    charset: 'ascii',
+    minify: true,
+    legalComments: 'none',
+  });
+  return code;
 }
 
 function listFiles(dir, base = dir) {

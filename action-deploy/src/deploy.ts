@@ -272,7 +272,7 @@ async function serveRegisteredModelLocally(context: ActionContext, request: Depl
   const modelPath = await context.log.group(`Download ${model.name}:${model.version}`, () =>
     downloadModel(context, connection, model),
   );
-  const { deployLocal } = await import(/* webpackMode: "eager" */ './local.js');
+  const { deployLocal } = await import('./local.js');
   await deployLocal(context, {
     dryRun: false,
     endpoint: request.endpoint,

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ActionContext } from '../../shared/action/context.js';
 import { gateFailure, runSmokeGate } from '../../shared/action/smokeGate.js';
 import { UserError } from '../../shared/errors.js';
@@ -47,7 +46,10 @@ export async function deployLocal(context: ActionContext, request: LocalRequest)
   const spec: ServerSpec = { modelPath: d.model.path, port: d.localPort, readyFile: path.join(runDir, 'ready.json') };
   const logFile = path.join(runDir, 'server.log');
   const out = openSync(logFile, 'a');
-  const bundle = fileURLToPath(import.meta.url);
+  // The script the runner started (dist/index.js): this code runs in a chunk of the bundle, and
+  // `import.meta.url` names the chunk, which starts nothing on its own.
+  const bundle = process.argv[1];
+  if (!bundle) throw new Error('no entry script in process.argv to start the local scoring server with');
   const child = spawn(process.execPath, [bundle], {
     detached: true,
     stdio: ['ignore', out, out],
@@ -168,7 +170,9 @@ export async function serveLocally(specJson: string): Promise<void> {
   } else {
     contract = { kind: 'json' };
   }
-  const model = await loadModel(modelFile, { backend: 'onnxruntime-web' });
+  // The session runs on its own thread: while the model computes one request, this thread parses
+  // and answers the next, so the server uses two cores (bench/ `serve` measures both ways).
+  const model = await loadModel(modelFile, { backend: 'onnxruntime-web', worker: true });
   const server = await startScoringServer({ model, contract, keys: [key], port: spec.port, deploymentName: 'local' });
   const scoringUri = contract.kind === 'json' ? server.scoringUri : `${server.url}/v2/models/${contract.name}/infer`;
   writeFileSync(

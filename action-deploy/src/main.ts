@@ -18,9 +18,9 @@ const LOCAL_SERVER_VARIABLE: typeof LocalServerVariable = 'AZUREML_ACTIONS_LOCAL
 export async function main(): Promise<void> {
   // target: local starts this same bundle again as a detached scoring server (local.ts).
   const serverSpec = process.env[LOCAL_SERVER_VARIABLE];
-  if (serverSpec) return (await import(/* webpackMode: "eager" */ './local.js')).serveLocally(serverSpec);
+  if (serverSpec) return (await import('./local.js')).serveLocally(serverSpec);
   await runAction('action-deploy', deploy, async (context) =>
-    (await import(/* webpackMode: "eager" */ './local.js')).stopLocalServerFromState(context),
+    (await import('./local.js')).stopLocalServerFromState(context),
   );
 }
 
@@ -30,11 +30,9 @@ export async function deploy(context: ActionContext): Promise<void> {
     reportPlan(context, planDeployment(inputs));
     return;
   }
-  if (inputs.operation === 'serve-local')
-    await (await import(/* webpackMode: "eager" */ './local.js')).deployLocal(context, inputs);
-  else if (inputs.operation === 'deploy')
-    await (await import(/* webpackMode: "eager" */ './deploy.js')).deployModel(context, inputs);
-  else await (await import(/* webpackMode: "eager" */ './remove.js')).removeFromEndpoint(context, inputs);
+  if (inputs.operation === 'serve-local') await (await import('./local.js')).deployLocal(context, inputs);
+  else if (inputs.operation === 'deploy') await (await import('./deploy.js')).deployModel(context, inputs);
+  else await (await import('./remove.js')).removeFromEndpoint(context, inputs);
 }
 
 function describeModel(model: ModelReference): string {

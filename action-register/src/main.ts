@@ -20,7 +20,7 @@ export async function register(context: ActionContext): Promise<void> {
     reportPlan(context, planRegistration(inputs));
     return;
   }
-  const { registerAsset } = await import(/* webpackMode: "eager" */ './register.js');
+  const { registerAsset } = await import('./register.js');
   await registerAsset(context, inputs);
 }
 

@@ -3,7 +3,7 @@
 // caller's Entra token for storage, and a missing data role is explained.
 
 import type { AzureBlobDatastore } from '@azure/arm-machinelearning';
-import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/identity';
 import { UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -51,6 +51,10 @@ async function open(
   name: string,
 ): Promise<OpenDatastore> {
   const { client, settings, credential, log } = options;
+  // The storage SDK is the largest part of a bundle's start-up: only steps that open a datastore
+  // (uploads, downloads) load it, as a separate chunk, while the datastore is being read.
+  const storageSdk = import('@azure/storage-blob');
+  storageSdk.catch(() => undefined);
   const datastore = await client.datastores
     .get(settings.resourceGroup, settings.workspace, name)
     .catch((error: unknown) => {
@@ -85,9 +89,11 @@ async function open(
     const key = (secrets as { key?: string }).key;
     if (!key) throw new UserError(`Datastore '${name}' returned no account key.`);
     log.setSecret(key);
+    const { ContainerClient, StorageSharedKeyCredential } = await storageSdk;
     const container = new ContainerClient(containerUrl, new StorageSharedKeyCredential(properties.accountName, key));
     return { name, container, auth: 'key', uriOf };
   }
   // Identity-based (credential-less) datastore: blobs are read and written with the caller's token.
+  const { ContainerClient } = await storageSdk;
   return { name, container: new ContainerClient(containerUrl, credential), auth: 'identity', uriOf };
 }

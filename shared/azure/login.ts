@@ -32,6 +32,10 @@ export interface LoginSession {
 }
 
 const TOKEN_REUSE_MARGIN_MS = 5 * 60_000;
+/** A GitHub ID token is presented again only within this time of being issued to this step... */
+const ID_TOKEN_REUSE_MS = 60_000;
+/** ...and while it stays valid this long (GitHub's tokens live minutes; tests use shorter ones). */
+const ID_TOKEN_MIN_LIFETIME_MS = 2 * 60_000;
 
 export function createLoginSession(settings: AzureSettings, deps: LoginDependencies): LoginSession {
   let claims: Record<string, unknown> | undefined;
@@ -45,10 +49,17 @@ export function createLoginSession(settings: AzureSettings, deps: LoginDependenc
     case 'oidc': {
       if (!deps.canRequestIdToken) throw missingIdTokenPermission(settings);
       const { tenantId, clientId } = requireApp(settings);
+      // MSAL asks for an assertion twice for each access token (once to set up, once for the token
+      // request): one GitHub ID token serves both while it is fresh, which saves a round trip to
+      // GitHub per login. A token that is older, or close to its expiry, is never reused.
+      let last: { idToken: string; fetchedAt: number; expiresAt: number } | undefined;
       inner = new ClientAssertionCredential(
         tenantId,
         clientId,
         async () => {
+          const now = Date.now();
+          if (last && now - last.fetchedAt < ID_TOKEN_REUSE_MS && last.expiresAt - now > ID_TOKEN_MIN_LIFETIME_MS)
+            return last.idToken;
           const idToken = await deps.requestIdToken(settings.audience).catch((error: unknown) => {
             throw new UserError(
               `GitHub did not issue an ID token for audience '${settings.audience}': ${(error as Error).message}`,
@@ -57,6 +68,8 @@ export function createLoginSession(settings: AzureSettings, deps: LoginDependenc
           });
           deps.log.setSecret(idToken);
           claims = decodeJwtClaims(idToken);
+          const exp = typeof claims?.exp === 'number' ? claims.exp * 1000 : 0;
+          last = { idToken, fetchedAt: now, expiresAt: exp };
           return idToken;
         },
         authority,

@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import type { ActionContext } from '../action/context.js';
 import { describeFailure } from '../errors.js';
 import { inputsFromEnvironment } from '../inputs/source.js';
+import { flushCompileCache } from './compileCache.js';
 import type { Logger, SourceLocation } from '../logger.js';
 
 function annotation(location: SourceLocation | undefined): core.AnnotationProperties | undefined {
@@ -67,5 +68,6 @@ export async function runAction(
   // interval (5 s) after their last line. The empty write's callback runs once everything written
   // before it is flushed (pipes are asynchronous on Windows); exitCode is what setFailed left.
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  flushCompileCache();
   process.exit();
 }

@@ -85,15 +85,29 @@ describe('OIDC', () => {
     expectNoSecretLeaked();
   });
 
-  it('asks GitHub for a new ID token each time Entra needs an assertion', async () => {
+  /** The GitHub ID-token requests in the emulator's log since it was last cleared. */
+  async function idTokenRequests(): Promise<number> {
+    const requests = ((await admin(emu, 'GET', '/requests')).body as { value: Array<{ path: string }> }).value;
+    return requests.filter((r) => r.path.includes('/oidc/idtoken')).length;
+  }
+
+  it('asks GitHub for a new ID token whenever the last one is short of minutes of validity', async () => {
+    // 90 s tokens are never presented twice: a long job can never hand Entra an expired assertion.
+    await admin(emu, 'POST', '/oidc/claims', { lifetime: 90 });
     const s = session(settings());
     await admin(emu, 'DELETE', '/requests');
     await s.credential.getToken('https://management.azure.com/.default');
     await s.credential.getToken('https://ml.azure.com/.default');
-    const requests = ((await admin(emu, 'GET', '/requests')).body as { value: Array<{ path: string }> }).value;
-    expect(
-      requests.filter((r) => r.path.includes('oidc') || r.path.includes('idtoken') || r.path.includes('token?')).length,
-    ).toBeGreaterThanOrEqual(2);
+    // MSAL asks for an assertion twice per access token; each time it got a new ID token.
+    expect(await idTokenRequests()).toBe(4);
+  });
+
+  it('presents one fresh ID token for the assertions of the next minute (one GitHub round trip per login)', async () => {
+    const s = session(settings());
+    await admin(emu, 'DELETE', '/requests');
+    await s.credential.getToken('https://management.azure.com/.default');
+    await s.credential.getToken('https://ml.azure.com/.default');
+    expect(await idTokenRequests()).toBe(1);
   });
 
   it.each([

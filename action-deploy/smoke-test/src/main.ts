@@ -34,8 +34,8 @@ export async function smokeTest(context: ActionContext): Promise<void> {
         }
       : await fetchEndpointTarget(context, target);
   const [{ gateFailure, runSmokeGate }, { smokeOutputs }] = await Promise.all([
-    import(/* webpackMode: "eager" */ '../../../shared/action/smokeGate.js'),
-    import(/* webpackMode: "eager" */ '../../../shared/smoke/index.js'),
+    import('../../../shared/action/smokeGate.js'),
+    import('../../../shared/smoke/index.js'),
   ]);
   const result = await runSmokeGate(context, settings, gateTarget);
   for (const [name, value] of Object.entries(smokeOutputs(result))) context.outputs.set(name, value);
@@ -50,8 +50,8 @@ async function fetchEndpointTarget(
   target: Extract<SmokeTestInputs['target'], { kind: 'endpoint' }>,
 ): Promise<GateTarget> {
   const [{ connectToWorkspace }, { endpointAccess }] = await Promise.all([
-    import(/* webpackMode: "eager" */ '../../../shared/azure/connect.js'),
-    import(/* webpackMode: "eager" */ '../../../shared/azure/endpoints.js'),
+    import('../../../shared/azure/connect.js'),
+    import('../../../shared/azure/endpoints.js'),
   ]);
   const { client, session, settings } = await connectToWorkspace(context, target.common.azure, [
     { action: `${ML}/onlineEndpoints/read`, purpose: 'read the scoring URI' },
