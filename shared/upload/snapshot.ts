@@ -7,6 +7,7 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { UserError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { hashFilesInWorkers } from './hashPool.js';
 
 /** One file of a snapshot. `relPath` always uses '/' separators, on every platform. */
 export interface SnapshotFile {
@@ -38,7 +39,7 @@ export interface SnapshotOptions {
   ignorePatterns?: string[];
   /** Read `.amlignore` (or else `.gitignore`) at the folder's root, as azure-ai-ml does. Default true. */
   useIgnoreFiles?: boolean;
-  /** Files hashed at the same time (overlaps disk waits for many small files). Default 4. */
+  /** Below 16 files: files hashed at the same time on the main thread (overlaps disk waits). Default 4. */
   hashConcurrency?: number;
   signal?: AbortSignal;
   logger?: Logger;
@@ -47,6 +48,11 @@ export interface SnapshotOptions {
 /** Bumped whenever the canonical text below changes: old and new hashes must never collide. */
 const CONTENT_HASH_FORMAT = 'azureml-actions/content-hash@1';
 const HASH_READ_CHUNK = 4 * 1024 * 1024;
+/**
+ * From this many files a folder is hashed on worker threads (hashPool.ts), every core at once;
+ * below it, starting the threads would cost more than they save.
+ */
+const WORKER_HASHING_MIN_FILES = 16;
 
 /**
  * The content hash of an asset: SHA-256 over the format tag, the kind and one line per file in
@@ -131,10 +137,20 @@ export async function createSnapshot(sourcePath: string, options: SnapshotOption
   found.sort((a, b) => compareCodeUnits(a.relPath, b.relPath));
 
   const files: SnapshotFile[] = new Array<SnapshotFile>(found.length);
-  await forEachLimited(found, options.hashConcurrency ?? 4, options.signal, async (entry, index) => {
-    const { sha256, size } = await hashFile(entry.absPath, options.signal);
-    files[index] = { relPath: entry.relPath, size, sha256 };
-  });
+  if (found.length >= WORKER_HASHING_MIN_FILES) {
+    const hashed = await hashFilesInWorkers(
+      found.map((entry) => entry.absPath),
+      options.signal,
+    );
+    hashed.forEach(({ sha256, size }, index) => {
+      files[index] = { relPath: (found[index] as { relPath: string }).relPath, size, sha256 };
+    });
+  } else {
+    await forEachLimited(found, options.hashConcurrency ?? 4, options.signal, async (entry, index) => {
+      const { sha256, size } = await hashFile(entry.absPath, options.signal);
+      files[index] = { relPath: entry.relPath, size, sha256 };
+    });
+  }
   const totalBytes = files.reduce((sum, file) => sum + file.size, 0);
   return {
     kind: 'folder',

@@ -7,6 +7,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../shared/errors.js';
+import { hashFilesInWorkers } from '../../shared/upload/hashPool.js';
 import { computeContentHash, createSnapshot, hashFile } from '../../shared/upload/index.js';
 
 let workDir: string;
@@ -81,6 +82,49 @@ describe('snapshot of a folder', () => {
     const file = path.join(workDir, 'big.bin');
     await writeFile(file, big);
     expect(await hashFile(file)).toEqual({ size: big.length, sha256: createHash('sha256').update(big).digest('hex') });
+  });
+});
+
+describe('snapshot of a folder with many files (hashed on worker threads)', () => {
+  it('gives every file the same size and SHA-256 as hashing it alone, in path order', async () => {
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 150; i++) files[`part-${String(i).padStart(3, '0')}/f.txt`] = `content ${i} `.repeat(i);
+    const root = await makeTree('many', files);
+    // Larger than a worker's 4 MiB read buffer, so it is read in several pieces.
+    const big = Buffer.alloc(9 * 1024 * 1024 + 3, 1);
+    await writeFile(path.join(root, 'big.bin'), big);
+    const snapshot = await createSnapshot(root);
+    expect(snapshot.files).toHaveLength(151);
+    expect(snapshot.files[0]).toEqual({
+      relPath: 'big.bin',
+      size: big.length,
+      sha256: createHash('sha256').update(big).digest('hex'),
+    });
+    for (const file of snapshot.files.slice(1)) {
+      const text = files[file.relPath]!;
+      expect(file).toEqual({ relPath: file.relPath, size: Buffer.byteLength(text), sha256: sha256(text) });
+    }
+    const byHand = computeContentHash(
+      'folder',
+      await Promise.all(
+        snapshot.files.map(async (file) => ({
+          relPath: file.relPath,
+          ...(await hashFile(path.join(root, ...file.relPath.split('/')))),
+        })),
+      ),
+    );
+    expect(snapshot.contentHash).toBe(byHand);
+  });
+
+  it('fails with the error of a file that cannot be read, its code and path kept', async () => {
+    const root = await makeTree('unreadable', { 'a.txt': 'a', 'b.txt': 'b' });
+    const paths = Array.from({ length: 100 }, (_, i) => path.join(root, i === 70 ? 'gone.txt' : 'a.txt'));
+    const failure = await hashFilesInWorkers(paths).then(
+      () => undefined,
+      (error: NodeJS.ErrnoException) => error,
+    );
+    expect(failure?.code).toBe('ENOENT');
+    expect(failure?.path).toBe(path.join(root, 'gone.txt'));
   });
 });
 
