@@ -223,9 +223,13 @@ async function uploadUnexplained(
     location = { kind: snapshot.kind, assetPath: fallback };
     present = await listAssetBlobs(container, location, signal);
   } else if (await isCompleteAzureAiMlUpload(container, snapshot, location, present, signal, logger)) {
+    // Every blob with our sha256: our own upload, stopped after the marker and before the record.
+    const ours = snapshot.files.every((file) => present.get(blobNameOf(location, file))?.sha256 === file.sha256);
     logger.info(
-      `${location.assetPath} is already uploaded by azure-ai-ml (same content: its upload is complete, with the same ` +
-        'paths and sizes); nothing to send.',
+      ours
+        ? `${location.assetPath} is already uploaded and verified (its record was missing); nothing to send.`
+        : `${location.assetPath} is already uploaded by azure-ai-ml (same content: its upload is complete, with the ` +
+            'same paths and sizes); nothing to send.',
     );
     await writeJson(
       container,
@@ -234,7 +238,7 @@ async function uploadUnexplained(
       signal,
     );
     if (lineage !== null) await rememberUpload(container, lineage, snapshot, signal, logger);
-    return nothingSent(location.assetPath, true);
+    return nothingSent(location.assetPath, !ours);
   }
 
   const pending = snapshot.files.filter((file) => {

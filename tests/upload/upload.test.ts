@@ -598,6 +598,23 @@ describe("azure-ai-ml's key: uploads either tool made are not repeated by the ot
     expect(next.result).toMatchObject({ filesUploaded: 1, filesCopied: 7, bytesUploaded: 700 });
   });
 
+  it('finds its own upload complete by the marker when the step stopped before writing its record', async () => {
+    const container = await freshContainer();
+    const root = await makeFolder('no-record', 4, 300);
+    const { snapshot, result } = await uploadPath(container, root, quiet());
+    await container.getBlobClient(recordBlobName(snapshot)).delete();
+    const logger = new MemoryLogger();
+    const again = await uploadSnapshot(container, snapshot, { logger });
+    expect(again).toMatchObject({
+      assetPath: result.assetPath,
+      reused: true,
+      reusedAzureAiMlUpload: false,
+      bytesUploaded: 0,
+    });
+    expect(logger.lines.some((line) => line.includes('its record was missing'))).toBe(true);
+    expect(await findCompletedUpload(container, snapshot)).toMatchObject({ assetPath: result.assetPath });
+  });
+
   it("uploads when azure-ai-ml's folder is incomplete, has other sizes or other bytes", async () => {
     const cases: Array<[string, (container: ContainerClient, assetPath: string) => Promise<void>]> = [
       ['not marked complete', async () => undefined],
