@@ -2,8 +2,7 @@
 // uploads a local path under (`get_object_hash`), the blob that marks its upload complete, and the
 // `LocalUpload` URIs it registers. Uploads meet at that key, so neither tool repeats the other's.
 
-import { createHash, type Hash } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
+import { Worker } from 'node:worker_threads';
 import { UserError } from '../errors.js';
 import { UPLOAD_ROOT } from './layout.js';
 import { localPathOf, type Snapshot, type SnapshotFile } from './snapshot.js';
@@ -14,10 +13,6 @@ const OBJECT_HASH_SEED = 'Initialize for october 2021 AML CLI version';
 export const UPLOAD_STATUS_METADATA_KEY = 'upload_status';
 export const UPLOAD_STATUS_COMPLETED = 'completed';
 
-/** Pieces read ahead of the hash, each at most this size: 16 MiB of file data in memory at most. */
-const READ_CHUNK = 2 * 1024 * 1024;
-const READS_AHEAD = 8;
-
 /**
  * azure-ai-ml's object hash of the snapshot's content: the 32-hex folder it uploads this content to
  * (`LocalUpload/<hash>/<name>`). MD5 seeded with OBJECT_HASH_SEED, then for a file its bytes; for a
@@ -26,20 +21,22 @@ const READS_AHEAD = 8;
  * sub-folder's entries. A snapshot lists no empty folders, which azure-ai-ml hashes by name: for such
  * a folder the keys differ (its content is then uploaded again, never mixed up).
  *
- * One sequential MD5 over everything, so it is a pass of its own (a few files read ahead, bounded
- * memory): callers compute it only when an upload may be needed.
+ * One sequential MD5 over everything, so it is a pass of its own (on a worker thread, flat memory):
+ * callers compute it only when an upload may be needed.
  */
 export async function azureAiMlObjectHash(snapshot: Snapshot, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('md5').update(OBJECT_HASH_SEED);
-  await feedInOrder(hash, hashOrder(snapshot), signal);
-  return hash.digest('hex');
+  const [digest] = await md5InWorker([{ seed: OBJECT_HASH_SEED, steps: hashOrder(snapshot) }], 'hex', signal);
+  return digest!;
 }
 
-/** Base64 MD5 of one snapshot file, as storage keeps it in a blob's Content-MD5. */
-export async function contentMd5Of(snapshot: Snapshot, file: SnapshotFile, signal?: AbortSignal): Promise<string> {
-  const hash = createHash('md5');
-  await feedInOrder(hash, [{ path: localPathOf(snapshot, file), size: file.size }], signal);
-  return hash.digest('base64');
+/** Base64 MD5 of each of some snapshot files, as storage keeps it in a blob's Content-MD5. */
+export function contentMd5sOf(
+  snapshot: Snapshot,
+  files: readonly SnapshotFile[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const jobs = files.map((file) => ({ seed: '', steps: [{ path: localPathOf(snapshot, file), size: file.size }] }));
+  return jobs.length === 0 ? Promise.resolve([]) : md5InWorker(jobs, 'base64', signal);
 }
 
 /**
@@ -122,80 +119,94 @@ function byLowerCaseName(a: string, b: string): number {
 }
 
 /**
- * Feeds names and file bytes to `hash` strictly in order while up to READS_AHEAD pieces of the next
- * files are read in parallel into reused buffers (thousands of small files would otherwise wait on
- * one open/read/close round trip each).
+ * The worker's code, evaluated as a CommonJS script (`eval: true`, as hashPool.ts's) so the bundles
+ * need no extra file: names and file bytes into one MD5, strictly in order, files read with
+ * synchronous calls into one reused 4 MiB buffer (no libuv round trip per small file, flat memory).
  */
-async function feedInOrder(hash: Hash, steps: readonly HashStep[], signal: AbortSignal | undefined): Promise<void> {
-  interface Piece {
-    file: { path: string; size: number; handle?: Promise<FileHandle>; unread: number };
-    offset: number;
-    length: number;
-  }
-  const pieces = function* (): Generator<string | Piece> {
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const { openSync, readSync, closeSync } = require('node:fs');
+const { jobs, encoding, readChunk } = workerData;
+const buffer = Buffer.allocUnsafe(readChunk);
+let answer;
+try {
+  const digests = [];
+  for (const { seed, steps } of jobs) {
+    const hash = createHash('md5').update(seed);
     for (const step of steps) {
       if (typeof step === 'string') {
-        yield step;
+        hash.update(step, 'utf8');
         continue;
       }
-      const file = { ...step, unread: Math.ceil(step.size / READ_CHUNK) };
-      for (let offset = 0; offset < step.size; offset += READ_CHUNK) {
-        yield { file, offset, length: Math.min(READ_CHUNK, step.size - offset) };
-      }
-    }
-  };
-  const spare: Buffer[] = [];
-  const stillOpen = new Set<Promise<FileHandle>>();
-  const read = async (piece: Piece): Promise<Buffer> => {
-    const buffer = spare.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK);
-    const { file } = piece;
-    if (!file.handle) stillOpen.add((file.handle = open(file.path, 'r')));
-    const handle = await file.handle;
-    const { bytesRead } = await handle.read(buffer, 0, piece.length, piece.offset);
-    if (--file.unread === 0) {
-      stillOpen.delete(file.handle);
-      await handle.close();
-    }
-    if (bytesRead !== piece.length) {
-      throw new UserError(`The file '${file.path}' changed while it was being hashed; run the step again.`);
-    }
-    return buffer;
-  };
-
-  const queue: Array<{ name: string } | { piece: Piece; buffer: Promise<Buffer> }> = [];
-  const source = pieces();
-  let next = source.next();
-  let reading = 0;
-  try {
-    for (;;) {
-      while (!next.done && (typeof next.value === 'string' || reading < READS_AHEAD)) {
-        const value = next.value;
-        if (typeof value === 'string') queue.push({ name: value });
-        else {
-          reading++;
-          queue.push({ piece: value, buffer: read(value) });
+      const fd = openSync(step.path, 'r');
+      let offset = 0;
+      try {
+        while (offset < step.size) {
+          const bytesRead = readSync(fd, buffer, 0, Math.min(buffer.length, step.size - offset), offset);
+          if (bytesRead === 0) break;
+          hash.update(bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead));
+          offset += bytesRead;
         }
-        next = source.next();
+      } finally {
+        closeSync(fd);
       }
-      const item = queue.shift();
-      if (!item) break;
-      signal?.throwIfAborted();
-      if ('name' in item) {
-        hash.update(item.name, 'utf8');
-        continue;
+      if (offset !== step.size) {
+        answer = { changed: step.path };
+        break;
       }
-      const buffer = await item.buffer;
-      hash.update(item.piece.length === buffer.length ? buffer : buffer.subarray(0, item.piece.length));
-      spare.push(buffer);
-      reading--;
     }
-  } finally {
-    // After a failure: let reads in flight settle, then close every file still open.
-    await Promise.allSettled(queue.flatMap((item) => ('buffer' in item ? [item.buffer] : [])));
-    await Promise.allSettled(
-      [...stillOpen].map(async (handle) => {
-        await (await handle).close().catch(() => undefined);
-      }),
-    );
+    if (answer) break;
+    digests.push(hash.digest(encoding));
   }
+  answer = answer || { digests };
+} catch (error) {
+  answer = { error: { message: String(error && error.message), code: error && error.code, path: error && error.path } };
+}
+parentPort.postMessage(answer);
+`;
+
+/** Read size of the worker: a large file streams through one buffer of this size. */
+const READ_CHUNK = 4 * 1024 * 1024;
+
+type WorkerAnswer =
+  { digests: string[] } | { changed: string } | { error: { message: string; code?: string; path?: string } };
+
+/** MD5s (each over a seed and steps) on one worker thread: the main thread stays free for network work. */
+function md5InWorker(
+  jobs: ReadonlyArray<{ seed: string; steps: readonly HashStep[] }>,
+  encoding: 'hex' | 'base64',
+  signal: AbortSignal | undefined,
+): Promise<string[]> {
+  signal?.throwIfAborted();
+  return new Promise<string[]>((resolve, reject) => {
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { jobs, encoding, readChunk: READ_CHUNK },
+    });
+    const finish = (settle: () => void): void => {
+      signal?.removeEventListener('abort', onAbort);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      void worker.terminate();
+      settle();
+    };
+    const onAbort = (): void => finish(() => reject(signal?.reason as Error));
+    const onError = (error: Error): void => finish(() => reject(error));
+    const onMessage = (answer: WorkerAnswer): void =>
+      finish(() => {
+        if ('digests' in answer) resolve(answer.digests);
+        else if ('changed' in answer) {
+          reject(new UserError(`The file '${answer.changed}' changed while it was being hashed; run the step again.`));
+        } else {
+          const failure: NodeJS.ErrnoException = new Error(answer.error.message);
+          if (answer.error.code) failure.code = answer.error.code;
+          if (answer.error.path) failure.path = answer.error.path;
+          reject(failure);
+        }
+      });
+    signal?.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+  });
 }

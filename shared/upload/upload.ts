@@ -9,7 +9,7 @@ import {
   azureAiMlIndicatorFile,
   azureAiMlObjectHash,
   completedUploadMetadata,
-  contentMd5Of,
+  contentMd5sOf,
   isCompletedUploadMetadata,
 } from './azureAiMl.js';
 import {
@@ -432,14 +432,17 @@ async function isCompleteAzureAiMlUpload(
   if (!isCompletedUploadMetadata(indicator?.metadata)) return false;
   const sized = snapshot.files.every((file) => present.get(blobNameOf(location, file))?.size === file.size);
   if (!sized) return false;
-  const verified: SnapshotFile[] = [];
-  let mismatch: SnapshotFile | undefined;
-  await forEachLimited(snapshot.files, 4, signal, async (file) => {
+  // Blobs the service stored a Content-MD5 for (and that do not carry our sha256 already): compare.
+  const toCheck = snapshot.files.filter((file) => {
     const state = present.get(blobNameOf(location, file))!;
-    if (state.contentMd5 === undefined || state.sha256 === file.sha256) return;
-    if ((await contentMd5Of(snapshot, file, signal)) === state.contentMd5) verified.push(file);
-    else mismatch ??= file;
+    return state.contentMd5 !== undefined && state.sha256 !== file.sha256;
   });
+  const localMd5s = await contentMd5sOf(snapshot, toCheck, signal);
+  const verified = toCheck.filter(
+    (file, index) => present.get(blobNameOf(location, file))!.contentMd5 === localMd5s[index],
+  );
+  const verifiedSet = new Set(verified);
+  const mismatch = toCheck.find((file) => !verifiedSet.has(file));
   if (mismatch) {
     logger.warning(
       `${location.assetPath} is marked complete by azure-ai-ml, but '${mismatch.relPath}' there has other bytes ` +

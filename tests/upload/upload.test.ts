@@ -516,6 +516,16 @@ describe("azure-ai-ml's key: uploads either tool made are not repeated by the ot
     expect(await azureAiMlObjectHash(single)).toBe('13de98847a13365857c421eb295190f9');
   });
 
+  it('fails clearly when a file shrank or vanished since the snapshot, and stops when aborted', async () => {
+    const root = await makeFolder('key-changing', 3, 300);
+    const snapshot = await createSnapshot(root);
+    await writeFile(path.join(root, 'file-001.bin'), randomBytes(100));
+    await expect(azureAiMlObjectHash(snapshot)).rejects.toThrow(/file-001\.bin' changed while it was being hashed/);
+    await rm(path.join(root, 'file-001.bin'));
+    await expect(azureAiMlObjectHash(snapshot)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(azureAiMlObjectHash(snapshot, AbortSignal.abort())).rejects.toThrow();
+  });
+
   it('reads datastore, key and name from LocalUpload URIs in the short and long azureml:// forms', () => {
     const key = '0123456789abcdef0123456789abcdef';
     const long =
