@@ -4,7 +4,9 @@
 // request the process makes), token (ID token + token exchange), request (token to the end of the
 // first ARM answer). Target: <= 250 ms on node 24 (GitHub's `runs.using: node24`) for every action,
 // and >= 6x faster than an `az ml` step starts (`az version` + importing azure-ai-ml, both measured
-// here in the same run; `node -e ''` is the floor any Node action pays).
+// here in the same run; `node -e ''` is the floor any Node action pays). The actions keep Node's
+// compile cache under the OS temp folder, so each is measured as the first such step of a job
+// (empty temp folder: the figure held against the target) and as a later step (cache filled).
 
 import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -192,60 +194,91 @@ async function measureAll(options: RunOptions, temp: string): Promise<Row[]> {
   const emulator = await startEmulator({ settings: { lroStepMs: 0, retryAfterSeconds: 0 } });
   const results = new Map<string, Map<string, Breakdown>>();
   let nodeFloorMs = Number.NaN;
+  // Runs alternate (node -e '', then each action in each mode, round after round) so that the
+  // load other jobs put on this machine falls on all of them alike; figures are medians.
+  // The actions turn on Node's compile cache (under the OS temp folder): `first step` runs with an
+  // empty temp folder each time, as the first of these actions in a job does; `next steps` with
+  // one that an earlier step already filled.
+  const warmTemp = mkdtempSync(path.join(temp, 'warm-tmp-'));
+  const samples = new Map<string, Breakdown[]>();
+  const floorSamples: number[] = [];
+  const modes = [
+    ...nodes.map((node) => ({ key: `${node.label} first step`, node, warm: false })),
+    ...(nodes[0]?.label === 'node 24' && !options.smoke
+      ? [{ key: 'node 24 next steps', node: nodes[0], warm: true }]
+      : []),
+  ];
   try {
     const floor = nodes[0] as { label: string; path: string };
-    nodeFloorMs = await commandMs(floor.path, ['-e', ''], options.smoke ? 1 : 7);
     for (const scenario of scenarios(workspace)) {
-      const byNode = new Map<string, Breakdown>();
-      for (const node of nodes) {
-        const samples: Breakdown[] = [];
-        for (let i = 0; i < runs; i++) {
+      const warmUp = await runActionProcess({
+        action: scenario.action,
+        node: floor.path,
+        inputs: scenario.inputs,
+        env: { ...emulator.env, TMPDIR: warmTemp },
+        workspace,
+      });
+      if (warmUp.exitCode !== 0 && !breakdown(emulator.context.requests, warmUp.spawnedAt))
+        throw new Error(`${scenario.action} failed before its first ARM request:\n${warmUp.log.slice(-1500)}`);
+    }
+    for (let i = 0; i < runs; i++) {
+      floorSamples.push((await run(floor.path, ['-e', ''], { env: process.env, timeoutMs: 60_000 })).wallMs);
+      for (const scenario of scenarios(workspace)) {
+        for (const mode of modes) {
+          const coldTemp = mode.warm ? undefined : mkdtempSync(path.join(temp, 'cold-tmp-'));
           const result = await runActionProcess({
             action: scenario.action,
-            node: node.path,
+            node: mode.node.path,
             inputs: scenario.inputs,
-            env: emulator.env,
+            env: { ...emulator.env, TMPDIR: coldTemp ?? warmTemp },
             workspace,
           });
+          if (coldTemp) rmSync(coldTemp, { recursive: true, force: true });
           const figures = breakdown(emulator.context.requests, result.spawnedAt);
           if (!figures)
             throw new Error(
               `${scenario.action} made no ARM request (exit ${result.exitCode}):\n${result.log.slice(-1500)}`,
             );
-          samples.push(figures);
+          const key = `${scenario.action}|${mode.key}`;
+          samples.set(key, [...(samples.get(key) ?? []), figures]);
         }
-        const m = medianBreakdown(samples);
-        byNode.set(node.label, m);
-        options.progress(
-          `${scenario.action} on ${node.label}: ${m.totalMs.toFixed(0)} ms (load ${m.loadMs.toFixed(0)}, token ${m.tokenMs.toFixed(0)}, request ${m.requestMs.toFixed(0)}), median of ${runs}`,
-        );
       }
-      results.set(scenario.action, byNode);
+      options.progress(`round ${i + 1} of ${runs} done`);
     }
   } finally {
     await emulator.stop();
   }
+  nodeFloorMs = median(floorSamples);
+  for (const scenario of scenarios(workspace)) {
+    const byNode = new Map<string, Breakdown>();
+    for (const mode of modes)
+      byNode.set(mode.key, medianBreakdown(samples.get(`${scenario.action}|${mode.key}`) ?? []));
+    results.set(scenario.action, byNode);
+  }
 
-  const main = nodes[0] as { label: string };
+  const mainKey = `${(nodes[0] as { label: string }).label} first step`;
+  const mainIsNode24 = nodes[0]?.label === 'node 24';
+  const describe = (b: Breakdown): string =>
+    `load ${b.loadMs.toFixed(0)} ms, token ${b.tokenMs.toFixed(0)} ms, request ${b.requestMs.toFixed(0)} ms`;
   for (const [action, byNode] of results) {
-    const m = byNode.get(main.label) as Breakdown;
-    const others = [...byNode.entries()].filter(([label]) => label !== main.label);
+    const m = byNode.get(mainKey) as Breakdown;
+    const next = byNode.get('node 24 next steps');
+    const others = [...byNode.entries()].filter(([key]) => key !== mainKey && key !== 'node 24 next steps');
     rows.push({
       benchmark: `cold-start ${action}`,
-      ours: `${m.totalMs.toFixed(0)} ms (${main.label})`,
+      ours: `${m.totalMs.toFixed(0)} ms (${mainKey})` + (next ? `, ${next.totalMs.toFixed(0)} ms next steps` : ''),
       peer: `node -e '' ${nodeFloorMs.toFixed(0)} ms`,
-      ratio: `${(m.totalMs / nodeFloorMs).toFixed(1)}x`,
+      ratio: `${(m.totalMs / nodeFloorMs).toFixed(1)}x` + (next ? `, ${(next.totalMs / nodeFloorMs).toFixed(1)}x` : ''),
       target: `<= ${TARGET_MS} ms on node 24`,
-      verdict: main.label === 'node 24' ? verdict(m.totalMs <= TARGET_MS) : 'n/a',
+      verdict: mainIsNode24 ? verdict(m.totalMs <= TARGET_MS) : 'n/a',
       note:
-        `load ${m.loadMs.toFixed(0)} ms, token ${m.tokenMs.toFixed(0)} ms, request ${m.requestMs.toFixed(0)} ms` +
-        others.map(([label, o]) => `; ${label} ${o.totalMs.toFixed(0)} ms (load ${o.loadMs.toFixed(0)})`).join('') +
-        (main.label === 'node 24'
-          ? ''
-          : `; node 24 could not be installed: ${(node24Found as { error: string }).error}`),
+        `first step: ${describe(m)}` +
+        (next ? `; next steps (compile cache filled): ${describe(next)}` : '') +
+        others.map(([key, o]) => `; ${key} ${o.totalMs.toFixed(0)} ms (load ${o.loadMs.toFixed(0)})`).join('') +
+        (mainIsNode24 ? '' : `; node 24 could not be installed: ${(node24Found as { error: string }).error}`),
     });
   }
-  const slowest = Math.max(...[...results.values()].map((byNode) => (byNode.get(main.label) as Breakdown).totalMs));
+  const slowest = Math.max(...[...results.values()].map((byNode) => (byNode.get(mainKey) as Breakdown).totalMs));
   const az = await azMlStart(options, temp);
   if ('error' in az) {
     rows.push({
