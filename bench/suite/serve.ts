@@ -57,7 +57,7 @@ export const serve: Benchmark = {
         ratio: `${(ratio * 100).toFixed(0)} %`,
         target: '>= 70 % of in-process',
         verdict: verdict(ratio >= TARGET),
-        note: `per CPU-second of the serving process ${(worker.cpuRatio * 100).toFixed(0)} %; ${reference}`,
+        note: `what action-deploy's target local runs (local.ts: worker: true); per CPU-second of the serving process ${(worker.cpuRatio * 100).toFixed(0)} %; ${reference}`,
       },
       {
         benchmark: 'serve (web, session on the server thread)',
@@ -66,7 +66,7 @@ export const serve: Benchmark = {
         ratio: `${(shipped * 100).toFixed(0)} %`,
         target: '>= 70 % of in-process',
         verdict: verdict(shipped >= TARGET),
-        note: `what action-deploy's target local runs today (local.ts loads the model without worker: true); per CPU-second ${(web.cpuRatio * 100).toFixed(0)} %`,
+        note: `the same server with the session on its HTTP thread (for comparison); per CPU-second ${(web.cpuRatio * 100).toFixed(0)} %`,
       },
     ];
     return rows;
