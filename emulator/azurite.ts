@@ -1,7 +1,7 @@
 // Azurite (npm `azurite`) as the workspace's blob storage: one child process on a free port, in
 // memory unless a state folder is given.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { mkdirSync } from 'node:fs';
@@ -10,6 +10,19 @@ import { dirname, join } from 'node:path';
 export const devAccount = 'devstoreaccount1';
 /** Azurite's well-known development account key (public, documented by Microsoft). */
 export const devAccountKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+/**
+ * The storage account of the identity-based datastore `workspaceidentitystore`. Azurite holds its
+ * blobs under a key of this process that never leaves the emulator: callers reach the account only
+ * through the storage front (storage.ts), with an Entra token and a data role.
+ */
+export const identityAccount = 'devstoreidentity';
+export const identityAccountKey = randomBytes(64).toString('base64');
+
+/** Account keys by account name, for the emulator's own requests to Azurite. */
+export const accountKeys: Readonly<Record<string, string>> = {
+  [devAccount]: devAccountKey,
+  [identityAccount]: identityAccountKey,
+};
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,6 +71,13 @@ export async function startAzurite(options: { stateDir?: string; host?: string }
     const watchdog = `const p = process.ppid; setInterval(() => { if (process.ppid !== p) process.exit(0); }, 1000).unref(); require(${JSON.stringify(main)});`;
     const child = spawn(process.execPath, ['-e', watchdog, 'azurite', ...args.slice(1)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Custom accounts replace devstoreaccount1, so it is listed too, with its well-known key.
+      env: {
+        ...process.env,
+        AZURITE_ACCOUNTS: Object.entries(accountKeys)
+          .map(([name, key]) => `${name}:${key}`)
+          .join(';'),
+      },
     });
     const ready = await new Promise<boolean>((resolve) => {
       let out = '';
@@ -101,7 +121,7 @@ function stopChild(child: ChildProcess): Promise<void> {
  * Creates a blob container with a SharedKey-signed request (no @azure/storage-blob at start-up: it
  * takes seconds to load). 201 created, 409 already there.
  */
-export async function createContainer(blobUrl: string, container: string): Promise<void> {
+export async function createContainer(blobUrl: string, container: string, account = devAccount): Promise<void> {
   const date = new Date().toUTCString();
   const version = '2021-12-02';
   // Path-style URLs: the canonical resource names the account, then the URL path (account again).
@@ -119,14 +139,14 @@ export async function createContainer(blobUrl: string, container: string): Promi
     '',
     '',
     `x-ms-date:${date}\nx-ms-version:${version}`,
-    `/${devAccount}/${devAccount}/${container}\nrestype:container`,
+    `/${account}/${account}/${container}\nrestype:container`,
   ].join('\n');
-  const signature = createHmac('sha256', Buffer.from(devAccountKey, 'base64'))
+  const signature = createHmac('sha256', Buffer.from(accountKeys[account] ?? '', 'base64'))
     .update(canonical, 'utf8')
     .digest('base64');
-  const res = await fetch(`${blobUrl}/${devAccount}/${container}?restype=container`, {
+  const res = await fetch(`${blobUrl}/${account}/${container}?restype=container`, {
     method: 'PUT',
-    headers: { 'x-ms-date': date, 'x-ms-version': version, authorization: `SharedKey ${devAccount}:${signature}` },
+    headers: { 'x-ms-date': date, 'x-ms-version': version, authorization: `SharedKey ${account}:${signature}` },
   });
   if (res.status !== 201 && res.status !== 409) {
     throw new Error(`Azurite refused to create container ${container}: ${res.status} ${await res.text()}`);

@@ -135,6 +135,8 @@ export class EmulatorContext {
   /** https://127.0.0.1:PORT, set once the server listens. */
   baseUrl = '';
   blobUrl = '';
+  /** The storage front (storage.ts), https://127.0.0.1:PORT; '' without Azurite. */
+  storageUrl = '';
   readonly oidcKey: SigningKey = newSigningKey();
   readonly entraKey: SigningKey = newSigningKey();
   readonly amlTokenKey: SigningKey = newSigningKey();

@@ -9,7 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { ensureCa } from './ca.js';
 import { defaultSettings, EmulatorContext, type EmulatorSettings } from './context.js';
 import { addPrincipal, defaultAudience, parsePrincipalInput } from './admin.js';
-import { createContainer, devAccountKey, startAzurite, type AzuriteProcess } from './azurite.js';
+import { createContainer, devAccountKey, identityAccount, startAzurite, type AzuriteProcess } from './azurite.js';
+import { startStorageFront, type StorageFront } from './storage.js';
 import { ArmRouter } from './arm/router.js';
 import { armRoutes } from './arm/routes.js';
 import { seedWorkspace, blobContainerName } from './arm/workspaces.js';
@@ -69,8 +70,13 @@ export interface EmulatorContract {
   /** Audience the seeded federated credentials accept. */
   audience: string;
   caFile: string;
-  /** Azurite base URL (path-style: `${blobUrl}/devstoreaccount1`); empty when Azurite is off. */
+  /** Azurite base URL (path-style: `${blobUrl}/devstoreaccount1`), plain HTTP, no Entra checks; empty when Azurite is off. */
   blobUrl: string;
+  /**
+   * The storage front over HTTPS (`${storageUrl}/{account}`), what `storageUrlTemplate` names: the key
+   * account passes through to Azurite, the identity datastore's account needs an Entra token and a data role.
+   */
+  storageUrl: string;
   /** Container of `workspaceblobstore` in Azurite (account devstoreaccount1). */
   blobContainer: string;
   storageUrlTemplate: string;
@@ -111,10 +117,8 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   // Don't leave an unhandled rejection while the HTTPS server starts.
   azuritePromise.catch(() => undefined);
 
-  const server = createServer(ctx, router, {
-    cert: readFileSync(ca.certFile, 'utf8'),
-    key: readFileSync(ca.keyFile, 'utf8'),
-  });
+  const tls = { cert: readFileSync(ca.certFile, 'utf8'), key: readFileSync(ca.keyFile, 'utf8') };
+  const server = createServer(ctx, router, tls);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
@@ -159,9 +163,17 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   }
   for (const p of config.principals) addPrincipal(ctx, parsePrincipalInput(p));
 
-  if (azurite) await createContainer(azurite.url, blobContainerName(ctx));
+  let storageFront: StorageFront | undefined;
+  if (azurite) {
+    await Promise.all([
+      createContainer(azurite.url, blobContainerName(ctx)),
+      createContainer(azurite.url, blobContainerName(ctx), identityAccount),
+    ]);
+    storageFront = await startStorageFront(ctx, azurite.url, { host, ...tls });
+    ctx.storageUrl = storageFront.url;
+  }
 
-  const storageUrlTemplate = azurite ? `${azurite.url}/{account}` : '';
+  const storageUrlTemplate = storageFront ? `${storageFront.url}/{account}` : '';
   const contract: EmulatorContract = {
     armUrl: ctx.baseUrl,
     authorityHost: ctx.baseUrl,
@@ -179,6 +191,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     audience: defaultAudience,
     caFile: ca.caFile,
     blobUrl: ctx.blobUrl,
+    storageUrl: storageFront?.url ?? '',
     blobContainer: blobContainerName(ctx),
     storageUrlTemplate,
     adminUrl: `${ctx.baseUrl}/admin`,
@@ -232,6 +245,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         server.close(() => resolve());
         (server as typeof server & { destroyAll?: () => void }).destroyAll?.();
       });
+      await storageFront?.stop();
       await azurite?.stop();
       if (ownEnvFile) rmSync(envFile, { force: true });
     })();

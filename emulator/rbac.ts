@@ -100,6 +100,28 @@ export const builtInRoles: RoleDefinition[] = [
     ],
     notDataActions: [],
   },
+  {
+    id: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1',
+    name: 'Storage Blob Data Reader',
+    actions: [
+      'Microsoft.Storage/storageAccounts/blobServices/containers/read',
+      'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action',
+    ],
+    notActions: [],
+    dataActions: ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read'],
+    notDataActions: [],
+  },
+  {
+    id: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+    name: 'Storage Blob Data Owner',
+    actions: [
+      'Microsoft.Storage/storageAccounts/blobServices/containers/*',
+      'Microsoft.Storage/storageAccounts/blobServices/generateUserDelegationKey/action',
+    ],
+    notActions: [],
+    dataActions: ['Microsoft.Storage/storageAccounts/blobServices/containers/blobs/*'],
+    notDataActions: [],
+  },
 ];
 
 export function findRole(nameOrId: string): RoleDefinition | undefined {
@@ -149,6 +171,20 @@ export function rolesAt(ctx: EmulatorContext, principalObjectId: string, scope: 
 
 export function isAllowed(ctx: EmulatorContext, principalObjectId: string, action: string, scope: string): boolean {
   return rolesAt(ctx, principalObjectId, scope).some((r) => roleAllows(r, action));
+}
+
+/** Data actions (blob reads and writes) come only from a role's dataActions: Owner and Contributor grant none. */
+export function isDataActionAllowed(
+  ctx: EmulatorContext,
+  principalObjectId: string,
+  dataAction: string,
+  scope: string,
+): boolean {
+  return rolesAt(ctx, principalObjectId, scope).some(
+    (r) =>
+      r.dataActions.some((a) => actionMatches(a, dataAction)) &&
+      !r.notDataActions.some((a) => actionMatches(a, dataAction)),
+  );
 }
 
 /** Built-in roles that grant `action`, least powerful first (for messages). */

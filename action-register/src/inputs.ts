@@ -3,7 +3,7 @@
 
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { NAME_RULES } from '../../shared/azure/names.js';
+import { DEFAULT_DATASTORE, NAME_RULES } from '../../shared/azure/names.js';
 import { readCommonInputs, type CommonSettings } from '../../shared/azure/settings.js';
 import { InputError } from '../../shared/errors.js';
 import type { InputReader } from '../../shared/inputs/reader.js';
@@ -30,6 +30,8 @@ interface AssetCommon {
   properties: Record<string, string>;
   dedupe: boolean;
   lineageTags: boolean;
+  /** Workspace datastore that receives uploaded files (key-based or identity-based). */
+  datastore: string;
 }
 
 export type AssetSpec =
@@ -72,6 +74,11 @@ export function readRegisterInputs(reader: InputReader): RegisterInputs {
     properties: reader.keyValueMap('properties'),
     dedupe: reader.boolean('dedupe', true),
     lineageTags: reader.boolean('lineage-tags', true),
+    datastore:
+      reader.optionalString('datastore', {
+        pattern: NAME_RULES.datastore.pattern,
+        allowed: `it must be ${NAME_RULES.datastore.allowed}`,
+      }) ?? DEFAULT_DATASTORE,
   };
   const modelType = reader.enumeration('model-type', MODEL_TYPES, undefined);
   const dataType = reader.enumeration('data-type', DATA_TYPES, undefined);
@@ -85,7 +92,20 @@ export function readRegisterInputs(reader: InputReader): RegisterInputs {
   refuseUnless(reader, kind, 'data', { 'data-type': dataType });
   refuseUnless(reader, kind, 'environment', { image, 'conda-file': condaFile });
   const asset = readAsset(reader, kind, assetCommon, modelType, dataType, image, condaFile);
+  if (asset.datastore !== DEFAULT_DATASTORE && !uploads(asset)) {
+    throw new InputError(
+      reader.nameOf('datastore'),
+      asset.datastore,
+      "it applies only when files are uploaded: 'path' must be a local file or folder (an environment's build context).",
+    );
+  }
   return { common: readCommonInputs(reader), asset };
+}
+
+/** True when the asset's content is uploaded to a datastore. */
+export function uploads(asset: AssetSpec): boolean {
+  if (asset.kind === 'environment') return asset.buildContext !== undefined;
+  return asset.source.kind === 'local';
 }
 
 function readAsset(

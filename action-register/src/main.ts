@@ -8,7 +8,7 @@ import { reportPlan, type Plan } from '../../shared/action/plan.js';
 import { assetReference, workspaceResourceId } from '../../shared/azure/ids.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
-import { readRegisterInputs, type RegisterInputs } from './inputs.js';
+import { readRegisterInputs, uploads, type RegisterInputs } from './inputs.js';
 
 export async function main(): Promise<void> {
   await runAction('action-register', register);
@@ -36,6 +36,7 @@ export function planRegistration({ common, asset }: RegisterInputs): Plan {
     ['dedupe', String(asset.dedupe)],
     ['lineage tags', String(asset.lineageTags)],
   ];
+  if (uploads(asset)) settings.push(['datastore', asset.datastore]);
   const steps: Plan['steps'] = [{ verb: 'read', target: `workspaces/${common.azure.workspace}` }];
   steps.push({
     verb: 'read',
@@ -49,7 +50,7 @@ export function planRegistration({ common, asset }: RegisterInputs): Plan {
     );
     steps.push({
       verb: 'upload',
-      target: 'datastores/workspaceblobstore',
+      target: `datastores/${asset.datastore}`,
       detail: 'only files not already stored (content-addressed)',
     });
   } else if (asset.kind === 'data') {
@@ -60,7 +61,7 @@ export function planRegistration({ common, asset }: RegisterInputs): Plan {
     if (asset.source.kind === 'local') {
       steps.push({
         verb: 'upload',
-        target: 'datastores/workspaceblobstore',
+        target: `datastores/${asset.datastore}`,
         detail: 'only files not already stored (content-addressed)',
       });
     }
@@ -69,7 +70,7 @@ export function planRegistration({ common, asset }: RegisterInputs): Plan {
     if (asset.condaFile) settings.push(['conda file', asset.condaFile]);
     if (asset.buildContext) {
       settings.push(['build context', asset.buildContext]);
-      steps.push({ verb: 'upload', target: 'datastores/workspaceblobstore', detail: 'the build context' });
+      steps.push({ verb: 'upload', target: `datastores/${asset.datastore}`, detail: 'the build context' });
     }
   }
   steps.push({

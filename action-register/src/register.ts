@@ -18,6 +18,7 @@ import { connectToWorkspace } from '../../shared/azure/connect.js';
 import type { AzureSettings } from '../../shared/azure/settings.js';
 import { openDatastore, type OpenDatastore } from '../../shared/azure/datastore.js';
 import { assetReference, workspaceResourceId } from '../../shared/azure/ids.js';
+import { DEFAULT_DATASTORE } from '../../shared/azure/names.js';
 import type { RequiredAction } from '../../shared/azure/preflight.js';
 import { formatDuration } from '../../shared/inputs/duration.js';
 import { readOnnxSignature as parseOnnxSignature } from '../../shared/onnx/signature.js';
@@ -59,11 +60,15 @@ export async function registerAsset(context: ActionContext, { common, asset }: R
   const required: RequiredAction[] = [
     { action: `${ML}/${collection}/versions/write`, purpose: `register the ${asset.kind} version` },
   ];
+  // The default datastore uses the account key. Another one may be identity-based (no key; its
+  // storage account checks this step's token and data role): reading it is what is certain, and a
+  // refused listSecrets of a key-based one is explained when it happens, still before any change.
   if (content.snapshot)
-    required.push({
-      action: `${ML}/datastores/listsecrets/action`,
-      purpose: 'upload the files with the datastore key',
-    });
+    required.push(
+      asset.datastore === DEFAULT_DATASTORE
+        ? { action: `${ML}/datastores/listsecrets/action`, purpose: 'upload the files with the datastore key' }
+        : { action: `${ML}/datastores/read`, purpose: `read datastore '${asset.datastore}' to upload the files` },
+    );
   const { client, session, settings } = await connectToWorkspace(context, common.azure, required);
   const store = versionStore(client, settings, collection, asset.name);
 
@@ -75,7 +80,13 @@ export async function registerAsset(context: ActionContext, { common, asset }: R
   let uri: string | undefined;
   if (!existing && content.snapshot) {
     const snapshot = content.snapshot;
-    const datastore = await openDatastore({ client, settings, credential: session.credential, log });
+    const datastore = await openDatastore({
+      client,
+      settings,
+      credential: session.credential,
+      log,
+      name: asset.datastore,
+    });
     const other = versions ? await findVersionAtObjectHash(versions, snapshot, datastore) : undefined;
     upload = await log.group(`Upload to datastore ${datastore.name}`, () =>
       uploadSnapshot(datastore.container, snapshot, {

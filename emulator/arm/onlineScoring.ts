@@ -103,7 +103,7 @@ function scoringModel(ctx: EmulatorContext, model: Record<string, unknown>): Sco
       await list();
       if (!loc) throw new Error('unreachable');
       const blob = relative === '' ? loc.path : `${loc.path.replace(/\/?$/, '/')}${relative}`;
-      return readBlob(ctx, loc.container, blob);
+      return readBlob(ctx, loc, blob);
     },
   };
 }
@@ -118,7 +118,7 @@ function scoringCode(ctx: EmulatorContext, config: unknown): ScoringCode | undef
     scoringScript: config.scoringScript,
     readFile: (relative) => {
       if (!loc || !ctx.blobUrl) return Promise.reject(new Error(`The emulator cannot read code at '${uri}'.`));
-      return readBlob(ctx, loc.container, `${loc.path.replace(/\/?$/, '/')}${relative.replace(/^\/+/, '')}`);
+      return readBlob(ctx, loc, `${loc.path.replace(/\/?$/, '/')}${relative.replace(/^\/+/, '')}`);
     },
   };
 }

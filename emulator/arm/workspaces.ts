@@ -1,10 +1,10 @@
 // The seeded workspace (GET only: workspaces are created outside this suite) and its datastores:
 // `workspaceblobstore` (AzureBlob with an account key, on Azurite) and `workspaceidentitystore`
-// (credential-less: callers need their own Entra storage token).
+// (credential-less, on an account of its own that accepts only Entra tokens: see storage.ts).
 import { createHash } from 'node:crypto';
 import type { EmulatorContext } from '../context.js';
 import { ArmError, json, isRecord } from '../http.js';
-import { devAccount, devAccountKey } from '../azurite.js';
+import { devAccount, devAccountKey, identityAccount } from '../azurite.js';
 import { ML, WS, type ArmRoute } from './router.js';
 import { isAllowed } from '../rbac.js';
 import { getResource, listChildren, mlNotFound, page, putResource, view } from './store.js';
@@ -65,9 +65,9 @@ export function seedWorkspace(ctx: EmulatorContext): void {
     'emulator',
   );
   const container = blobContainerName(ctx);
-  for (const [name, credentials, isDefault] of [
-    ['workspaceblobstore', { credentialsType: 'AccountKey' }, true],
-    ['workspaceidentitystore', { credentialsType: 'None' }, false],
+  for (const [name, credentials, isDefault, accountName] of [
+    ['workspaceblobstore', { credentialsType: 'AccountKey' }, true, devAccount],
+    ['workspaceidentitystore', { credentialsType: 'None' }, false, identityAccount],
   ] as const) {
     putResource(
       ctx,
@@ -84,7 +84,7 @@ export function seedWorkspace(ctx: EmulatorContext): void {
           isDefault,
           credentials,
           datastoreType: 'AzureBlob',
-          accountName: devAccount,
+          accountName,
           containerName: container,
           endpoint: 'core.windows.net',
           protocol: 'https',

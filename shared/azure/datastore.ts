@@ -10,9 +10,10 @@ import type { Logger } from '../logger.js';
 import { explainArmError } from './armError.js';
 import type { MlClient } from './client.js';
 import { blobServiceUrl } from './cloud.js';
+import { DEFAULT_DATASTORE } from './names.js';
 import type { AzureSettings } from './settings.js';
 
-export const DEFAULT_DATASTORE = 'workspaceblobstore';
+export { DEFAULT_DATASTORE };
 
 export interface OpenDatastore {
   name: string;

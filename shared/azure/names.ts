@@ -7,6 +7,9 @@ export interface NameRule {
   allowed: string;
 }
 
+/** The workspace's default blob datastore, as Azure ML names it. */
+export const DEFAULT_DATASTORE = 'workspaceblobstore';
+
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export const NAME_RULES = {
@@ -19,6 +22,11 @@ export const NAME_RULES = {
   assetVersion: {
     pattern: /^(auto|[a-zA-Z0-9][a-zA-Z0-9._-]{0,49})$/,
     allowed: "'auto' (the next integer) or a version of 1-50 characters: letters, digits, '.', '-' and '_'.",
+  },
+  /** Datastores (the spec gives no pattern: this keeps names usable in azureml:// URIs and ARM paths). */
+  datastore: {
+    pattern: /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/,
+    allowed: "a datastore name of 1-255 characters: letters, digits, '_' and '-', starting with a letter or digit.",
   },
   /** Online endpoints and deployments: Azure ML's rule (also DESIGN.md for derived deployment names). */
   endpoint: {

@@ -144,7 +144,7 @@ export async function uploadSnapshot(
   try {
     return await uploadUnexplained(container, snapshot, options);
   } catch (error) {
-    throw explainStorageError(error);
+    throw explainStorageError(error, targetOf(container));
   }
 }
 
@@ -163,8 +163,12 @@ export async function findCompletedUpload(
     const matches = record?.contentHash === snapshot.contentHash && record.fileCount === snapshot.files.length;
     return matches ? record : undefined;
   } catch (error) {
-    throw explainStorageError(error);
+    throw explainStorageError(error, targetOf(container));
   }
+}
+
+function targetOf(container: ContainerClient): StorageTarget {
+  return { account: container.accountName, container: container.containerName };
 }
 
 async function uploadUnexplained(
@@ -695,12 +699,19 @@ function describe(error: unknown): string {
 /** What Node calls a connection that failed (the storage SDK has retried it already when it reaches us). */
 const CONNECTION_FAILURE = /\b(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|socket hang up)\b/;
 
+/** The storage account and container a request went to, for messages that name the scope. */
+export interface StorageTarget {
+  account: string;
+  container: string;
+}
+
 /**
- * Storage answers 403 for a wrong key or expired token, for an identity without a data role, and
- * for network rules; the error code tells which. A connection that keeps failing is the network's,
- * not a bug. Messages never include request URLs (a SAS may be in them).
+ * Storage answers 403 for a wrong key, for an identity without a data role, for key-based access to
+ * an account that allows only Entra ID, and for network rules; 401 for a missing or refused token.
+ * The error code tells which. A connection that keeps failing is the network's, not a bug. Messages
+ * never include request URLs (a SAS may be in them).
  */
-export function explainStorageError(error: unknown): unknown {
+export function explainStorageError(error: unknown, target?: StorageTarget): unknown {
   const connection = statusOf(error) === undefined ? CONNECTION_FAILURE.exec(describe(error))?.[1] : undefined;
   if (connection) {
     return new UserError(
@@ -710,29 +721,52 @@ export function explainStorageError(error: unknown): unknown {
       { cause: error },
     );
   }
-  if (statusOf(error) !== 403) return error;
+  const status = statusOf(error);
+  if (status !== 403 && status !== 401) return error;
   const code = storageErrorCode(error);
+  const account = target ? `storage account '${target.account}'` : "datastore's storage account";
+  const scope = target
+    ? `storage account '${target.account}' or its container '${target.container}'`
+    : 'the storage account or the container';
   if (code === 'AuthorizationPermissionMismatch') {
     return new UserError(
-      `The datastore's storage account refused the upload (${code}): the identity running this step has no ` +
-        "data role on it. An identity-based datastore needs 'Storage Blob Data Contributor' on the storage " +
-        'account or the container (Reader or Contributor on the account is not enough: they do not grant data access).',
+      `The ${account} refused the request (${code}): the identity running this step has no data role on it. ` +
+        `An identity-based datastore needs 'Storage Blob Data Contributor' on the ${scope} to upload ` +
+        "('Storage Blob Data Reader' only reads; Owner, Contributor or Reader on the account are not enough: they grant " +
+        'no data access). Role assignments can take a few minutes to apply.',
       { cause: error },
     );
   }
-  if (code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo' || code === '') {
+  if (code === 'KeyBasedAuthenticationNotPermitted') {
     return new UserError(
-      `The datastore's storage account refused the credentials (${code || 'HTTP 403'}): the account key or ` +
-        'token is invalid or expired, or the clock of the runner is off.',
+      `The ${account} refused the request (${code}): it accepts only Microsoft Entra ID, not its account key. ` +
+        "Use an identity-based datastore (credentials 'None') on it, whose blobs are written with this step's own " +
+        `token and 'Storage Blob Data Contributor' on the ${scope}.`,
+      { cause: error },
+    );
+  }
+  if (status === 401 || code === 'AuthenticationFailed' || code === 'InvalidAuthenticationInfo' || code === '') {
+    const detail = authenticationDetail(error);
+    return new UserError(
+      `The ${account} refused the credentials (${code || `HTTP ${status}`})${detail ? `: ${detail}` : ''}. The account key or ` +
+        'token is invalid or expired, or the clock of the runner is off; an Entra token must be for https://storage.azure.com ' +
+        'in the tenant of the storage account.',
       { cause: error },
     );
   }
   return new UserError(
-    `The datastore's storage account refused the request (${code}). Check the storage account's network rules ` +
+    `The ${account} refused the request (${code}). Check the storage account's network rules ` +
       '(firewall, private endpoints: the runner must be allowed), the permissions of a SAS if one is used, and ' +
-      "for an identity-based datastore the 'Storage Blob Data Contributor' role.",
+      `for an identity-based datastore 'Storage Blob Data Contributor' on the ${scope}.`,
     { cause: error },
   );
+}
+
+/** Azure's `AuthenticationErrorDetail` of a refused token (in the error body; absent for HEAD). */
+function authenticationDetail(error: unknown): string {
+  const details = (error as { details?: Record<string, unknown> }).details ?? {};
+  const value = details.authenticationErrorDetail ?? details.AuthenticationErrorDetail;
+  return typeof value === 'string' ? value.trim() : '';
 }
 
 /** Logs bytes, files and rate at most once per interval, and always once at the end. */

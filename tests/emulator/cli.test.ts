@@ -51,6 +51,7 @@ describe('npm run emulator', () => {
         'oidcRequestToken',
         'caFile',
         'blobUrl',
+        'storageUrl',
         'adminUrl',
         'envFile',
       ]) {
@@ -67,10 +68,13 @@ describe('npm run emulator', () => {
       );
       for (const k of envKeys) expect(env[k]).toBeTruthy();
       expect(env.AZURE_CLOUD).toBe('custom');
-      expect(env.AZURE_STORAGE_URL_TEMPLATE).toBe(`${contract.blobUrl}/{account}`);
-      // Azurite answers (path-style account URL).
+      // The actions reach blobs through the storage front (HTTPS, like Azure), Azurite behind it.
+      expect(env.AZURE_STORAGE_URL_TEMPLATE).toBe(`${contract.storageUrl}/{account}`);
+      expect(contract.storageUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
       const blob = await fetch(`${contract.blobUrl}/devstoreaccount1?comp=list`);
       expect([200, 403]).toContain(blob.status);
+      const front = await fetch(`${contract.storageUrl}/devstoreaccount1?comp=list`);
+      expect([200, 403]).toContain(front.status);
       // A second instance on another port at the same time.
       const second = await start();
       try {

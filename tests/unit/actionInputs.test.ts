@@ -274,6 +274,35 @@ const CASES: Record<string, Case[]> = {
     },
     { name: 'invalid version', inputs: { version: '1 2' }, error: ['version', /'auto'/] },
     {
+      name: 'datastore defaults to workspaceblobstore',
+      inputs: { datastore: '' },
+      check: (p) => expect(p.asset.datastore).toBe('workspaceblobstore'),
+    },
+    {
+      name: 'identity-based datastore for the upload',
+      inputs: { datastore: 'workspaceidentitystore' },
+      check: (p) => expect(p.asset.datastore).toBe('workspaceidentitystore'),
+    },
+    {
+      name: 'datastore name with a path in it',
+      inputs: { datastore: 'store/../other' },
+      error: ['datastore', /letters, digits, '_' and '-'/],
+    },
+    {
+      name: 'datastore without anything to upload',
+      inputs: {
+        kind: 'data',
+        path: 'azureml://datastores/workspaceblobstore/paths/data/',
+        datastore: 'workspaceidentitystore',
+      },
+      error: ['datastore', /only when files are uploaded/],
+    },
+    {
+      name: 'datastore for an environment build context',
+      inputs: { kind: 'environment', path: 'docker', datastore: 'workspaceidentitystore' },
+      check: (p) => expect(p.asset.datastore).toBe('workspaceidentitystore'),
+    },
+    {
       name: 'description',
       inputs: { description: 'Silero VAD' },
       check: (p) => expect(p.asset.description).toBe('Silero VAD'),

@@ -320,7 +320,7 @@ describe('credentials', () => {
     const failure = await uploadPath(container, root, quiet()).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(UserError);
     // Azurite answers a wrong key with AuthorizationFailure (Azure says AuthenticationFailed).
-    expect((failure as Error).message).toMatch(/storage account refused the request \(AuthorizationFailure\)/);
+    expect((failure as Error).message).toMatch(/storage account '\w+' refused the request \(AuthorizationFailure\)/);
     expect((failure as Error).message).not.toContain('127.0.0.1');
   });
 });
@@ -338,6 +338,37 @@ describe('explainStorageError', () => {
     const explained = explainStorageError(refused('AuthorizationPermissionMismatch')) as Error;
     expect(explained).toBeInstanceOf(UserError);
     expect(explained.message).toContain("'Storage Blob Data Contributor'");
+  });
+
+  it('names the storage account and container as the scope of the missing role', () => {
+    const explained = explainStorageError(refused('AuthorizationPermissionMismatch'), {
+      account: 'mlstore',
+      container: 'datasets',
+    }) as Error;
+    expect(explained.message).toContain(
+      "needs 'Storage Blob Data Contributor' on the storage account 'mlstore' or its container 'datasets'",
+    );
+  });
+
+  it('says an account that refuses key-based access needs an identity-based datastore', () => {
+    const explained = explainStorageError(refused('KeyBasedAuthenticationNotPermitted')) as Error;
+    expect(explained).toBeInstanceOf(UserError);
+    expect(explained.message).toMatch(/accepts only Microsoft Entra ID.*identity-based datastore/);
+  });
+
+  it("explains a refused token (401) with Azure's detail", () => {
+    const refusedToken = Object.assign(new Error('refused'), {
+      statusCode: 401,
+      details: {
+        errorCode: 'InvalidAuthenticationInfo',
+        authenticationErrorDetail: 'Audience validation failed. Audience did not match.',
+      },
+    });
+    const explained = explainStorageError(refusedToken) as Error;
+    expect(explained).toBeInstanceOf(UserError);
+    expect(explained.message).toContain(
+      'refused the credentials (InvalidAuthenticationInfo): Audience validation failed. Audience did not match.',
+    );
   });
 
   it('blames the key or token for AuthenticationFailed, also when the code is only in a header', () => {
