@@ -20,9 +20,11 @@ export const POLL_INTERVAL_MS = 5000;
 /**
  * waitForOperation polls by itself, quickly first, then every POLL_INTERVAL_MS: many operations
  * (traffic updates, compute scaling, schedules, cancels) end within a second or two, and a fixed
- * 5 s interval made each of them cost 5 s. A deployment that takes minutes costs a few extra polls.
+ * 5 s interval made each of them cost 5 s. The first poll after begin*'s own is immediate, as the
+ * SDK's pollUntilDone does (an operation already done costs no wait). A deployment that takes
+ * minutes costs a few extra polls.
  */
-const POLL_BACKOFF_MS = [500, 1000, 2000, 3000, POLL_INTERVAL_MS];
+const POLL_BACKOFF_MS = [0, 500, 1000, 2000, 3000, POLL_INTERVAL_MS];
 
 export async function waitForOperation<T>(
   start: () => Promise<PollerLike<T>>,

@@ -30,17 +30,18 @@ function poller(pollsUntilDone: number, outcome: 'succeed' | 'fail'): PollerLike
 }
 
 describe('waitForOperation', () => {
-  it('polls after 0.5 s, 1 s, 2 s... and answers the result', async () => {
-    const p = poller(2, 'succeed');
+  it('polls at once, then after 0.5 s, 1 s, 2 s... and answers the result', async () => {
+    const p = poller(3, 'succeed');
     const result = await waitForOperation(() => Promise.resolve(p), {
       log: new MemoryLogger(),
       what: 'Op',
       timeoutMs: 10_000,
     });
     expect(result).toBe('result');
-    expect(p.polls).toHaveLength(2);
-    expect(p.polls[0]).toBeGreaterThanOrEqual(450);
-    expect(p.polls[1]).toBeGreaterThanOrEqual(1400);
+    expect(p.polls).toHaveLength(3);
+    // An operation already done at begin*'s own poll would cost no wait; then the backoff.
+    expect(p.polls[1]).toBeGreaterThanOrEqual(450);
+    expect(p.polls[2]).toBeGreaterThanOrEqual(1400);
   });
 
   it("fails with the service's error", async () => {
