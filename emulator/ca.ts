@@ -130,6 +130,40 @@ export function ensureCa(dir = caDir()): CaFiles {
   return f;
 }
 
+/**
+ * A server certificate for `host` signed by the CA (made on first use, then cached next to it), for
+ * the Entra proxy (entraProxy.ts), which answers for login.microsoftonline.com.
+ */
+export function hostCertificate(host: string, ca: CaFiles = ensureCa()): { cert: string; key: string } {
+  // Certificate and key in one file, so a concurrent first use never pairs one's key with another's certificate.
+  const file = join(ca.dir, `host-${host}.json`);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as { cert: string; key: string };
+  const forge = createRequire(import.meta.url)('node-forge') as typeof forgeModule;
+  const caCert = forge.pki.certificateFromPem(readFileSync(ca.caFile, 'utf8'));
+  const caKey = forge.pki.privateKeyFromPem(readFileSync(join(ca.dir, 'ca-key.pem'), 'utf8'));
+  const keys = rsaKeys(forge);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = keys.publicKey;
+  cert.serialNumber = serial();
+  cert.validity.notBefore = new Date(Date.now() - 24 * 3600_000);
+  cert.validity.notAfter = caCert.validity.notAfter;
+  cert.setSubject([{ name: 'commonName', value: host }]);
+  cert.setIssuer(caCert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    { name: 'subjectAltName', altNames: [{ type: 2, value: host }] },
+    { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  cert.sign(caKey as forgeModule.pki.rsa.PrivateKey, forge.md.sha256.create());
+  const pem = { cert: forge.pki.certificateToPem(cert), key: forge.pki.privateKeyToPem(keys.privateKey) };
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  writeFileSync(tmp, JSON.stringify(pem), { mode: 0o600 });
+  renameSync(tmp, file);
+  return pem;
+}
+
 let trusted = false;
 
 /**

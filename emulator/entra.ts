@@ -50,10 +50,44 @@ function tenantNotFound(ctx: EmulatorContext, req: EmuRequest, tenant: string): 
   );
 }
 
+/** Entra's aliases of its public-cloud host, as instance discovery lists them. */
+const publicCloudAliases = ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'];
+
+/**
+ * Instance discovery (`/common/discovery/instance`), what MSAL asks to validate an authority host and
+ * to find a host's aliases in its token cache: Entra knows its own hosts, and answers any other host
+ * (a custom authority) with `invalid_instance`.
+ */
+function instanceDiscovery(req: EmuRequest): Reply {
+  const endpoint = req.query.get('authorization_endpoint') ?? '';
+  let host = '';
+  try {
+    host = new URL(endpoint).host.toLowerCase();
+  } catch {
+    // not a URL: refused below
+  }
+  if (!publicCloudAliases.includes(host)) {
+    return aadError(req, 400, 'invalid_instance', 50049, 'Unknown or invalid instance.');
+  }
+  const tenant = /^\/([^/]+)\//.exec(new URL(endpoint).pathname)?.[1] ?? 'common';
+  return json(200, {
+    tenant_discovery_endpoint: `https://login.microsoftonline.com/${tenant}/v2.0/.well-known/openid-configuration`,
+    'api-version': '1.1',
+    metadata: [
+      {
+        preferred_network: 'login.microsoftonline.com',
+        preferred_cache: 'login.windows.net',
+        aliases: publicCloudAliases,
+      },
+    ],
+  });
+}
+
 export function handleEntra(ctx: EmulatorContext, req: EmuRequest): Reply {
   const segments = req.path.split('/').filter(Boolean);
   const tenant = segments[0] ?? '';
   const rest = `/${segments.slice(1).join('/')}`;
+  if (req.method === 'GET' && req.path === '/common/discovery/instance') return instanceDiscovery(req);
   if (tenant.toLowerCase() !== ctx.settings.tenantId.toLowerCase()) {
     return tenantNotFound(ctx, req, tenant);
   }

@@ -11,6 +11,7 @@ import { defaultSettings, EmulatorContext, type EmulatorSettings } from './conte
 import { addPrincipal, defaultAudience, parsePrincipalInput } from './admin.js';
 import { createContainer, devAccountKey, identityAccount, startAzurite, type AzuriteProcess } from './azurite.js';
 import { startStorageFront, type StorageFront } from './storage.js';
+import { startEntraProxy } from './entraProxy.js';
 import { ArmRouter } from './arm/router.js';
 import { armRoutes } from './arm/routes.js';
 import { seedWorkspace, blobContainerName } from './arm/workspaces.js';
@@ -81,6 +82,11 @@ export interface EmulatorContract {
   blobContainer: string;
   storageUrlTemplate: string;
   adminUrl: string;
+  /**
+   * Plain HTTP proxy that tunnels only to login.microsoftonline.com, answered by the emulator's Entra:
+   * for the Azure CLI (HTTPS_PROXY=proxyUrl, NO_PROXY=127.0.0.1; README "Azure CLI").
+   */
+  proxyUrl: string;
   envFile: string;
 }
 
@@ -125,12 +131,14 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   });
   const port = (server.address() as AddressInfo).port;
   ctx.baseUrl = `https://${host}:${port}`;
+  const entraProxy = await startEntraProxy(server, host);
 
   let azurite: AzuriteProcess | undefined;
   try {
     azurite = await azuritePromise;
   } catch (error) {
     server.close();
+    await entraProxy.stop();
     throw error;
   }
   ctx.blobUrl = azurite?.url ?? '';
@@ -195,6 +203,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     blobContainer: blobContainerName(ctx),
     storageUrlTemplate,
     adminUrl: `${ctx.baseUrl}/admin`,
+    proxyUrl: entraProxy.url,
     envFile: '',
   };
   const env: Record<string, string> = {
@@ -245,6 +254,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
         server.close(() => resolve());
         (server as typeof server & { destroyAll?: () => void }).destroyAll?.();
       });
+      await entraProxy.stop();
       await storageFront?.stop();
       await azurite?.stop();
       if (ownEnvFile) rmSync(envFile, { force: true });

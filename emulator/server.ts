@@ -3,6 +3,9 @@
 // (/discovery, /history, /mlflow) and otherwise Entra (/{tenant}/...). Every request except the admin
 // API's is logged (bodies redacted) and subject to fault rules.
 import https from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
+import { hostCertificate } from './ca.js';
+import { ENTRA_HOSTS } from './entraProxy.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { EmulatorContext } from './context.js';
@@ -61,9 +64,27 @@ export function createServer(
   tls: { cert: string; key: string },
 ): https.Server {
   const sockets = new Set<Socket>();
-  const server = https.createServer({ cert: tls.cert, key: tls.key }, (rawReq, res) => {
-    void serve(ctx, router, rawReq, res);
-  });
+  const hostContexts = new Map<string, SecureContext>();
+  const server = https.createServer(
+    {
+      cert: tls.cert,
+      key: tls.key,
+      // Entra's real host, reached through the Entra proxy (entraProxy.ts): its own certificate.
+      SNICallback: (servername, done) => {
+        const name = servername.toLowerCase();
+        if (!ENTRA_HOSTS.includes(name)) {
+          done(null, undefined);
+          return;
+        }
+        let context = hostContexts.get(name);
+        if (!context) hostContexts.set(name, (context = createSecureContext(hostCertificate(name))));
+        done(null, context);
+      },
+    },
+    (rawReq, res) => {
+      void serve(ctx, router, rawReq, res);
+    },
+  );
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));

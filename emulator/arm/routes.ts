@@ -3,6 +3,7 @@
 import type { ArmRoute } from './router.js';
 import { operationRoutes } from './lro.js';
 import { permissionRoutes } from './permissions.js';
+import { subscriptionRoutes } from './subscriptions.js';
 import { workspaceRoutes } from './workspaces.js';
 import { modelRoutes } from './models.js';
 import { dataRoutes } from './data.js';
@@ -18,6 +19,7 @@ import { scheduleRoutes } from './schedules.js';
 export const armRoutes: ArmRoute[] = [
   ...operationRoutes,
   ...permissionRoutes,
+  ...subscriptionRoutes,
   ...workspaceRoutes,
   ...modelRoutes,
   ...dataRoutes,
