@@ -1,0 +1,1 @@
+const a=968,i=[968],l={9968:((c,e,t)=>{t.r(e),t.d(e,{loadOrtNode:()=>s});const r="onnxruntime-node";let n;async function s(){return n??=(async()=>{const o=await import(r),d=o.InferenceSession!==void 0?o:o.default;return d.env.logLevel="fatal",d})(),n.catch(()=>{n=void 0}),n}})};export{a as id,i as ids,l as modules};
