@@ -212,6 +212,7 @@ const ACTIONS: ActionSpec[] = [
       },
       dedupe: { kind: 'bool' },
       'lineage-tags': { kind: 'bool' },
+      datastore: { kind: 'name' },
     },
   },
   {
