@@ -294,6 +294,35 @@ function pipelineScenario(what: string, name: string, rules: Array<Record<string
 
 const MODEL_VERSION = `${WS}/models/{model}/versions/*`;
 
+/**
+ * action-pipeline creates a cluster whose provisioning ends Failed with QuotaExceeded after
+ * `lroDurationMs`: at once (before the SDK's first poll) or later, the two timings core-lro handles
+ * on different paths.
+ */
+function clusterQuotaScenario(compute: string, what: string, lroDurationMs: number): Scenario {
+  return {
+    name: `action-pipeline: creating the cluster ends Failed ${what}`,
+    work: () =>
+      withFaults(
+        [
+          {
+            method: 'PUT',
+            path: `${WS}/computes/${compute}`,
+            lroFailed: { code: 'QuotaExceeded', message: 'Not enough quota for Standard_DS3_v2.' },
+            lroDurationMs,
+          },
+        ],
+        async () => [
+          await run(`cluster ends Failed ${what}`, 'action-pipeline', { compute, 'create-compute': 'true' }),
+        ],
+      ),
+    check: async ({ runs: [r], hits }) => {
+      expect(hits).toEqual([1]);
+      failedCleanly(r, new RegExp(`${compute}.*QuotaExceeded|QuotaExceeded.*${compute}`, 's'));
+    },
+  };
+}
+
 function scenarios(): Scenario[] {
   return [
     // Calls every run shares: one at a time, first.
@@ -673,54 +702,8 @@ function scenarios(): Scenario[] {
         expect(injectionsOf(r as ActionRun)).toEqual([]);
       },
     },
-    {
-      name: 'action-pipeline: creating the cluster ends Failed after 3 s (QuotaExceeded)',
-      work: () =>
-        withFaults(
-          [
-            {
-              method: 'PUT',
-              path: `${WS}/computes/f-cpu-bad`,
-              lroFailed: { code: 'QuotaExceeded', message: 'Not enough quota for Standard_DS3_v2.' },
-              lroDurationMs: 3000,
-            },
-          ],
-          async () => [
-            await run('cluster ends Failed after 3 s (QuotaExceeded)', 'action-pipeline', {
-              compute: 'f-cpu-bad',
-              'create-compute': 'true',
-            }),
-          ],
-        ),
-      check: async ({ runs: [r], hits }) => {
-        expect(hits).toEqual([1]);
-        failedCleanly(r, /f-cpu-bad.*QuotaExceeded|QuotaExceeded.*f-cpu-bad/s);
-      },
-    },
-    {
-      name: 'action-pipeline: creating the cluster ends Failed at once (QuotaExceeded, before the first poll)',
-      work: () =>
-        withFaults(
-          [
-            {
-              method: 'PUT',
-              path: `${WS}/computes/f-cpu-bad0`,
-              lroFailed: { code: 'QuotaExceeded', message: 'Not enough quota for Standard_DS3_v2.' },
-              lroDurationMs: 1,
-            },
-          ],
-          async () => [
-            await run('cluster ends Failed at once (QuotaExceeded, before the first poll)', 'action-pipeline', {
-              compute: 'f-cpu-bad0',
-              'create-compute': 'true',
-            }),
-          ],
-        ),
-      check: async ({ runs: [r], hits }) => {
-        expect(hits).toEqual([1]);
-        failedCleanly(r, /f-cpu-bad0.*QuotaExceeded|QuotaExceeded.*f-cpu-bad0/s);
-      },
-    },
+    clusterQuotaScenario('f-cpu-bad', 'after 3 s (QuotaExceeded)', 3000),
+    clusterQuotaScenario('f-cpu-bad0', 'at once (QuotaExceeded, before the first poll)', 1),
   ];
 }
 
