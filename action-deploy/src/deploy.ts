@@ -199,16 +199,10 @@ export async function deployModel(context: ActionContext, request: DeployRequest
     }
     if (!d.keepPrevious) {
       for (const old of Object.keys(trafficBefore).filter((name) => name !== deploymentName)) {
-        await retryWhileBusy(log, () =>
-          waitForOperation(
-            () => client.onlineDeployments.beginDelete(rg, ws, endpoint, old, { updateIntervalInMs: POLL_INTERVAL_MS }),
-            {
-              log,
-              what: `Removing previous deployment ${old}`,
-              timeoutMs: d.timeoutMs,
-            },
-          ),
-        );
+        await removeDeployment(context, connection, endpoint, old, {
+          what: `Removing previous deployment ${old}`,
+          timeoutMs: d.timeoutMs,
+        });
       }
     }
   }
@@ -720,6 +714,28 @@ async function restoreInPlace(
 }
 
 /** Restores traffic exactly, prints the failed deployment's logs, and removes it unless asked to keep it. */
+/**
+ * Deletes one deployment of the endpoint. Another operation on the endpoint (a concurrent run's
+ * traffic shift) answers 409: that is waited out.
+ */
+function removeDeployment(
+  { log }: ActionContext,
+  { client, settings }: WorkspaceConnection,
+  endpoint: string,
+  deployment: string,
+  options: { what: string; timeoutMs: number },
+): Promise<void> {
+  return retryWhileBusy(log, () =>
+    waitForOperation(
+      () =>
+        client.onlineDeployments.beginDelete(settings.resourceGroup, settings.workspace, endpoint, deployment, {
+          updateIntervalInMs: POLL_INTERVAL_MS,
+        }),
+      { log, ...options },
+    ),
+  );
+}
+
 async function rollBack(
   context: ActionContext,
   connection: WorkspaceConnection,
@@ -760,20 +776,10 @@ async function rollBack(
     log.warning(`keep-failed is true: the failed deployment ${deployment} is kept at 0 % traffic for debugging.`);
     return;
   }
-  // Another operation on the endpoint (a concurrent run's traffic shift) answers 409: wait it out.
-  await retryWhileBusy(log, () =>
-    waitForOperation(
-      () =>
-        client.onlineDeployments.beginDelete(rg, ws, request.endpoint, deployment, {
-          updateIntervalInMs: POLL_INTERVAL_MS,
-        }),
-      {
-        log,
-        what: `Removing the failed deployment ${deployment}`,
-        timeoutMs: d.timeoutMs,
-      },
-    ),
-  ).catch((error: unknown) => {
+  await removeDeployment(context, connection, request.endpoint, deployment, {
+    what: `Removing the failed deployment ${deployment}`,
+    timeoutMs: d.timeoutMs,
+  }).catch((error: unknown) => {
     log.warning(
       `The failed deployment ${deployment} could not be removed and is left at 0 % traffic: ${(error as Error).message}`,
     );
