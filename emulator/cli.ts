@@ -1,13 +1,17 @@
 // `npm run emulator -- [--port N] [--config FILE] [--state-dir DIR]`: starts the emulator, prints the
 // contract as one JSON line on stdout (first line), writes the env file, stops on SIGTERM/SIGINT.
 // `--ensure-ca` only makes sure the CA exists and prints its path (for test runners'
-// NODE_EXTRA_CA_CERTS).
+// NODE_EXTRA_CA_CERTS); with `--spec-status` it then prints where the REST spec was found (or why
+// not) as one JSON line, so `npm test` learns both from one start.
 import { ensureCa } from './ca.js';
 import { startAzurite } from './azurite.js';
+import { locateSpec, missingSpecMessage } from './specSource.js';
 import type { StartEmulatorOptions } from './index.js';
 
-function parseArgs(argv: string[]): StartEmulatorOptions & { ensureCaOnly?: boolean } {
-  const out: StartEmulatorOptions & { ensureCaOnly?: boolean } = {};
+type CliOptions = StartEmulatorOptions & { ensureCaOnly?: boolean; specStatus?: boolean };
+
+function parseArgs(argv: string[]): CliOptions {
+  const out: CliOptions = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] as string;
     const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -39,9 +43,12 @@ function parseArgs(argv: string[]): StartEmulatorOptions & { ensureCaOnly?: bool
       case '--ensure-ca':
         out.ensureCaOnly = true;
         break;
+      case '--spec-status':
+        out.specStatus = true;
+        break;
       default:
         throw new Error(
-          `unknown option ${a}; usage: npm run emulator -- [--port N] [--config FILE] [--state-dir DIR] [--env-file FILE] [--no-azurite] [--ensure-ca]`,
+          `unknown option ${a}; usage: npm run emulator -- [--port N] [--config FILE] [--state-dir DIR] [--env-file FILE] [--no-azurite] [--ensure-ca [--spec-status]]`,
         );
     }
   }
@@ -52,6 +59,11 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   if (options.ensureCaOnly) {
     process.stdout.write(`${ensureCa().caFile}\n`);
+    if (options.specStatus) {
+      const found = locateSpec();
+      const status = 'reason' in found ? { ...found, message: missingSpecMessage(found.reason) } : found;
+      process.stdout.write(`${JSON.stringify(status)}\n`);
+    }
     return;
   }
   // Azurite takes seconds to start: start it first, then load the rest of the emulator meanwhile.

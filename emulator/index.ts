@@ -12,7 +12,8 @@ import { addPrincipal, defaultAudience, parsePrincipalInput } from './admin.js';
 import { createContainer, devAccountKey, identityAccount, startAzurite, type AzuriteProcess } from './azurite.js';
 import { startStorageFront, type StorageFront } from './storage.js';
 import { startEntraProxy } from './entraProxy.js';
-import { ArmRouter } from './arm/router.js';
+import { ArmRouter, validationMode } from './arm/router.js';
+import { warnSpecMissing } from './spec.js';
 import { armRoutes } from './arm/routes.js';
 import { seedWorkspace, blobContainerName } from './arm/workspaces.js';
 import { loadState, saveState } from './persist.js';
@@ -112,6 +113,14 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
   const host = options.host ?? '127.0.0.1';
   const config = readConfig(options.config);
   const settings: EmulatorSettings = { ...defaultSettings, ...config.settings, ...options.settings };
+  if (validationMode(settings) !== 'off') {
+    try {
+      warnSpecMissing();
+    } catch (error) {
+      await options.azuriteProcess?.then((a) => a.stop()).catch(() => undefined);
+      throw error;
+    }
+  }
   const ctx = new EmulatorContext(settings);
   ctx.scoring = options.scoring === null ? undefined : (options.scoring ?? onnxScoringHandler());
   const router = new ArmRouter(armRoutes);

@@ -1,10 +1,10 @@
-// Checks request and response bodies against Microsoft's 2022-10-01 swagger (../shared/azure-spec,
-// or AZUREML_SPEC_DIR): the subset of Swagger 2.0 / AutoRest the Azure ML specs use ($ref across
+// Checks request and response bodies against Microsoft's swagger of one stable api-version (found by
+// specSource.ts): the subset of Swagger 2.0 / AutoRest the Azure ML specs use ($ref across
 // files, allOf, discriminator + x-ms-discriminator-value, additionalProperties, required, enum
 // (x-ms-enum modelAsString = open), x-nullable, readOnly, pattern, format).
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { locateSpec, missingSpecMessage } from './specSource.js';
 
 type Schema = Record<string, unknown>;
 interface Doc {
@@ -22,10 +22,30 @@ export interface SpecOperation {
   examples: string[];
 }
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** The stable api-versions whose swagger the lock pins (emulator/azure-spec.lock.json). */
+export const SPEC_VERSIONS = ['2022-10-01', '2024-04-01'] as const;
+export type SpecVersion = (typeof SPEC_VERSIONS)[number];
 
-export function specDir(): string {
-  return process.env.AZUREML_SPEC_DIR ?? join(repoRoot, '..', 'shared', 'azure-spec');
+/** The spec folder found, or undefined (see specSource.ts for the order). */
+export function specDir(): string | undefined {
+  return locateSpec().dir;
+}
+
+const dayOf = (apiVersion: string): number => Date.parse(apiVersion.slice(0, 10));
+
+/**
+ * The stable spec a request at `apiVersion` is validated against: its own when pinned, else the
+ * nearest in time (2022-10-01-preview and 2022-05-01 → 2022-10-01, 2024-10-01-preview → 2024-04-01),
+ * after the version's adapter removed the differences listed in arm/apiVersions.ts.
+ */
+export function nearestSpecVersion(apiVersion: string): SpecVersion {
+  const day = dayOf(apiVersion);
+  let best: SpecVersion = SPEC_VERSIONS[0];
+  for (const v of SPEC_VERSIONS) {
+    if (v === apiVersion) return v;
+    if (Math.abs(dayOf(v) - day) < Math.abs(dayOf(best) - day)) best = v;
+  }
+  return best;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -35,9 +55,14 @@ export class SpecValidator {
   readonly operations = new Map<string, SpecOperation>();
   private readonly subtypes = new Map<string, { file: string; name: string; schema: Schema }[]>();
 
-  constructor(readonly dir = specDir()) {
-    for (const f of ['mfe.json', 'machineLearningServices.json']) {
-      const file = join(dir, '2022-10-01', f);
+  constructor(
+    readonly dir: string,
+    readonly version: SpecVersion = '2022-10-01',
+  ) {
+    // registries.json (2024-04-01 on) holds the registries themselves; their assets are in mfe.json.
+    for (const f of ['mfe.json', 'machineLearningServices.json', 'registries.json']) {
+      const file = join(dir, version, f);
+      if (f === 'registries.json' && !existsSync(file)) continue;
       const doc = this.load(file);
       const paths = (doc.json.paths ?? {}) as Record<string, Record<string, unknown>>;
       for (const [path, item] of Object.entries(paths)) {
@@ -287,12 +312,75 @@ export class SpecValidator {
   }
 }
 
-let shared: SpecValidator | null | undefined;
+const validators = new Map<SpecVersion, SpecValidator>();
+let warned = false;
 
-/** The validator over ../shared/azure-spec, or null when the spec is not there. */
-export function specValidator(): SpecValidator | null {
-  if (shared === undefined) {
-    shared = existsSync(join(specDir(), '2022-10-01', 'mfe.json')) ? new SpecValidator() : null;
+/**
+ * The validator for a request at `apiVersion` (its nearest pinned stable spec, loaded once), or null
+ * when no spec is found: validation is then off, which warnSpecMissing says once per process.
+ */
+export function specValidator(apiVersion: string = SPEC_VERSIONS[0]): SpecValidator | null {
+  const dir = specDir();
+  if (!dir) return null;
+  const version = nearestSpecVersion(apiVersion);
+  let validator = validators.get(version);
+  if (!validator || validator.dir !== dir) {
+    validator = new SpecValidator(dir, version);
+    validators.set(version, validator);
   }
-  return shared;
+  return validator;
+}
+
+/**
+ * Says once per process (and not at all where a parent already said it: AZUREML_SPEC_WARNED) that
+ * the spec is missing. With CI=true it throws instead: CI never passes unvalidated.
+ */
+export function warnSpecMissing(write: (line: string) => void = (l) => process.stderr.write(l)): void {
+  const found = locateSpec();
+  if (!('reason' in found)) return;
+  const message = missingSpecMessage(found.reason);
+  if (process.env.CI === 'true') throw new Error(`CI=true and ${message}`);
+  if (warned || process.env.AZUREML_SPEC_WARNED === '1') return;
+  warned = true;
+  write(`emulator: warning: ${message}\n`);
+}
+
+/** Deletes the property at a validator path (`$.value[2].properties.stage`) from `body`, in place. */
+function deleteAtPath(body: unknown, path: string): void {
+  const parts = [...path.replace(/^\$/, '').matchAll(/\.([^.[]+)|\[(\d+)\]/g)].map((m) => m[1] ?? Number(m[2]));
+  let node: unknown = body;
+  for (const part of parts.slice(0, -1)) node = (node as Record<string | number, unknown> | undefined)?.[part];
+  const last = parts.at(-1);
+  if (isObj(node) && typeof last === 'string') delete node[last];
+}
+
+/**
+ * What ARM does for an older api-version: a resource written at a newer one (a model's `stage`, a
+ * job's `queueSettings`) answers without the fields the older swagger lacks. Removes each property
+ * that `older` calls unknown while `newer` accepts it; one that neither knows stays, so strict mode
+ * still reports the emulator's own mistakes.
+ */
+export function withoutNewerFields(
+  older: SpecValidator,
+  newer: SpecValidator,
+  operationId: string,
+  status: number,
+  body: unknown,
+): void {
+  const olderSchema = older.operations.get(operationId)?.responses[String(status)];
+  const newerSchema = newer.operations.get(operationId)?.responses[String(status)];
+  if (!olderSchema || !newerSchema) return;
+  // The validator reports at most about 50 problems a pass: a long list may take a few.
+  for (let pass = 0; pass < 20; pass++) {
+    const unknown = older
+      .validate(olderSchema, body)
+      .flatMap((p) => /^(.*): not a property of this schema$/.exec(p)?.slice(1, 2) ?? []);
+    if (unknown.length === 0) return;
+    const newerProblems = newer.validate(newerSchema, body);
+    const removable = unknown.filter(
+      (path) => !newerProblems.some((p) => [':', '.', '['].some((next) => p.startsWith(`${path}${next}`))),
+    );
+    if (removable.length === 0) return;
+    for (const path of removable) deleteAtPath(body, path);
+  }
 }

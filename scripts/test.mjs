@@ -1,23 +1,53 @@
 // `npm test`: makes sure the emulator's CA exists, then starts jest with NODE_EXTRA_CA_CERTS pointing
 // at it. Node reads that variable only at process start, so the jest workers (which talk HTTPS to
-// the emulator with the real Azure SDK) must inherit it from here.
+// the emulator with the real Azure SDK) must inherit it from here. It also finds the Azure ML REST
+// spec the emulator validates against: without one, CI (CI=true) fails here, and elsewhere the
+// suites that need it skip, named in one line.
 
 import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './actions.mjs';
 
-const ensure = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'emulator', 'cli.ts'), '--ensure-ca'], {
-  cwd: ROOT,
-  encoding: 'utf8',
-});
+const ensure = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', path.join(ROOT, 'emulator', 'cli.ts'), '--ensure-ca', '--spec-status'],
+  { cwd: ROOT, encoding: 'utf8' },
+);
 if (ensure.status !== 0) {
   process.stderr.write(`Could not create the emulator's CA:\n${ensure.stderr}`);
   process.exit(1);
 }
-const caFile = ensure.stdout.trim().split('\n').pop();
+const [caFile, specLine] = ensure.stdout.trim().split('\n').slice(-2);
+const spec = JSON.parse(specLine);
+const env = { ...process.env, NODE_EXTRA_CA_CERTS: caFile };
+if (spec.dir) {
+  process.stdout.write(`Azure ML REST spec: ${spec.source} (${spec.dir})\n`);
+} else {
+  if (process.env.CI === 'true') {
+    process.stderr.write(`CI=true and ${spec.message}\nCI never passes unvalidated: the tests were not run.\n`);
+    process.exit(1);
+  }
+  /** Test files that use describeWithSpec / itWithSpec (tests/support/spec.ts). */
+  const needing = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const file = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (entry.name.endsWith('.test.ts') && /\b(describe|it)WithSpec\(/.test(readFileSync(file, 'utf8')))
+        needing.push(path.relative(ROOT, file));
+    }
+  };
+  walk(path.join(ROOT, 'tests'));
+  process.stdout.write(
+    `warning: ${spec.message}\nSkipped for want of the spec (their other tests run): ${needing.sort().join(', ')}\n`,
+  );
+  // The emulators the workers start would each repeat the warning.
+  env.AZUREML_SPEC_WARNED = '1';
+}
 const jest = spawnSync(
   process.execPath,
   ['--experimental-vm-modules', path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)],
-  { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile } },
+  { cwd: ROOT, stdio: 'inherit', env },
 );
 process.exit(jest.status ?? 1);

@@ -6,10 +6,12 @@
 // (online endpoints and deployments), 2022-05-01 (models, code, environments), 2022-10-01-preview
 // (workspaces, computes, jobs, schedules) and 2022-10-01 (datastores, data, components). Each extra
 // version is served only for the operations azure-ai-ml calls at it (plus operation-status polling,
-// whose URLs carry the api-version of the request that started the operation). A version's request
-// body is rewritten into the 2022-10-01 shape by `request` (then validated against the 2022-10-01
-// swagger like any other body), and the handler's 2022-10-01 response is rewritten by `response`.
-// Every rewrite is a divergence listed in emulator/README.md, section "azure-ai-ml".
+// whose URLs carry the api-version of the request that started the operation). 2024-04-01, the
+// newest stable version whose swagger the lock pins, is served for every operation and validated
+// against its own swagger. A version without a pinned swagger is validated against the nearest pinned
+// one (spec.ts nearestSpecVersion): its adapter's `request` removes the differences first, so each
+// adapter is the written list of that version's allowed differences (also in emulator/README.md,
+// section "azure-ai-ml"), and the handler's response is rewritten by `response`.
 
 import { isRecord } from '../http.js';
 
@@ -39,6 +41,8 @@ function propertiesOf(resource: Record<string, unknown>): Record<string, unknown
 
 export const armApiVersions: Record<string, ApiVersionAdapter> = {
   '2022-10-01': {},
+  // Validated against its own swagger; a superset of 2022-10-01 for what the handlers read.
+  '2024-04-01': {},
   // azure-ai-ml: ModelOperations, CodeOperations, EnvironmentOperations (and batch endpoints, not served).
   '2022-05-01': {
     operations: new RegExp(`^((Model|Code|Environment)(Containers|Versions)_|${OPERATION_STATUS})`),

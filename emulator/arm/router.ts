@@ -7,11 +7,12 @@ import { ArmError, parseJsonBody, type EmuRequest, type Reply } from '../http.js
 import { armAudiences, verifyAccessToken } from '../entra.js';
 import { isAllowed, rolesGranting } from '../rbac.js';
 import { apiVersionsOf, armApiVersions } from './apiVersions.js';
-import { specValidator } from '../spec.js';
+import { SPEC_VERSIONS, specValidator, withoutNewerFields } from '../spec.js';
 
-function validationMode(ctx: EmulatorContext): 'off' | 'requests' | 'strict' {
+/** The validation mode in force: AZUREML_EMULATOR_SPEC_VALIDATION, else the settings'. */
+export function validationMode(settings: EmulatorContext['settings']): 'off' | 'requests' | 'strict' {
   const env = process.env.AZUREML_EMULATOR_SPEC_VALIDATION;
-  return env === 'off' || env === 'requests' || env === 'strict' ? env : ctx.settings.specValidation;
+  return env === 'off' || env === 'requests' || env === 'strict' ? env : settings.specValidation;
 }
 
 export const ML = 'Microsoft.MachineLearningServices';
@@ -233,18 +234,20 @@ export async function handleArm(
       return parsed.value;
     },
   };
-  // Every served version is validated against the 2022-10-01 swagger: another version's body after its
-  // adapter turned it into the 2022-10-01 shape (apiVersions.ts), its response before the adapter.
-  const mode = validationMode(ctx);
-  const spec = mode === 'off' ? null : specValidator();
+  // A request is validated against the swagger of its own api-version where the lock pins it
+  // (2022-10-01, 2024-04-01), else the nearest pinned one, after the version's adapter removed the
+  // listed differences (apiVersions.ts); the response before the adapter, in strict mode.
+  const mode = validationMode(ctx.settings);
+  const spec = mode === 'off' ? null : specValidator(apiVersion);
   const op = spec?.operations.get(route.operationId);
+  const against = spec && spec.version !== apiVersion ? ` (validated against the ${spec.version} spec)` : '';
   if (spec && op?.requestSchema && req.body.length > 0) {
     const problems = spec.validate(op.requestSchema, call.body(), '$', 'request');
     if (problems.length > 0) {
       throw new ArmError(
         400,
         'UserError',
-        `The request body does not match the ${route.operationId} schema of api-version ${apiVersion}: ${problems.slice(0, 5).join('; ')}`,
+        `The request body does not match the ${route.operationId} schema of api-version ${apiVersion}${against}: ${problems.slice(0, 5).join('; ')}`,
         problems.slice(0, 20).map((p) => ({ code: 'ValidationError', message: p, target: p.split(':')[0] ?? '' })),
       );
     }
@@ -255,6 +258,11 @@ export async function handleArm(
   } catch (error) {
     if (!(error instanceof ArmError)) throw error;
     reply = error.toReply();
+  }
+  const newest = SPEC_VERSIONS[SPEC_VERSIONS.length - 1]!;
+  if (spec && op && spec.version !== newest && reply.body !== undefined && !Buffer.isBuffer(reply.body)) {
+    const newer = specValidator(newest);
+    if (newer) withoutNewerFields(spec, newer, route.operationId, reply.status, reply.body);
   }
   if (spec && op && mode === 'strict') {
     const schema = op.responses[String(reply.status)] ?? (reply.status >= 400 ? op.responses.default : undefined);
@@ -269,7 +277,7 @@ export async function handleArm(
       throw new ArmError(
         500,
         'EmulatorSpecViolation',
-        `The emulator's response to ${route.operationId} (${reply.status}) does not match the 2022-10-01 spec: ${problems.slice(0, 10).join('; ')}`,
+        `The emulator's response to ${route.operationId} (${reply.status}) does not match the ${spec.version} spec: ${problems.slice(0, 10).join('; ')}`,
       );
     }
   }

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { locateSpec, missingSpecMessage } from '../../emulator/specSource.js';
 import { startDemoEmulator, type DemoEmulator } from './emulator.js';
 import { seconds } from './log.js';
 import { runPendingPostSteps, runWorkflow, type FakeEvent, type WorkflowResult } from './runner.js';
@@ -149,6 +150,9 @@ export async function main(
   const event = JSON.parse(readFileSync(path.join(ROOT, 'scripts', 'demo', 'event.json'), 'utf8')) as FakeEvent;
   const started = Date.now();
   print(`azureml-actions demo: ${files.length} workflow(s) against the emulator (Node.js ${process.version})`);
+  // The emulator's own log is a file: say here that it runs unvalidated (with CI=true it refuses).
+  const spec = locateSpec();
+  if ('reason' in spec) print(`warning: ${missingSpecMessage(spec.reason)}`);
   let emulator: DemoEmulator;
   try {
     emulator = await startDemoEmulator(ROOT, DEMO_EMULATOR_SETTINGS);

@@ -4,6 +4,7 @@
 // interop suites (tests/interop) drive the real SDK; these tests pin the emulator's side alone.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RunningEmulator } from '../../emulator/index.js';
+import { itWithSpec } from '../support/spec.js';
 import { ARM_SCOPE, admin, oidcCredential, start } from './helpers.js';
 
 let emu: RunningEmulator;
@@ -49,7 +50,9 @@ describe('api-versions of azure-ai-ml', () => {
     const refused = await arm('GET', '/jobs', '2022-05-01');
     expect(refused.status).toBe(400);
     expect(errorOf(refused).code).toBe('NoRegisteredProviderFound');
-    expect(errorOf(refused).message).toContain("The supported api-versions are '2022-10-01, 2022-10-01-preview'");
+    expect(errorOf(refused).message).toContain(
+      "The supported api-versions are '2022-10-01, 2024-04-01, 2022-10-01-preview'",
+    );
     expect((await arm('GET', '/models', '2022-02-01-preview')).status).toBe(400);
     expect((await arm('GET', '/onlineEndpoints', '2022-05-01')).status).toBe(400);
   });
@@ -65,7 +68,7 @@ describe('api-versions of azure-ai-ml', () => {
     expect(value.map((v) => v.properties.flavors)).toEqual([{}]);
   });
 
-  it('validates another version against the 2022-10-01 swagger, naming that version', async () => {
+  itWithSpec('validates another version against the 2022-10-01 swagger, naming that version', async () => {
     const bad = await arm('PUT', '/models/typo/versions/1', '2022-05-01', {
       properties: { modelType: 'custom_model', modelUri: 'azureml://x', modelUrl: 'typo' },
     });
@@ -74,7 +77,7 @@ describe('api-versions of azure-ai-ml', () => {
     expect(errorOf(bad).message).toContain('$.properties.modelUrl: not a property of this schema');
   });
 
-  it("accepts 2022-10-01-preview's AutoML sweep limits (not in 2022-10-01, which refuses them)", async () => {
+  itWithSpec("accepts 2022-10-01-preview's AutoML sweep limits (not in 2022-10-01, which refuses them)", async () => {
     await arm('PUT', '/computes/cpu', '2022-10-01-preview', {
       location: emu.location,
       properties: {
@@ -112,7 +115,7 @@ describe('api-versions of azure-ai-ml', () => {
     expect(errorOf(ga).message).toContain('sweepTrials: not a property of this schema');
   });
 
-  it("accepts 2022-02-01-preview's mirrorTraffic on an endpoint (not in 2022-10-01)", async () => {
+  itWithSpec("accepts 2022-02-01-preview's mirrorTraffic on an endpoint (not in 2022-10-01)", async () => {
     const body = {
       location: emu.location,
       identity: { type: 'SystemAssigned' },
