@@ -1,8 +1,8 @@
 // `npm test`: makes sure the emulator's CA exists, then starts jest with NODE_EXTRA_CA_CERTS pointing
 // at it. Node reads that variable only at process start, so the jest workers (which talk HTTPS to
 // the emulator with the real Azure SDK) must inherit it from here. It also finds the Azure ML REST
-// spec the emulator validates against: without one, CI (CI=true) fails here, and elsewhere the
-// suites that need it skip, named in one line.
+// spec the emulator validates against, and builds the Python environment the tests run: without
+// either, CI (CI=true) fails here, and elsewhere the suites that need it skip, saying why.
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -45,6 +45,12 @@ if (spec.dir) {
   // The emulators the workers start would each repeat the warning.
   env.AZUREML_SPEC_WARNED = '1';
 }
+// The Python environment (python/requirements.lock): built once, then reused while the lock is unchanged.
+const python = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'python-env.ts')], {
+  cwd: ROOT,
+  stdio: 'inherit',
+});
+if (python.status !== 0) process.exit(python.status ?? 1);
 const jest = spawnSync(
   process.execPath,
   ['--experimental-vm-modules', path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)],

@@ -1,33 +1,74 @@
 /**
  * @jest-environment ./tests/scoring/native-arrays-environment.js
  */
-// score.py (what Azure runs for an ONNX custom_model) against the TypeScript contract on the same
-// requests: same statuses, same outputs, same error bodies. Debian has no python3-onnxruntime, so
-// score.py runs on a stand-in for onnxruntime's Python API backed by onnxruntime-node
-// (tests/scoring/python/); it needs /usr/bin/python3 with numpy (`apt-get install python3-numpy`).
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+// score.py (what Azure runs for an ONNX custom_model) served by Microsoft's inference server
+// (azureml-inference-server-http, azmlinfsrv) on onnxruntime and numpy at the versions its
+// environment pins (conda.yml), against the TypeScript contract on the same HTTP requests: same
+// statuses, same outputs, same error bodies. Python comes from python/requirements.lock.
+import { afterAll, beforeAll, expect, test } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
 import { handleScoringRequest, loadModel } from '../../shared/scoring/index.js';
 import type { InferenceModel } from '../../shared/scoring/index.js';
+import { PYTHON_BIN, describeWithPython } from '../support/python.js';
 import { SILERO_PATH, sileroJsonBody, speechLikeFrame } from './fixtures.js';
 
-const PYTHON = '/usr/bin/python3';
-const RUNNER = fileURLToPath(new URL('./python/run_score.py', import.meta.url));
-const pythonHasNumpy = spawnSync(PYTHON, ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+const GENERIC = fileURLToPath(new URL('../../action-deploy/assets/onnx-generic/', import.meta.url));
+const LOCK = fileURLToPath(new URL('../../python/requirements.lock', import.meta.url));
 
 let model: InferenceModel;
 let modelDirectory: string;
+let server: ChildProcess | undefined;
+let scoringUri = '';
+let serverLog = '';
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 beforeAll(async () => {
   model = await loadModel(SILERO_PATH, { backend: 'onnxruntime-node' });
   modelDirectory = mkdtempSync(join(tmpdir(), 'score-py-model-'));
   symlinkSync(SILERO_PATH, join(modelDirectory, 'silero_vad.onnx'));
-});
+  if (!PYTHON_BIN) return;
+  const port = await freePort();
+  // As Azure starts it: the deployment's entry script, the model folder in AZUREML_MODEL_DIR.
+  server = spawn(
+    join(PYTHON_BIN, 'azmlinfsrv'),
+    ['--entry_script', join(GENERIC, 'score.py'), '--port', String(port)],
+    {
+      env: { ...process.env, AZUREML_MODEL_DIR: modelDirectory, PYTHONDONTWRITEBYTECODE: '1' },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  server.stdout?.on('data', (d: Buffer) => (serverLog += d.toString()));
+  server.stderr?.on('data', (d: Buffer) => (serverLog += d.toString()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const healthy = await fetch(`http://127.0.0.1:${port}/`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (healthy) break;
+    if (Date.now() > deadline || server.exitCode !== null)
+      throw new Error(`azmlinfsrv did not become healthy:\n${serverLog}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  scoringUri = `http://127.0.0.1:${port}/score`;
+}, 90_000);
 afterAll(async () => {
+  // gunicorn forks workers: stop the whole process group.
+  if (server?.pid && server.exitCode === null) process.kill(-server.pid, 'SIGTERM');
   await model?.close();
   if (modelDirectory) rmSync(modelDirectory, { recursive: true, force: true });
 });
@@ -72,14 +113,14 @@ const PREFIX_CASES: [string, string, string, string][] = [
   ['GET', 'GET', '', 'Method GET is not allowed here; use POST'],
 ];
 
-function runScorePy(cases: { method: string; body: string }[]): { status: number; body: Record<string, unknown> }[] {
-  const run = spawnSync(PYTHON, [RUNNER, modelDirectory], {
-    input: JSON.stringify(cases),
-    encoding: 'utf8',
-    env: { ...process.env, ORT_BRIDGE_NODE: process.execPath, PYTHONDONTWRITEBYTECODE: '1' },
+/** One request to the inference server, as a client would send it. */
+async function callServer(method: string, body: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const response = await fetch(scoringUri, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(method === 'GET' ? {} : { body }),
   });
-  if (run.status !== 0) throw new Error(`score.py runner failed (${run.status}): ${run.stderr}`);
-  return JSON.parse(run.stdout) as { status: number; body: Record<string, unknown> }[];
+  return { status: response.status, body: JSON.parse(await response.text()) as Record<string, unknown> };
 }
 
 async function runTypeScript(method: string, body: string): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -87,17 +128,20 @@ async function runTypeScript(method: string, body: string): Promise<{ status: nu
   return { status: response.status, body: JSON.parse(response.body) as Record<string, unknown> };
 }
 
-describe('generic score.py for Azure', () => {
-  const maybe = pythonHasNumpy ? test : test.skip;
-  if (!pythonHasNumpy) {
-    console.warn('score.py tests skipped: /usr/bin/python3 has no numpy (apt-get install -y python3-numpy)');
-  }
+describeWithPython('generic score.py for Azure, served by azmlinfsrv', () => {
+  test('its environment pins the versions the test runs (conda.yml = python/requirements.lock)', () => {
+    const conda = parse(readFileSync(join(GENERIC, 'conda.yml'), 'utf8')) as {
+      dependencies: (string | { pip: string[] })[];
+    };
+    const pins = conda.dependencies.flatMap((d) => (typeof d === 'string' ? [] : d.pip));
+    const lock = readFileSync(LOCK, 'utf8');
+    expect(pins.length).toBeGreaterThanOrEqual(3);
+    for (const pin of pins) expect(lock).toMatch(new RegExp(`^${pin.replace(/[.]/g, '\\.')} \\\\$`, 'm'));
+  });
 
-  maybe('answers every request as the TypeScript contract does: same status, outputs and error body', async () => {
-    const python = runScorePy([
-      ...CASES.map(([, method, body]) => ({ method, body })),
-      ...PREFIX_CASES.map(([, method, body]) => ({ method, body })),
-    ]);
+  test('answers every request as the TypeScript contract does: same status, outputs and error body', async () => {
+    const python: { status: number; body: Record<string, unknown> }[] = [];
+    for (const [, method, body] of [...CASES, ...PREFIX_CASES]) python.push(await callServer(method, body));
     for (const [index, [label, method, body]] of CASES.entries()) {
       const typescript = await runTypeScript(method, body);
       expect({ label, ...python[index] }).toEqual({ label, ...typescript });
