@@ -1,0 +1,342 @@
+// Microsoft's own sample job files (../shared/corpus/azureml-examples, what users already keep) run
+// through the built action-pipeline against the emulator: which are submitted, which are refused and
+// why, which crash. Used by `npm run corpus` and tests/corpus/corpus.test.ts (issue: real job files).
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import type { RunningEmulator } from '../../emulator/index.js';
+import { ClientAssertionCredential } from '@azure/identity';
+import { ARM_SCOPE } from '../emulator/helpers.js';
+import { REPO_ROOT, runAction } from '../harness/runAction.js';
+
+export const CORPUS_DIR =
+  process.env.AZUREML_CORPUS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'corpus', 'azureml-examples');
+export const JOB_LIST = path.join(REPO_ROOT, 'tests', 'corpus', 'job-files.txt');
+export const RESULTS_FILE = path.join(REPO_ROOT, 'tests', 'corpus', 'RESULTS.md');
+
+const JOB_TYPES = new Set(['command', 'pipeline', 'sweep', 'automl', 'spark', 'finetuning', 'distillation']);
+
+type Yaml = Record<string, unknown>;
+const isRecord = (v: unknown): v is Yaml => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function readYaml(file: string): Yaml | undefined {
+  try {
+    const doc: unknown = parse(readFileSync(file, 'utf8'));
+    return isRecord(doc) ? doc : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A job file as the CLI reads it: its `$schema` names a job schema, or (without one) its `type` is a
+ * job type, or it has a `command` and no `type` (a command job, the CLI's default).
+ */
+export function jobTypeOf(doc: Yaml): string | undefined {
+  const schema = typeof doc.$schema === 'string' ? (doc.$schema.split('/').pop() ?? '') : '';
+  const type = typeof doc.type === 'string' ? doc.type : undefined;
+  if (schema) return schema.endsWith('Job.schema.json') ? (type ?? 'command') : undefined;
+  if (type) return JOB_TYPES.has(type) ? type : undefined;
+  return 'command' in doc ? 'command' : undefined;
+}
+
+/** Every job file under the corpus's cli/, relative to the corpus, sorted. */
+export function listJobFiles(dir = CORPUS_DIR): string[] {
+  const out: string[] = [];
+  const walk = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const file = path.join(folder, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (/\.ya?ml$/.test(entry.name)) {
+        const doc = readYaml(file);
+        if (doc && jobTypeOf(doc)) out.push(path.relative(dir, file));
+      }
+    }
+  };
+  walk(path.join(dir, 'cli'));
+  return out.sort();
+}
+
+export function committedJobList(): string[] {
+  return readFileSync(JOB_LIST, 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.startsWith('#'));
+}
+
+/** Every value under a key named `key`, anywhere in a document. */
+function valuesOf(doc: unknown, key: string, out: unknown[] = []): unknown[] {
+  if (Array.isArray(doc)) for (const v of doc) valuesOf(v, key, out);
+  else if (isRecord(doc))
+    for (const [k, v] of Object.entries(doc)) {
+      if (k === key) out.push(v);
+      valuesOf(v, key, out);
+    }
+  return out;
+}
+
+/** `azureml:NAME@label` / `azureml:NAME:VERSION` → name and version (1 for a label). */
+function namedReference(value: unknown): { name: string; version: string } | undefined {
+  if (typeof value !== 'string') return undefined;
+  const m = /^azureml:([A-Za-z0-9_.-]+)(?:@[A-Za-z0-9_.-]+|:([A-Za-z0-9_.-]+))$/.exec(value.trim());
+  return m ? { name: m[1]!, version: m[2] ?? '1' } : undefined;
+}
+
+/** What a user's workspace holds before they run these files: named clusters, data assets, components. */
+export interface CorpusWorkspace {
+  computes: string[];
+  data: { name: string; version: string; type: string }[];
+  components: { name: string; version: string; file: string }[];
+}
+
+export function workspaceNeeds(files: string[], dir = CORPUS_DIR): CorpusWorkspace {
+  const computes = new Set<string>();
+  const data = new Map<string, { name: string; version: string; type: string }>();
+  const components = new Map<string, { name: string; version: string; file: string }>();
+  const componentFiles = new Map<string, string>();
+  const walk = (folder: string): void => {
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const file = path.join(folder, entry.name);
+      if (entry.isDirectory()) walk(file);
+      else if (/\.ya?ml$/.test(entry.name)) {
+        const doc = readYaml(file);
+        const schema = typeof doc?.$schema === 'string' ? doc.$schema : '';
+        if (doc && typeof doc.name === 'string' && /Component\.schema\.json$/.test(schema))
+          componentFiles.set(doc.name, path.relative(dir, file));
+      }
+    }
+  };
+  walk(path.join(dir, 'cli'));
+  for (const file of files) {
+    const doc = readYaml(path.join(dir, file));
+    for (const value of valuesOf(doc, 'compute')) {
+      if (typeof value !== 'string') continue;
+      const name = value.trim().replace(/^azureml:/, '');
+      if (/^[A-Za-z][A-Za-z0-9-]*$/.test(name) && name !== 'serverless') computes.add(name);
+    }
+    for (const input of valuesOf(doc, 'inputs')
+      .filter(isRecord)
+      .flatMap((inputs) => Object.values(inputs))) {
+      const ref = isRecord(input) ? namedReference(input.path) : undefined;
+      if (ref && isRecord(input))
+        data.set(`${ref.name}:${ref.version}`, {
+          ...ref,
+          type: typeof input.type === 'string' ? input.type : 'uri_folder',
+        });
+    }
+    for (const value of valuesOf(doc, 'component')) {
+      const ref = namedReference(value);
+      const source = ref && componentFiles.get(ref.name);
+      if (ref && source) components.set(`${ref.name}:${ref.version}`, { ...ref, file: source });
+    }
+  }
+  return { computes: [...computes].sort(), data: [...data.values()], components: [...components.values()] };
+}
+
+async function armClient(emu: RunningEmulator) {
+  // A GitHub ID token straight from the emulator's issuer: @actions/core's getIDToken would print
+  // an ::add-mask:: line for every token into this script's output.
+  const credential = new ClientAssertionCredential(
+    emu.tenantId,
+    emu.clientId,
+    async () => {
+      const res = await fetch(`${emu.oidcRequestUrl}&audience=${encodeURIComponent(emu.audience)}`, {
+        headers: { authorization: `Bearer ${emu.oidcRequestToken}` },
+      });
+      return ((await res.json()) as { value: string }).value;
+    },
+    { authorityHost: emu.authorityHost, disableInstanceDiscovery: true },
+  );
+  return async (method: string, route: string, body?: unknown): Promise<void> => {
+    const token = (await credential.getToken(ARM_SCOPE)).token;
+    const res = await fetch(`${emu.armUrl}${emu.workspaceId}${route}?api-version=2022-10-01`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`corpus workspace: ${method} ${route} answered ${res.status}: ${await res.text()}`);
+    // Computes are long-running: wait until provisioning ends.
+    const location = res.headers.get('azure-asyncoperation');
+    for (let i = 0; location && i < 200; i++) {
+      const status = (await (await fetch(location, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+        status?: string;
+      };
+      if (status.status !== 'InProgress') break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+}
+
+/**
+ * Creates what the files name and a user would have made first (`az ml compute create`,
+ * `az ml data create`, `az ml component create`); a component stands in with the interface of the
+ * corpus file that declares its name. Nothing else: curated and registry environments, models and
+ * components are the emulator's to hold, as every Azure ML workspace does.
+ */
+export async function prepareWorkspace(emu: RunningEmulator, needs: CorpusWorkspace, dir = CORPUS_DIR): Promise<void> {
+  const arm = await armClient(emu);
+  for (const name of needs.computes)
+    await arm('PUT', `/computes/${name}`, {
+      location: emu.location,
+      properties: {
+        computeType: 'AmlCompute',
+        properties: { vmSize: 'Standard_DS3_v2', scaleSettings: { minNodeCount: 0, maxNodeCount: 4 } },
+      },
+    });
+  for (const d of needs.data)
+    await arm('PUT', `/data/${d.name}/versions/${d.version}`, {
+      properties: {
+        dataType: d.type,
+        dataUri: `azureml://datastores/workspaceblobstore/paths/corpus/${d.name}/${d.type === 'uri_file' ? 'data.csv' : ''}`,
+      },
+    });
+  if (needs.components.length > 0)
+    await arm('PUT', '/environments/corpus-component-env/versions/1', {
+      properties: { image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04' },
+    });
+  for (const c of needs.components) {
+    const doc = readYaml(path.join(dir, c.file)) ?? {};
+    const type = typeof doc.type === 'string' ? doc.type : 'command';
+    await arm('PUT', `/components/${c.name}/versions/${c.version}`, {
+      properties: {
+        componentSpec: {
+          name: c.name,
+          version: c.version,
+          type,
+          ...(isRecord(doc.inputs) ? { inputs: doc.inputs } : {}),
+          ...(isRecord(doc.outputs) ? { outputs: doc.outputs } : {}),
+          ...(type === 'command'
+            ? { command: doc.command, environment: `${emu.workspaceId}/environments/corpus-component-env/versions/1` }
+            : { jobs: {} }),
+        },
+      },
+    });
+  }
+}
+
+export type Outcome = 'submitted' | 'refused' | 'crashed';
+
+export interface CorpusResult {
+  file: string;
+  type: string;
+  outcome: Outcome;
+  /** The error with this file's own names, paths, numbers and quoted values taken out (for grouping). */
+  cause: string;
+  /** The error as the step printed it (empty when submitted). */
+  message: string;
+}
+
+/** One error's cause: the first line, without the file location and the file's own values. */
+export function causeOf(message: string): string {
+  const first = (message.split('\n')[0] ?? '').trim();
+  return (
+    first
+      .replace(/^[^\s:]+\.ya?ml(?::\d+(?::\d+)?)?:?\s*/, '')
+      .replace(/\bcli\/[^\s')]+/g, '…')
+      // A quoted value starts after a space or bracket and ends before one (so "'x''s" and "action's" hold).
+      .replace(/(^|[\s(:,[])'[^']*'(?=$|[\s).,;:\]]|'s\b)/g, "$1'…'")
+      .replace(/"[^"]*"/g, '"…"')
+      .replace(/`[^`]*`/g, '`…`')
+      .replace(/\$\{\{[^}]*\}\}/g, '${{…}}')
+      .replace(/\b\d+(\.\d+)*\b/g, 'N')
+      .slice(0, 160)
+  );
+}
+
+/** A message without what differs from run to run: the corpus's folder, ports, ids, times. */
+function stable(message: string, dir: string): string {
+  return message
+    .split(`${dir}${path.sep}`)
+    .join('')
+    .replace(/https:\/\/127\.0\.0\.1:\d+/g, 'https://emulator')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
+    .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z?/g, '<time>');
+}
+
+/** Runs one corpus job file through the built action-pipeline (submit, do not wait). */
+export async function runJobFile(emu: RunningEmulator, file: string, dir = CORPUS_DIR): Promise<CorpusResult> {
+  const type = jobTypeOf(readYaml(path.join(dir, file)) ?? {}) ?? 'unknown';
+  const run = await runAction({
+    action: 'action-pipeline',
+    inputs: { job: file, wait: 'false' },
+    env: emu.env,
+    workspace: dir,
+    timeoutMs: 120_000,
+  });
+  if (run.exitCode === 0) return { file, type, outcome: 'submitted', cause: '', message: '' };
+  const message = stable(
+    run.annotations.find((a) => a.level === 'error')?.message ?? run.log.trim().split('\n').slice(-1)[0] ?? '',
+    dir,
+  );
+  const crashed = /unexpected error \(a bug\)/.test(message);
+  return { file, type, outcome: crashed ? 'crashed' : 'refused', cause: causeOf(message), message };
+}
+
+/** All files, `concurrency` at a time (each run is its own node process). */
+export async function runCorpus(
+  emu: RunningEmulator,
+  files: string[],
+  options: { concurrency?: number; progress?: (done: number, result: CorpusResult) => void; dir?: string } = {},
+): Promise<CorpusResult[]> {
+  const results: CorpusResult[] = new Array(files.length);
+  let next = 0;
+  let done = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < files.length; i = next++) {
+      results[i] = await runJobFile(emu, files[i]!, options.dir);
+      options.progress?.(++done, results[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? 2 }, worker));
+  return results;
+}
+
+/** The committed report: a table per job type and outcome, one per cause, then every file. */
+export function formatResults(results: CorpusResult[]): string {
+  const count = (pred: (r: CorpusResult) => boolean) => results.filter(pred).length;
+  const types = [...new Set(results.map((r) => r.type))].sort();
+  const submitted = count((r) => r.outcome === 'submitted');
+  const lines = [
+    "# Microsoft's sample job files through action-pipeline",
+    '',
+    `Generated by \`npm run corpus -- --write\` (tests/corpus/corpus.ts) from ${results.length} job files of`,
+    'Azure/azureml-examples (../shared/corpus); tests/corpus/corpus.test.ts regenerates it and fails on any',
+    'difference. Submitted means action-pipeline sent the job and the emulator accepted it (`wait: false`).',
+    '',
+    `**${submitted} of ${results.length} submitted (${((100 * submitted) / Math.max(1, results.length)).toFixed(0)} %)**, ${count((r) => r.outcome === 'refused')} refused, ${count((r) => r.outcome === 'crashed')} crashed.`,
+    '',
+    '| job type | files | submitted | refused | crashed |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...types.map((t) => {
+      const of = results.filter((r) => r.type === t);
+      const n = (o: Outcome) => of.filter((r) => r.outcome === o).length;
+      return `| ${t} | ${of.length} | ${n('submitted')} | ${n('refused')} | ${n('crashed')} |`;
+    }),
+    '',
+    '## Causes',
+    '',
+    '| files | outcome | cause (values of each file replaced by …) |',
+    '| ---: | --- | --- |',
+  ];
+  const causes = new Map<string, number>();
+  for (const r of results)
+    if (r.outcome !== 'submitted')
+      causes.set(`${r.outcome}\t${r.cause}`, (causes.get(`${r.outcome}\t${r.cause}`) ?? 0) + 1);
+  for (const [key, n] of [...causes].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+    const [outcome, cause] = key.split('\t') as [string, string];
+    lines.push(`| ${n} | ${outcome} | ${escapeCell(cause)} |`);
+  }
+  lines.push('', '## Files', '', '| file | type | outcome | message |', '| --- | --- | --- | --- |');
+  for (const r of results)
+    lines.push(
+      `| ${r.file} | ${r.type} | ${r.outcome} | ${escapeCell((r.message.split('\n')[0] ?? '').slice(0, 300))} |`,
+    );
+  return `${lines.join('\n')}\n`;
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+}
+
+export function corpusAvailable(dir = CORPUS_DIR): boolean {
+  return existsSync(path.join(dir, 'cli', 'jobs'));
+}
