@@ -2,9 +2,10 @@
 // job: command jobs, pipeline jobs (inline command steps and `component:` references), and AutoML
 // jobs. Every problem is collected with its file:line:column, so one run reports them all.
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, type Node } from 'yaml';
+import { isMap, isScalar, parse, type Node } from 'yaml';
+import { anonymousEnvironmentVersion, pyYamlDump } from '../../shared/azure/anonymousEnvironment.js';
 import { NAME_RULES } from '../../shared/azure/names.js';
 import type { SourceLocation } from '../../shared/logger.js';
 import type { Override } from './inputs.js';
@@ -58,13 +59,30 @@ export interface ComponentPort {
   description: string | undefined;
 }
 
+/**
+ * An environment written in the file itself. Like azure-ai-ml, it is registered as an anonymous
+ * version of CliV2AnonymousEnvironment named by its content (shared/azure/anonymousEnvironment.ts).
+ */
+export interface InlineEnvironment {
+  kind: 'inline';
+  image: string;
+  /** The conda file as azure-ai-ml sends it: PyYAML's dump of the loaded file or mapping. */
+  condaFile: string | undefined;
+  osType: 'Linux' | 'Windows' | undefined;
+  description: string | undefined;
+  tags: Record<string, string>;
+  /** The version azure-ai-ml gives this content. */
+  version: string;
+  location: SourceLocation;
+}
+
 /** What a command runs: an inline step, a command job, or a command component file. */
 export interface CommandSpec {
   command: string;
   /** An absolute local folder to upload, or an azureml: reference. */
   code: { kind: 'local'; path: string } | { kind: 'asset'; reference: string } | undefined;
-  /** azureml:NAME:VERSION, azureml:NAME@latest or azureml://registries/... */
-  environment: string;
+  /** azureml:NAME:VERSION, azureml:NAME@latest, azureml://registries/..., or written inline. */
+  environment: string | InlineEnvironment;
   environmentVariables: Record<string, string>;
   instanceCount: number | undefined;
   instanceType: string | undefined;
@@ -542,19 +560,98 @@ export function parseBinding(value: string): Binding | undefined {
   return { kind: 'step-output', step: m[4] ?? '', output: m[5] ?? '' };
 }
 
+/**
+ * `environment: {image, conda_file, ...}` as azure-ai-ml's AnonymousEnvironmentSchema reads it. Its
+ * `name` and `version` are taken and not used, as there: an anonymous environment is named by content.
+ */
+function readInlineEnvironment(source: YamlSource, field: Field): InlineEnvironment | undefined {
+  const f = fields(source, field.value, "The inline 'environment'", [
+    'image',
+    'conda_file',
+    'build',
+    'os_type',
+    'description',
+    'tags',
+    'name',
+    'version',
+  ]);
+  if (f.has('build')) {
+    source.report(
+      f.get('build')?.keyNode,
+      "An inline 'environment' with a Docker 'build' context is not supported yet: register it with action-register (kind: environment, build context) and refer to it as azureml:NAME:VERSION, or give an 'image'.",
+    );
+    return undefined;
+  }
+  const image = text(source, f.get('image'), "The inline environment's 'image'");
+  if (image === undefined) {
+    source.report(
+      field.value,
+      "An inline 'environment' needs 'image' (a Docker image, e.g. mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04).",
+    );
+    return undefined;
+  }
+  let conda: unknown;
+  const condaField = f.get('conda_file');
+  if (condaField?.value && isMap(condaField.value)) conda = source.pyYamlValue(condaField.value);
+  else {
+    const condaPath = text(source, condaField, "The inline environment's 'conda_file'");
+    if (condaPath !== undefined) {
+      const resolved = source.localPath(condaField?.value, condaPath, "'conda_file'");
+      if (resolved === undefined) return undefined;
+      if (!existsSync(resolved) || !statSync(resolved).isFile()) {
+        source.report(
+          condaField?.value,
+          `'conda_file' '${condaPath}' does not exist (relative to ${source.displayPath}).`,
+        );
+        return undefined;
+      }
+      try {
+        conda = parse(readFileSync(resolved, 'utf8'), { version: '1.1' });
+      } catch (error) {
+        source.report(
+          condaField?.value,
+          `'conda_file' '${condaPath}' is not YAML: ${(error as Error).message.split('\n')[0]}`,
+        );
+        return undefined;
+      }
+    }
+  }
+  const condaFile = conda === undefined || conda === null ? undefined : pyYamlDump(conda);
+  const osType = text(source, f.get('os_type'), "The inline environment's 'os_type'");
+  if (osType !== undefined && !/^(linux|windows)$/i.test(osType))
+    source.report(f.get('os_type')?.value, `'os_type' is '${osType}'; allowed values are 'linux', 'windows'.`);
+  return {
+    kind: 'inline',
+    image,
+    condaFile,
+    osType: osType === undefined ? undefined : /^windows$/i.test(osType) ? 'Windows' : 'Linux',
+    description: text(source, f.get('description'), "The inline environment's 'description'"),
+    tags: stringMap(source, f.get('tags'), "The inline environment's 'tags'"),
+    version: anonymousEnvironmentVersion({ image, condaFile }),
+    location: source.locate(field.value),
+  };
+}
+
 function readCommandSpec(source: YamlSource, f: Map<string, Field>, owner: string): CommandSpec | undefined {
   const command = text(source, f.get('command'), "'command'");
-  const environment = text(source, f.get('environment'), "'environment'");
-  const anchor = f.get('command')?.keyNode ?? f.get('environment')?.keyNode;
+  const environmentField = f.get('environment');
+  const inline = isMap(environmentField?.value ?? null);
+  const environment = inline
+    ? readInlineEnvironment(source, environmentField!)
+    : text(source, environmentField, "'environment'");
+  const anchor = f.get('command')?.keyNode ?? environmentField?.keyNode;
   if (command === undefined) source.report(anchor, `${owner} needs 'command'.`);
   if (environment === undefined) {
-    if (f.get('environment')?.value && isMap(f.get('environment')?.value))
+    if (!inline)
       source.report(
-        f.get('environment')?.value,
-        "An inline 'environment' is not supported yet: register it with action-register (kind: environment) and refer to it as azureml:NAME:VERSION.",
+        anchor,
+        `${owner} needs 'environment' (azureml:NAME:VERSION, azureml:NAME@latest, or an inline image and conda_file).`,
       );
-    else source.report(anchor, `${owner} needs 'environment' (azureml:NAME:VERSION or azureml:NAME@latest).`);
-  } else if (!ASSET_REFERENCE.test(environment) && !REGISTRY_ENVIRONMENT.test(environment)) {
+  } else if (
+    typeof environment === 'string' &&
+    !ASSET_REFERENCE.test(environment) &&
+    !REGISTRY_ENVIRONMENT.test(environment)
+  ) {
     source.report(
       f.get('environment')?.value,
       `'environment' is '${environment}'; it must be azureml:NAME:VERSION, azureml:NAME@latest or a registry environment (azureml://registries/REGISTRY/environments/NAME/versions/VERSION or .../labels/latest).`,
@@ -602,6 +699,22 @@ function readCommandSpec(source: YamlSource, f: Map<string, Field>, owner: strin
     timeoutSeconds: integer(source, limits.get('timeout'), "limits' 'timeout' (seconds)", 1, 30 * 24 * 3600),
     location: source.locate(f.get('command')?.value),
   };
+}
+
+/** The commands a job runs (a command job's, or each pipeline step's that is not a registered component). */
+export function commandsOf(job: JobDefinition): CommandSpec[] {
+  if (job.type === 'command') return [job.spec];
+  if (job.type === 'pipeline') return job.steps.flatMap((s) => (s.source.kind === 'registered' ? [] : [s.source.spec]));
+  return [];
+}
+
+/** The distinct inline environments of a job, by version. */
+export function inlineEnvironmentsOf(job: JobDefinition): InlineEnvironment[] {
+  const byVersion = new Map<string, InlineEnvironment>();
+  for (const { environment } of commandsOf(job))
+    if (typeof environment !== 'string' && !byVersion.has(environment.version))
+      byVersion.set(environment.version, environment);
+  return [...byVersion.values()];
 }
 
 /** `${{inputs.x}}` and `${{outputs.y}}` in a command must name the step's own inputs and outputs. */

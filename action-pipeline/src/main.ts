@@ -5,11 +5,12 @@
 
 import type { ActionContext } from '../../shared/action/context.js';
 import { reportPlan, type Plan } from '../../shared/action/plan.js';
+import { ANONYMOUS_ENVIRONMENT_NAME } from '../../shared/azure/anonymousEnvironment.js';
 import { formatDuration } from '../../shared/inputs/duration.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
 import { readPipelineInputs, type PipelineInputs } from './inputs.js';
-import { loadJobFile, type JobDefinition } from './jobFile.js';
+import { inlineEnvironmentsOf, loadJobFile, type JobDefinition } from './jobFile.js';
 import { JobFileError } from './yamlSource.js';
 
 export async function main(): Promise<void> {
@@ -74,6 +75,12 @@ export function planPipeline(inputs: PipelineInputs, job?: JobDefinition): Plan 
       detail: `AmlCompute ${c.vmSize}, ${c.minNodes}-${c.maxNodes} nodes, ${c.tier}, scale down after ${formatDuration(c.idleTimeBeforeScaleDownMs)} idle`,
     });
   }
+  for (const environment of job ? inlineEnvironmentsOf(job) : [])
+    steps.push({
+      verb: 'create',
+      target: `environments/${ANONYMOUS_ENVIRONMENT_NAME}/versions/${environment.version}`,
+      detail: `unless it exists: the inline environment of ${environment.location.file}:${environment.location.line} (${environment.image}${environment.condaFile ? ' + conda file' : ''})`,
+    });
   if (inputs.job)
     steps.push({
       verb: 'upload',

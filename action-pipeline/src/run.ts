@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ActionContext } from '../../shared/action/context.js';
 import { escapeCell } from '../../shared/action/plan.js';
+import { ANONYMOUS_ENVIRONMENT_NAME } from '../../shared/azure/anonymousEnvironment.js';
 import { explainArmError, isNotFound } from '../../shared/azure/armError.js';
 import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
 import { armJson } from '../../shared/azure/armRequest.js';
@@ -20,7 +21,13 @@ import { UserError } from '../../shared/errors.js';
 import { formatDuration } from '../../shared/inputs/duration.js';
 import { createSnapshot, uploadSnapshot } from '../../shared/upload/index.js';
 import { ensureCompute, type ComputeResult } from './compute.js';
-import type { CommandSpec, JobDefinition, PipelineJob, PipelineStep } from './jobFile.js';
+import {
+  commandsOf,
+  type InlineEnvironment,
+  type JobDefinition,
+  type PipelineJob,
+  type PipelineStep,
+} from './jobFile.js';
 import type { PipelineInputs } from './inputs.js';
 import {
   anonymousComponent,
@@ -197,6 +204,8 @@ function requiredActions(inputs: PipelineInputs, job: JobDefinition | undefined)
   if (job) {
     required.push({ action: `${ML}/components/versions/write`, purpose: 'register the pipeline steps as components' });
     required.push({ action: `${ML}/codes/versions/write`, purpose: "register local 'code:' folders" });
+    if (commandsOf(job).some((spec) => typeof spec.environment !== 'string'))
+      required.push({ action: `${ML}/environments/versions/write`, purpose: 'register the inline environments' });
     required.push({ action: `${ML}/datastores/listsecrets/action`, purpose: 'upload code with the datastore key' });
   }
   if (inputs.schedule) required.push({ action: `${ML}/schedules/write`, purpose: 'create the schedule' });
@@ -243,12 +252,6 @@ async function checkComputes(
   }
 }
 
-function commandsOf(job: JobDefinition): CommandSpec[] {
-  if (job.type === 'command') return [job.spec];
-  if (job.type === 'pipeline') return job.steps.flatMap((s) => (s.source.kind === 'registered' ? [] : [s.source.spec]));
-  return [];
-}
-
 async function resolveReferences(
   context: ActionContext,
   connection: WorkspaceConnection,
@@ -285,12 +288,17 @@ async function resolveReferences(
     } else if (spec.code?.kind === 'asset') {
       resolved.codeIds.set(spec, await assetId(connection, spec.code.reference, 'codes'));
     }
-    let environmentId = environments.get(spec.environment);
+    const environment = spec.environment;
+    const key = typeof environment === 'string' ? environment : `inline:${environment.version}`;
+    let environmentId = environments.get(key);
     if (!environmentId) {
-      environmentId = spec.environment.startsWith('azureml://registries/')
-        ? spec.environment
-        : await assetId(connection, spec.environment, 'environments');
-      environments.set(spec.environment, environmentId);
+      environmentId =
+        typeof environment !== 'string'
+          ? await registerInlineEnvironment(context, connection, environment)
+          : environment.startsWith('azureml://registries/')
+            ? environment
+            : await assetId(connection, environment, 'environments');
+      environments.set(key, environmentId);
     }
     resolved.environmentIds.set(spec, environmentId);
   }
@@ -337,6 +345,55 @@ async function resolveReferences(
     }
   }
   return resolved;
+}
+
+/**
+ * An inline environment as azure-ai-ml registers it: CliV2AnonymousEnvironment at its content's
+ * version, created only when that version does not exist yet (so its image is built once).
+ */
+async function registerInlineEnvironment(
+  { log }: ActionContext,
+  { client, settings }: WorkspaceConnection,
+  environment: InlineEnvironment,
+): Promise<string> {
+  const { resourceGroup, workspace } = settings;
+  const where = `${environment.location.file}:${environment.location.line}`;
+  const label = `${ANONYMOUS_ENVIRONMENT_NAME}:${environment.version.slice(0, 12)}…`;
+  const id = workspaceResourceId(
+    settings,
+    `environments/${ANONYMOUS_ENVIRONMENT_NAME}/versions/${environment.version}`,
+  );
+  try {
+    await client.environmentVersions.get(resourceGroup, workspace, ANONYMOUS_ENVIRONMENT_NAME, environment.version);
+    log.info(`Environment (inline, ${where}): ${label}, already registered.`);
+    return id;
+  } catch (error) {
+    if (!isNotFound(error)) throw explainArmError(error, `reading the inline environment of ${where}`);
+  }
+  try {
+    await client.environmentVersions.createOrUpdate(
+      resourceGroup,
+      workspace,
+      ANONYMOUS_ENVIRONMENT_NAME,
+      environment.version,
+      {
+        properties: {
+          isAnonymous: true,
+          image: environment.image,
+          ...(environment.condaFile ? { condaFile: environment.condaFile } : {}),
+          osType: environment.osType ?? 'Linux',
+          ...(environment.description ? { description: environment.description } : {}),
+          tags: environment.tags,
+        },
+      },
+    );
+  } catch (error) {
+    throw explainArmError(error, `registering the inline environment of ${where}`);
+  }
+  log.info(
+    `Environment (inline, ${where}): ${label}, registered (${environment.image}${environment.condaFile ? ' + conda file' : ''}).`,
+  );
+  return id;
 }
 
 /** azureml:NAME:VERSION or azureml:NAME@latest → the version's ARM id (checked to exist). */

@@ -38,12 +38,14 @@ export class YamlSource {
   private readonly lines = new LineCounter();
 
   /** `displayPath` is what annotations name (relative to the workspace, as GitHub expects). */
+  private yaml11: Document.Parsed | undefined;
+
   constructor(
     readonly absolutePath: string,
     readonly displayPath: string,
     /** The repository checkout: local paths in the file must stay inside it. */
     readonly workspaceRoot: string,
-    text = readFileSync(absolutePath, 'utf8'),
+    private readonly text = readFileSync(absolutePath, 'utf8'),
   ) {
     this.document = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     for (const error of [...this.document.errors]) {
@@ -93,6 +95,34 @@ export class YamlSource {
   report(node: Node | Pair | null | undefined, message: string): void {
     this.problems.push({ message, location: this.locate(node) });
   }
+
+  /**
+   * A node's value as PyYAML (YAML 1.1: `yes` is true, `0777` octal) loads it, which is what
+   * azure-ai-ml hashes and sends for content such as an inline conda file.
+   */
+  pyYamlValue(node: Node): unknown {
+    const route = pathTo(this.document.contents, node);
+    if (!route) return node.toJS(this.document);
+    this.yaml11 ??= parseDocument(this.text, { version: '1.1', uniqueKeys: false });
+    const found: unknown = route.length === 0 ? this.yaml11.contents : this.yaml11.getIn(route, true);
+    return found && typeof found === 'object' && 'toJS' in found ? (found as Node).toJS(this.yaml11) : found;
+  }
+}
+
+/** The keys and indices from `root` down to `target`, or undefined when it is not below `root`. */
+function pathTo(root: unknown, target: Node): (string | number)[] | undefined {
+  if (root === target) return [];
+  if (isMap(root))
+    for (const pair of root.items) {
+      const below = pathTo(pair.value, target);
+      if (below) return [String(isScalar(pair.key) ? pair.key.value : pair.key), ...below];
+    }
+  if (isSeq(root))
+    for (const [index, item] of root.items.entries()) {
+      const below = pathTo(item, target);
+      if (below) return [index, ...below];
+    }
+  return undefined;
 }
 
 /** A node of a YAML map with the key it sits under, so checks can point at either. */

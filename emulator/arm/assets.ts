@@ -286,9 +286,12 @@ export function assetRoutes(kind: AssetKind): ArmRoute[] {
           );
         const raw = resourceBody(call);
         // azure-ai-ml registers anonymous assets (isAnonymous) with a hash of their content as the
-        // version: a GUID for components (36 characters), 32 hex digits for environments
-        // (CliV2AnonymousEnvironment). Azure takes those beyond the 30-character rule.
-        const anonymousHash = raw.isAnonymous === true && (GUID.test(version) || /^[0-9a-f]{32}$/i.test(version));
+        // version: a GUID for components (36 characters); for environments (CliV2AnonymousEnvironment)
+        // 32 hex digits (MD5, azure-ai-ml 1.4) or 64 (SHA-256, azure-ai-ml 1.35:
+        // entities/_assets/environment.py _generate_anonymous_name_version). Azure takes those beyond
+        // the 30-character rule.
+        const anonymousHash =
+          raw.isAnonymous === true && (GUID.test(version) || /^(?:[0-9a-f]{32}|[0-9a-f]{64})$/i.test(version));
         if (!VERSION.test(version) && !anonymousHash)
           throw badRequest(
             `Invalid version '${version}': it must start with a letter or digit and contain only letters, digits, '-', '_' and '.' (at most 30 characters).`,

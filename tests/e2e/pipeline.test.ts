@@ -267,6 +267,72 @@ describe('command jobs', () => {
   });
 });
 
+describe('inline environments', () => {
+  const ANONYMOUS = 'CliV2AnonymousEnvironment';
+  const job = (conda: string) => {
+    writeFileSync(path.join(workspace, 'inline-conda.yml'), conda);
+    writeFileSync(
+      path.join(workspace, 'inline-env.yml'),
+      [
+        'command: echo trained',
+        'compute: azureml:cpu-cluster',
+        'environment:',
+        '  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04',
+        '  conda_file: inline-conda.yml',
+        '',
+      ].join('\n'),
+    );
+  };
+  const environmentPuts = async () =>
+    ((await admin(emu, 'GET', '/requests')).body as { value: Array<{ method: string; path: string }> }).value.filter(
+      (r) => r.method === 'PUT' && r.path.includes(`/environments/${ANONYMOUS}/versions/`),
+    ).length;
+
+  it('registers an inline image and conda file once, as azure-ai-ml names it, and a changed one anew', async () => {
+    job('dependencies:\n  - python=3.10\n');
+    const before = await environmentPuts();
+    const plan = await pipeline({ job: 'inline-env.yml', 'dry-run': 'true' });
+    expect(errorOf(plan)).toContain('(no error; exit 0)');
+    const version = /environments\/CliV2AnonymousEnvironment\/versions\/([0-9a-f]{64})/.exec(plan.log)?.[1];
+    expect(version).toBeDefined();
+    expect(await environmentPuts()).toBe(before);
+
+    const first = await pipeline({
+      job: 'inline-env.yml',
+      wait: 'false',
+      'create-compute': 'true',
+      compute: 'cpu-cluster',
+      'max-nodes': '4',
+    });
+    expect(errorOf(first)).toContain('(no error; exit 0)');
+    expect(first.log).toContain(
+      `Environment (inline, inline-env.yml:4): ${ANONYMOUS}:${version!.slice(0, 12)}…, registered`,
+    );
+    const env = await (await client()).environmentVersions.get(emu.resourceGroup, emu.workspace, ANONYMOUS, version!);
+    expect(env.properties).toMatchObject({
+      isAnonymous: true,
+      image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04',
+      condaFile: 'dependencies:\n- python=3.10\n',
+    });
+    const submitted = await (await client()).jobs.get(emu.resourceGroup, emu.workspace, first.outputs['run-id'] ?? '');
+    expect((submitted.properties as { environmentId?: string }).environmentId).toMatch(
+      new RegExp(`/environments/${ANONYMOUS}/versions/${version!}$`),
+    );
+    expect(await environmentPuts()).toBe(before + 1);
+
+    const again = await pipeline({ job: 'inline-env.yml', wait: 'false' });
+    expect(again.log).toContain(`${ANONYMOUS}:${version!.slice(0, 12)}…, already registered`);
+    expect(await environmentPuts()).toBe(before + 1);
+
+    job('dependencies:\n  - python=3.11\n');
+    const changed = await pipeline({ job: 'inline-env.yml', wait: 'false' });
+    expect(errorOf(changed)).toContain('(no error; exit 0)');
+    expect(changed.log).toMatch(/CliV2AnonymousEnvironment:[0-9a-f]{12}…, registered/);
+    expect(changed.log).not.toContain(version!.slice(0, 12));
+    expect(await environmentPuts()).toBe(before + 2);
+  });
+});
+
 describe('AutoML', () => {
   it('trains a classification model on a registered tabular dataset and registers the best model', async () => {
     const ml = await client();

@@ -280,3 +280,64 @@ describe('command and AutoML jobs', () => {
     });
   });
 });
+
+describe('inline environments', () => {
+  const CONDA = [
+    'name: train',
+    'channels: [conda-forge]',
+    'dependencies:',
+    '  - python=3.10',
+    '  - pip:',
+    '    - mlflow',
+  ].join('\n');
+  const job = (environment: string[]) =>
+    ['command: python train.py', 'compute: azureml:cpu', 'environment:', ...environment.map((l) => `  ${l}`)].join(
+      '\n',
+    );
+
+  it('reads an image with a conda file (a path or a mapping) into the version azure-ai-ml gives it', () => {
+    const root = workspace({
+      'path.yml': job(['image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04', 'conda_file: env/conda.yml']),
+      'inline.yml': job([
+        'image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04',
+        'conda_file:',
+        '  name: train',
+        '  channels: [conda-forge]',
+        '  dependencies: [python=3.10, {pip: [mlflow]}]',
+      ]),
+      'env/conda.yml': CONDA,
+    });
+    const fromPath = loadJobFile(path.join(root, 'path.yml'), root, []);
+    const inline = loadJobFile(path.join(root, 'inline.yml'), root, []);
+    if (fromPath.type !== 'command' || inline.type !== 'command') throw new Error('command jobs expected');
+    const env = fromPath.spec.environment;
+    if (typeof env === 'string') throw new Error('an inline environment expected');
+    expect(env.condaFile).toBe(
+      'channels:\n- conda-forge\ndependencies:\n- python=3.10\n- pip:\n  - mlflow\nname: train\n',
+    );
+    expect(env.version).toMatch(/^[0-9a-f]{64}$/);
+    // The same content written inline is the same environment.
+    expect(inline.spec.environment).toMatchObject({ version: env.version, condaFile: env.condaFile });
+  });
+
+  it('reports a build context, a missing image, an unknown key and a missing conda file at their place', () => {
+    const root = workspace({
+      'build.yml': job(['build:', '  path: ./docker']),
+      'noimage.yml': job(['conda_file: env.yml']),
+      'unknown.yml': job(['image: python:3.11', 'conda: env.yml']),
+      'missing.yml': job(['image: python:3.11', 'conda_file: nowhere.yml']),
+    });
+    expect(problemsOf(root, 'build.yml')).toEqual([
+      "build.yml:4:3 An inline 'environment' with a Docker 'build' context is not supported yet: register it with action-register (kind: environment, build context) and refer to it as azureml:NAME:VERSION, or give an 'image'.",
+    ]);
+    expect(problemsOf(root, 'noimage.yml')).toEqual([
+      "noimage.yml:4:3 An inline 'environment' needs 'image' (a Docker image, e.g. mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04).",
+    ]);
+    expect(problemsOf(root, 'unknown.yml')).toEqual([
+      "unknown.yml:5:3 The inline 'environment' has an unknown field 'conda'. Allowed: image, conda_file, build, os_type, description, tags, name, version.",
+    ]);
+    expect(problemsOf(root, 'missing.yml')).toEqual([
+      "missing.yml:5:15 'conda_file' 'nowhere.yml' does not exist (relative to missing.yml).",
+    ]);
+  });
+});
