@@ -237,21 +237,40 @@ function applyOverrides(source: YamlSource, overrides: Override[]): void {
   const doc = source.document;
   for (const override of overrides) {
     const keys = override.path.split('.');
-    const parentPath = keys.slice(0, -1);
-    const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
-    if (!isMap(parent)) {
+    const unsafe = keys.find((k) => k === '__proto__' || k === 'constructor' || k === 'prototype' || k === '');
+    if (unsafe !== undefined) {
       source.report(
         doc.contents as Node,
-        `set '${override.path}=${override.value}': '${parentPath.join('.') || '(top)'}' is not a mapping in the job file.`,
+        `set '${override.path}=${override.value}': '${unsafe}' is not a field of a job file.`,
       );
       continue;
     }
-    const value = parseScalar(override.value);
-    const current = doc.getIn(keys, true);
+    // As the CLI's --set: missing mappings on the way are created; a value on the way is an error.
+    let parent: unknown = doc.contents;
+    let blocked: string | undefined;
+    for (const [index, key] of keys.slice(0, -1).entries()) {
+      if (!isMap(parent)) {
+        blocked = keys.slice(0, index).join('.') || '(top)';
+        break;
+      }
+      if (!parent.has(key)) parent.set(doc.createNode(key), doc.createNode({}));
+      parent = parent.get(key, true);
+    }
+    if (blocked !== undefined || !isMap(parent)) {
+      source.report(
+        doc.contents as Node,
+        `set '${override.path}=${override.value}': '${blocked ?? keys.slice(0, -1).join('.')}' is not a mapping in the job file.`,
+      );
+      continue;
+    }
+    // Nodes, not plain values: every later check locates what it reads in the file.
+    const value = doc.createNode(parseScalar(override.value));
+    const last = keys[keys.length - 1] ?? '';
+    const current = parent.get(last, true);
     // An input written as {type, path} or {value} keeps its type: only its path or value changes.
-    if (isMap(current) && current.has('path')) doc.setIn([...keys, 'path'], value);
-    else if (isMap(current) && current.has('value')) doc.setIn([...keys, 'value'], value);
-    else doc.setIn(keys, value);
+    if (isMap(current) && current.has('path')) current.set('path', value);
+    else if (isMap(current) && current.has('value')) current.set('value', value);
+    else parent.set(parent.has(last) ? last : doc.createNode(last), value);
   }
 }
 
@@ -267,7 +286,8 @@ function readJob(source: YamlSource, workspaceRoot: string, extra: YamlSource[])
     source.report(root, 'A job file must be a mapping with at least `type` (command, pipeline or automl).');
     return undefined;
   }
-  const typeField = fields(source, root, 'The job', [...COMMON_KEYS, ...allJobKeys()]).get('type');
+  // Only the type here: the fields are checked once, against that type's keys, below.
+  const typeField = entries(source, root, 'The job').find((f) => f.key === 'type');
   const explicit = text(source, typeField, "'type'");
   const type = explicit ?? (root.has('command') ? 'command' : root.has('jobs') ? 'pipeline' : undefined);
   if (type !== 'command' && type !== 'pipeline' && type !== 'automl') {
@@ -284,7 +304,7 @@ function readJob(source: YamlSource, workspaceRoot: string, extra: YamlSource[])
   const common = readCommon(source, f);
   if (type === 'command') {
     const spec = readCommandSpec(source, f, 'The command job');
-    checkCommandBindings(source, f.get('command'), common.inputs, common.outputs);
+    checkCommandBindings(source, f);
     return spec && { ...common, type, spec };
   }
   if (type === 'pipeline') return readPipeline(source, f, common, workspaceRoot, extra);
@@ -319,10 +339,6 @@ const JOB_KEYS = {
     'validation_data_size',
   ],
 };
-
-function allJobKeys(): string[] {
-  return [...new Set(Object.values(JOB_KEYS).flat())];
-}
 
 function readCommon(source: YamlSource, f: Map<string, Field>): CommonJobFields {
   const name = text(source, f.get('name'), "'name'");
@@ -405,6 +421,19 @@ function computeName(source: YamlSource, field: Field | undefined): string | und
   return name;
 }
 
+/**
+ * The type azure-ai-ml gives an input written without one: a `path` is uri_folder (its Input's
+ * default type), a `value` is the literal type of that value.
+ */
+function defaultInputType(f: Map<string, Field>): DataType | LiteralType | undefined {
+  if (f.has('path')) return 'uri_folder';
+  const value = f.get('value')?.value;
+  if (!value || !isScalar(value)) return undefined;
+  if (typeof value.value === 'boolean') return 'boolean';
+  if (typeof value.value === 'number') return Number.isInteger(value.value) ? 'integer' : 'number';
+  return 'string';
+}
+
 function readInputs(
   source: YamlSource,
   field: Field | undefined,
@@ -424,7 +453,9 @@ function readInputs(
         'optional',
         'default',
       ]);
-      const type = oneOf(source, f.get('type'), `${what}'s 'type'`, [...DATA_TYPES, ...LITERAL_TYPES]);
+      const type = f.has('type')
+        ? oneOf(source, f.get('type'), `${what}'s 'type'`, [...DATA_TYPES, ...LITERAL_TYPES])
+        : defaultInputType(f);
       if (type === undefined) {
         if (!f.has('type'))
           source.report(entry.keyNode, `${what} needs 'type' (${DATA_TYPES.join(', ')}, or a literal type).`);
@@ -718,20 +749,21 @@ export function inlineEnvironmentsOf(job: JobDefinition): InlineEnvironment[] {
 }
 
 /** `${{inputs.x}}` and `${{outputs.y}}` in a command must name the step's own inputs and outputs. */
-function checkCommandBindings(
-  source: YamlSource,
-  commandField: Field | undefined,
-  inputs: Record<string, unknown>,
-  outputs: Record<string, unknown>,
-): void {
+function checkCommandBindings(source: YamlSource, f: Map<string, Field>): void {
+  const commandField = f.get('command');
   const command = commandField?.value && isScalar(commandField.value) ? String(commandField.value.value) : '';
+  // Names as the file declares them: an input refused for another reason is still declared.
+  const declaredIn = (key: string): string[] => {
+    const node = f.get(key)?.value;
+    return isMap(node) ? node.items.map((pair) => String(isScalar(pair.key) ? pair.key.value : pair.key)) : [];
+  };
   for (const match of command.matchAll(/\$\{\{\s*(inputs|outputs)\.([\w.]+)\s*\}\}/g)) {
-    const [, kind, name = ''] = match;
-    const declared = kind === 'inputs' ? inputs : outputs;
-    if (!(name in declared))
+    const [, kind = 'inputs', name = ''] = match;
+    const declared = declaredIn(kind);
+    if (!declared.includes(name))
       source.report(
         commandField?.value,
-        `'command' uses \${{${kind}.${name}}}, but ${kind} declares ${Object.keys(declared).length ? Object.keys(declared).join(', ') : 'nothing'}.`,
+        `'command' uses \${{${kind}.${name}}}, but ${kind} declares ${declared.length ? declared.join(', ') : 'nothing'}.`,
       );
   }
 }
@@ -853,7 +885,7 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
     return { ...base, source: component };
   }
   const spec = readCommandSpec(source, f, what);
-  checkCommandBindings(source, f.get('command'), inputs, outputs);
+  checkCommandBindings(source, f);
   return { ...base, source: spec && { kind: 'inline', spec } };
 }
 
@@ -924,7 +956,7 @@ function readComponentFile(
     };
   }
   const spec = readCommandSpec(source, f, 'A command component');
-  checkCommandBindings(source, f.get('command'), inputs, outputs);
+  checkCommandBindings(source, f);
   if (!spec) return undefined;
   return {
     kind: 'file',

@@ -12,6 +12,7 @@ import { InputReader } from '../../shared/inputs/reader.js';
 import { readPipelineInputs, type PipelineInputs } from './inputs.js';
 import { inlineEnvironmentsOf, loadJobFile, type JobDefinition } from './jobFile.js';
 import { JobFileError } from './yamlSource.js';
+import { UserError } from '../../shared/errors.js';
 
 export async function main(): Promise<void> {
   await runAction('action-pipeline', pipeline, cancelLeftoverJob);
@@ -37,9 +38,14 @@ function readJob(context: ActionContext, inputs: PipelineInputs, file: string): 
   try {
     return loadJobFile(file, context.inputs.env('GITHUB_WORKSPACE') ?? process.cwd(), inputs.overrides);
   } catch (error) {
-    if (error instanceof JobFileError)
-      for (const problem of error.problems) context.log.error(problem.message, problem.location);
-    throw error;
+    if (!(error instanceof JobFileError)) throw error;
+    for (const problem of error.problems) context.log.error(problem.message, problem.location);
+    // The problems are annotated on their lines above: the step's own error does not repeat them.
+    const count = error.problems.length;
+    throw new UserError(
+      `The job file has ${count === 1 ? 'a problem' : `${count} problems`}, annotated above at ${count === 1 ? 'its line' : 'their lines'}; nothing was sent to Azure.`,
+      { input: 'job' },
+    );
   }
 }
 

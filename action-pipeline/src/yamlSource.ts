@@ -156,7 +156,9 @@ export function fields(
   const result = new Map<string, Field>();
   for (const field of entries(source, node, what)) {
     if (!allowed.includes(field.key)) {
-      const close = allowed.find((a) => editDistance(a, field.key.toLowerCase()) <= 2);
+      // Close means a typo: one edit in a short name, two in a longer one ('task' is not 'tags').
+      const key = field.key.toLowerCase();
+      const close = allowed.find((a) => editDistance(a, key) <= (key.length >= 6 ? 2 : 1));
       source.report(
         field.keyNode,
         `${what} has an unknown field '${field.key}'${close ? `; did you mean '${close}'?` : '.'} Allowed: ${allowed.join(', ')}.`,

@@ -341,3 +341,33 @@ describe('inline environments', () => {
     ]);
   });
 });
+
+describe('set overrides on any path', () => {
+  it('replaces or adds a value anywhere, creating the mappings on the way, as the CLI --set does', () => {
+    const root = workspace({ 'job.yml': 'command: echo hi\nenvironment: azureml:env:1\n' });
+    const job = loadJobFile(path.join(root, 'job.yml'), root, [
+      { path: 'environment', value: 'azureml:other:2' },
+      { path: 'compute', value: 'azureml:cpu' },
+      { path: 'resources.instance_count', value: '2' },
+    ]);
+    if (job.type !== 'command') throw new Error('a command job expected');
+    expect([job.spec.environment, job.compute, job.spec.instanceCount]).toEqual(['azureml:other:2', 'cpu', 2]);
+  });
+
+  it('reports a path through a value instead of crashing', () => {
+    const root = workspace({ 'job.yml': 'command: echo hi\nenvironment: azureml:env:1\n' });
+    expect(problemsOf(root, 'job.yml', ['command.x=1'])).toEqual([
+      "job.yml:1:1 set 'command.x=1': 'command' is not a mapping in the job file.",
+    ]);
+  });
+
+  it('suggests a field only for a typo, not for a different short word', () => {
+    const root = workspace({
+      'job.yml': 'command: echo hi\nenvironment: azureml:env:1\ntask: x\nenviroment_variables: {}\n',
+    });
+    expect(problemsOf(root, 'job.yml').map((p) => p.replace(/ Allowed: .*/, ''))).toEqual([
+      "job.yml:3:1 A command job has an unknown field 'task'.",
+      "job.yml:4:1 A command job has an unknown field 'enviroment_variables'; did you mean 'environment_variables'?",
+    ]);
+  });
+});
