@@ -1,7 +1,8 @@
 // `target: local`: serves the model on the runner itself (no Docker), with the same scoring contract
 // as Azure (shared/scoring on onnxruntime-web: no native binaries in the bundle). The bundle starts
 // itself again as a detached server process that outlives this step, so later steps of the job can
-// call it; the post step (or local-keep-alive: false) stops it.
+// call it; the post step (or local-keep-alive: false) stops it. A registered model is downloaded
+// from the workspace first (serveRegisteredModel); only that path loads the Azure SDK.
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,6 +15,8 @@ import { UserError } from '../../shared/errors.js';
 import { findTritonModel, loadModel, startScoringServer, type ScoringContract } from '../../shared/scoring/index.js';
 import type { SmokeResult } from '../../shared/smoke/index.js';
 import type { DeployInputs } from './inputs.js';
+import { setDeployOutputs, smokeCell, smokeOutcome } from './report.js';
+import { deployRun, ML, type DeployRequest } from './run.js';
 
 type LocalRequest = Extract<DeployInputs, { operation: 'serve-local' }>;
 
@@ -70,26 +73,24 @@ export async function deployLocal(context: ActionContext, request: LocalRequest)
       credential: { kind: 'key', value: key },
       deployment: undefined,
     });
-    context.outputs.set('smoke-test', smoke.passed ? 'passed' : 'failed');
+    context.outputs.set('smoke-test', smokeOutcome(smoke));
     if (!smoke.passed) {
       stopLocalServer(pid);
       throw gateFailure(smoke);
     }
   }
   if (!d.localKeepAlive) stopLocalServer(pid);
-  const outputs: Record<string, string | boolean> = {
-    'endpoint-name': request.endpoint,
-    'deployment-name': 'local',
-    'scoring-uri': d.localKeepAlive ? ready.scoringUri : '',
+  setDeployOutputs(context, {
+    endpoint: request.endpoint,
+    deployment: 'local',
+    scoringUri: d.localKeepAlive ? ready.scoringUri : '',
     target: 'local',
-    'auth-mode': 'key',
-    'smoke-test': smoke ? (smoke.passed ? 'passed' : 'failed') : 'skipped',
-    'p95-ms': smoke?.latency.p95 !== undefined ? smoke.latency.p95.toFixed(1) : '',
-    'rolled-back': false,
-    traffic: JSON.stringify({ local: 100 }),
-  };
-  if (d.localKeepAlive) outputs.key = key; // masked above; ephemeral, valid for this job only
-  for (const [name, value] of Object.entries(outputs)) context.outputs.set(name, value);
+    authMode: 'key',
+    traffic: { local: 100 },
+    smoke,
+    // masked above; ephemeral, valid for this job only
+    ...(d.localKeepAlive ? { key } : {}),
+  });
   if (!smoke) log.warning('No smoke test ran (smoke-test-payload is not set): this model was not gated.');
   context.summary.append(
     [
@@ -99,10 +100,41 @@ export async function deployLocal(context: ActionContext, request: LocalRequest)
       '|---|---|',
       `| scoring URI | ${d.localKeepAlive ? `\`${ready.scoringUri}\` (until the job ends)` : 'stopped after the smoke test'} |`,
       `| contract | ${ready.contract} |`,
-      `| smoke test | ${smoke ? (smoke.passed ? `passed (p95 ${smoke.latency.p95?.toFixed(1) ?? '?'} ms)` : 'failed') : 'skipped: not gated'} |`,
+      `| smoke test | ${smokeCell(smoke)} |`,
       '',
     ].join('\n'),
   );
+}
+
+/**
+ * target local with a registered model: download its files from the workspace datastore into
+ * RUNNER_TEMP, then serve them like a model file from the repository (deployLocal). The Azure
+ * modules are imported here, so serving a file from the repository never loads the SDK.
+ */
+export async function serveRegisteredModel(context: ActionContext, request: DeployRequest): Promise<void> {
+  const d = request.deploy;
+  const { connectToWorkspace } = await import('../../shared/azure/connect.js');
+  const { downloadModel, resolveRequestedModel } = await import('./model.js');
+  const connection = await connectToWorkspace(context, request.common.azure, [
+    { action: `${ML}/models/versions/read`, purpose: 'read the model to serve' },
+    { action: `${ML}/datastores/listsecrets/action`, purpose: "download the model's files with the datastore key" },
+  ]);
+  const run = deployRun(context, connection, request);
+  const existing =
+    d.model.kind === 'previous'
+      ? await connection.client.onlineEndpoints
+          .get(connection.settings.resourceGroup, connection.settings.workspace, request.endpoint)
+          .catch(() => undefined)
+      : undefined;
+  const model = await resolveRequestedModel(run, existing);
+  const modelPath = await context.log.group(`Download ${model.name}:${model.version}`, () => downloadModel(run, model));
+  await deployLocal(context, {
+    dryRun: false,
+    endpoint: request.endpoint,
+    target: 'local',
+    operation: 'serve-local',
+    deploy: { ...d, model: { kind: 'local', path: modelPath } },
+  });
 }
 
 /** Post step: stops the server this job started, if it still runs. */

@@ -1,6 +1,6 @@
-// action-deploy: parse the inputs, then deploy (deploy.ts), or in dry-run show the plan: endpoint,
+// action-deploy: parse the inputs, then deploy (online.ts), or in dry-run show the plan: endpoint,
 // deployment, traffic and gate.
-// The work itself (deploy.ts, remove.ts: the Azure SDK; local.ts: the scoring server and the smoke
+// The work itself (online.ts, remove.ts: the Azure SDK; local.ts: the scoring server and the smoke
 // engine) is imported only when it runs, so a dry run or an input error never evaluates the SDK,
 // and target local never loads it at all (ncc emits each as a chunk next to index.js).
 
@@ -31,7 +31,9 @@ export async function deploy(context: ActionContext): Promise<void> {
     return;
   }
   if (inputs.operation === 'serve-local') await (await import('./local.js')).deployLocal(context, inputs);
-  else if (inputs.operation === 'deploy') await (await import('./deploy.js')).deployModel(context, inputs);
+  else if (inputs.operation === 'deploy' && inputs.target === 'local')
+    await (await import('./local.js')).serveRegisteredModel(context, inputs);
+  else if (inputs.operation === 'deploy') await (await import('./online.js')).deployToEndpoint(context, inputs);
   else await (await import('./remove.js')).removeFromEndpoint(context, inputs);
 }
 
