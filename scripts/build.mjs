@@ -2,6 +2,7 @@
 // Bundles every action's src/index.ts into its committed dist/ with ncc (one ESM file, no
 // node_modules at run time). `--check` builds into a temp folder and fails on any difference
 // with the committed dist/ folders, so CI catches a source change whose bundle was not rebuilt.
+// Each dist/ also gets sources.json (dist-sources.mjs): what it was built from, for `npm test`.
 
 import ncc from '@vercel/ncc';
 import { transform } from 'esbuild';
@@ -19,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ORT_WEB_BUNDLE_FOLDER, ORT_WEB_DIST_FILES } from '../shared/scoring/ort-web.ts';
 import { listActions, ROOT } from './actions.mjs';
+import { SOURCES_FILE, sourcesRecord } from './dist-sources.mjs';
 
 const check = process.argv.includes('--check');
 // `--only action-deploy[,action-pipeline]`: build (or check) just these action folders, so work on
@@ -31,7 +33,7 @@ const only = onlyIndex >= 0 ? new Set((process.argv[onlyIndex + 1] ?? '').split(
 const ACTIONS_WITH_ORT = new Set(['action-deploy']);
 
 async function buildAction(action, distDir) {
-  const { code, assets } = await ncc(action.entry, {
+  const { code, assets, stats } = await ncc(action.entry, {
     quiet: true,
     // Minified afterwards by esbuild (minifyScript): ncc's own minify skips the split chunks.
     minify: false,
@@ -55,6 +57,8 @@ async function buildAction(action, distDir) {
     const isChunk = /^\d+\.index\.js$/.test(name);
     writeFileSync(target, isChunk ? await minifyScript(asset.source.toString('utf8')) : asset.source);
   }
+  const record = sourcesRecord(stats.compilation.fileDependencies);
+  writeFileSync(path.join(distDir, SOURCES_FILE), `${JSON.stringify(record, null, 2)}\n`);
   if (ACTIONS_WITH_ORT.has(action.dir)) {
     const ortDir = path.join(distDir, ORT_WEB_BUNDLE_FOLDER);
     mkdirSync(ortDir, { recursive: true });

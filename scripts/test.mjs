@@ -3,11 +3,46 @@
 // the emulator with the real Azure SDK) must inherit it from here. It also finds the Azure ML REST
 // spec the emulator validates against, and builds the Python environment the tests run: without
 // either, CI (CI=true) fails here, and elsewhere the suites that need it skip, saying why.
+// Before all that it refuses to test a stale bundle; `--build` (ours, not jest's) rebuilds the
+// stale bundles first instead.
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT } from './actions.mjs';
+import { listActions, ROOT } from './actions.mjs';
+import { distStaleness } from './dist-sources.mjs';
+
+const build = process.argv.includes('--build');
+const jestArgs = process.argv.slice(2).filter((arg) => arg !== '--build');
+
+// The e2e tests run each action's committed dist/: after a source edit without a build they would
+// test yesterday's code. The check hashes the files each bundle recorded (a few ms); a full build
+// takes 30-60 s on 2 cores, too slow to do before every targeted run.
+const stale = listActions()
+  .map((action) => ({ dir: action.dir, reason: distStaleness(action.dir) }))
+  .filter((action) => action.reason !== undefined);
+if (stale.length > 0) {
+  const only = stale.map((action) => action.dir).join(',');
+  if (!build) {
+    process.stderr.write(
+      [
+        'The tests run the committed bundles, and these are older than their source:',
+        ...stale.map((action) => `  ${action.dir}/dist: ${action.reason}`),
+        `Rebuild them first: npm run build -- --only ${only}`,
+        '(or let the tests build them: npm test -- --build [jest arguments])',
+        '',
+      ].join('\n'),
+    );
+    process.exit(1);
+  }
+  process.stdout.write(`Rebuilding the stale bundles first: ${only}\n`);
+  const built = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(ROOT, 'scripts', 'build.mjs'), '--only', only],
+    { cwd: ROOT, stdio: 'inherit' },
+  );
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
 
 const ensure = spawnSync(
   process.execPath,
@@ -53,7 +88,7 @@ const python = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, '
 if (python.status !== 0) process.exit(python.status ?? 1);
 const jest = spawnSync(
   process.execPath,
-  ['--experimental-vm-modules', path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...process.argv.slice(2)],
+  ['--experimental-vm-modules', path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), ...jestArgs],
   { cwd: ROOT, stdio: 'inherit', env },
 );
 process.exit(jest.status ?? 1);
