@@ -4,7 +4,9 @@
 // spec the emulator validates against, and builds the Python environment the tests run: without
 // either, CI (CI=true) fails here, and elsewhere the suites that need it skip, saying why.
 // Before all that it refuses to test a stale bundle; `--build` (ours, not jest's) rebuilds the
-// stale bundles first instead.
+// stale bundles first instead. A run of the whole suite (no test paths given) also measures the
+// in-process ring's coverage against the threshold in jest.config.js; a run of chosen files does
+// not (a part cannot reach the whole's figure).
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,11 +16,23 @@ import { distStaleness } from './dist-sources.mjs';
 
 const build = process.argv.includes('--build');
 const jestArgs = process.argv.slice(2).filter((arg) => arg !== '--build');
+/** jest options that take the next argument as their value (the others are flags or `--name=value`). */
+const TAKES_VALUE = new Set(['-t', '--testNamePattern', '--outputFile', '--selectProjects', '-c', '--config']);
+/** Options that run part of the suite, as test paths do. */
+const NARROWING =
+  /^(-t|--testNamePattern|--testPathPatterns?|--findRelatedTests|-o|--onlyChanged|--selectProjects|--shard)\b/;
+const testPaths = jestArgs.filter((arg, index) => !arg.startsWith('-') && !TAKES_VALUE.has(jestArgs[index - 1] ?? ''));
+const narrowed = testPaths.length > 0 || jestArgs.some((arg) => NARROWING.test(arg));
+if (!narrowed && !jestArgs.some((arg) => arg.startsWith('--coverage'))) jestArgs.push('--coverage');
+/** The ring and the unit tests run the source in process, never a bundle: a stale dist/ does not matter to them. */
+const sourceOnly =
+  (testPaths.length > 0 && testPaths.every((arg) => /^(\.\/)?tests\/(ring|unit)(\/|$)/.test(arg))) ||
+  jestArgs.join(' ').includes('--selectProjects ring');
 
 // The e2e tests run each action's committed dist/: after a source edit without a build they would
 // test yesterday's code. The check hashes the files each bundle recorded (a few ms); a full build
 // takes 30-60 s on 2 cores, too slow to do before every targeted run.
-const stale = listActions()
+const stale = (sourceOnly ? [] : listActions())
   .map((action) => ({ dir: action.dir, reason: distStaleness(action.dir) }))
   .filter((action) => action.reason !== undefined);
 if (stale.length > 0) {
