@@ -177,6 +177,41 @@ describe('action-pipeline in process', () => {
     expect(JSON.parse(automl.outputs.metrics ?? '{}')).toMatchObject({ accuracy: expect.any(Number) });
   });
 
+  it('registers an inline environment once by content, with set overrides on any path', async () => {
+    writeFileSync(path.join(workspace, 'ring-conda.yml'), 'channels: [conda-forge]\ndependencies:\n  - python=3.11\n');
+    writeFileSync(
+      path.join(workspace, 'inline-env.yml'),
+      [
+        'command: echo ${{inputs.greeting}}',
+        'inputs:',
+        '  greeting:',
+        '    value: hello',
+        'environment:',
+        '  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04',
+        '  conda_file: ring-conda.yml',
+        '  os_type: linux',
+        '  description: ring',
+        '  tags: {origin: ring}',
+        '',
+      ].join('\n'),
+    );
+    const inputs = {
+      job: 'inline-env.yml',
+      wait: 'false',
+      set: 'compute=azureml:cpu-cluster\nresources.instance_count=1',
+    };
+    const plan = await run({ ...inputs, 'dry-run': 'true' });
+    expect(plan.failure).toBe('');
+    expect(plan.summary).toContain('environments/CliV2AnonymousEnvironment/versions/');
+    const first = await run(inputs);
+    expect(first.failure).toBe('');
+    expect(first.log).toMatch(/CliV2AnonymousEnvironment:[0-9a-f]{12}…, registered/);
+    const again = await run(inputs);
+    expect(again.log).toMatch(/CliV2AnonymousEnvironment:[0-9a-f]{12}…, already registered/);
+    const refused = await run({ ...inputs, set: 'command.x=1' });
+    expect(refused.failure).toContain('The job file has a problem, annotated above at its line');
+  });
+
   it('dry run shows the plan, and job-file errors are reported at their line before any request', async () => {
     await admin(emu, 'DELETE', '/requests');
     const plan = await run({ job: 'pipelines/train-pipeline.yml', publish: 'true', 'dry-run': 'true' });
