@@ -10,7 +10,7 @@ import { escapeCell } from '../../shared/action/plan.js';
 import { ANONYMOUS_ENVIRONMENT_NAME } from '../../shared/azure/anonymousEnvironment.js';
 import { explainArmError, isNotFound } from '../../shared/azure/armError.js';
 import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
-import { armJson } from '../../shared/azure/armRequest.js';
+import { armJson, JOBS_API_VERSION } from '../../shared/azure/armRequest.js';
 import { registerCodeFolder } from '../../shared/azure/code.js';
 import { connectToWorkspace, openClient, type WorkspaceConnection } from '../../shared/azure/connect.js';
 import { openDatastore } from '../../shared/azure/datastore.js';
@@ -142,7 +142,7 @@ export async function runPipeline(context: ActionContext, inputs: PipelineInputs
   let submitted;
   try {
     // A plain PUT: the SDK's serializer drops job inputs' uri and mode and AutoML settings (armRequest.ts).
-    submitted = await armJson(client, settings, 'PUT', `jobs/${runId}`, { properties: body });
+    submitted = await armJson(client, settings, 'PUT', `jobs/${runId}`, { properties: body }, JOBS_API_VERSION);
   } catch (error) {
     throw explainArmError(error, `submitting job ${runId}`);
   }
@@ -221,23 +221,21 @@ function defaultCompute(job: JobDefinition, inputs: PipelineInputs): string | un
   return fromFile ?? inputs.compute?.name;
 }
 
+/** azure-ai-ml's name for serverless compute (constants/_common.py SERVERLESS_COMPUTE), sent as computes/serverless. */
+const SERVERLESS_COMPUTE = 'serverless';
+
 /** Every compute the job names must exist: fail before uploading anything. */
 async function checkComputes(
   { client, settings }: WorkspaceConnection,
   job: JobDefinition,
   fallback: string | undefined,
 ) {
+  // A job (or step) with no compute runs on serverless compute, as does one naming `serverless`:
+  // neither is a cluster of the workspace to check.
   const names = new Set<string>();
   if (fallback) names.add(fallback);
   if (job.type === 'pipeline') for (const step of job.steps) if (step.compute) names.add(step.compute);
-  const needsCompute =
-    job.type === 'pipeline' ? job.steps.some((s) => !s.compute) && fallback === undefined : fallback === undefined;
-  if (needsCompute && job.type !== 'automl') {
-    throw new UserError(
-      `${job.file} names no compute for ${job.type === 'pipeline' ? 'some steps' : 'the job'}: set 'settings.default_compute' (pipelines) or 'compute' in the file, or the action's 'compute' input.`,
-      { input: 'compute' },
-    );
-  }
+  names.delete(SERVERLESS_COMPUTE);
   for (const name of names) {
     try {
       await client.computeOperations.get(settings.resourceGroup, settings.workspace, name);

@@ -66,8 +66,22 @@ function setJobStatus(ctx: EmulatorContext, name: string, status: string): void 
   }
 }
 
+/**
+ * Serverless compute: azure-ai-ml 1.35 sends `compute: serverless` as the workspace's
+ * `computes/serverless` (captured against this emulator: command jobs' computeId, pipelines'
+ * settings.default_compute), and no computeId at all when a job names no compute. Azure resolves
+ * neither to a cluster of the workspace (learn.microsoft.com, how-to-use-serverless-compute).
+ */
+export function isServerless(ctx: EmulatorContext, computeRef: unknown): boolean {
+  if (computeRef === undefined || computeRef === null || computeRef === '') return true;
+  return (
+    typeof computeRef === 'string' &&
+    computeRef.toLowerCase() === `${ctx.workspaceId}/computes/serverless`.toLowerCase()
+  );
+}
+
 function checkRefs(ctx: EmulatorContext, p: Record<string, unknown>): void {
-  if (typeof p.computeId === 'string' && p.computeId !== '' && !findCompute(ctx, p.computeId)) {
+  if (!isServerless(ctx, p.computeId) && typeof p.computeId === 'string' && !findCompute(ctx, p.computeId)) {
     throw bad(`Compute '${p.computeId}' was not found in the workspace.`);
   }
   if (
@@ -172,7 +186,7 @@ function execute(
   ctx.later(step, () => {
     if (!stillRunning()) return;
     setJobStatus(ctx, name, 'Queued');
-    log(run, `Job ${name} queued on ${String(p.computeId ?? 'serverless compute')}`);
+    log(run, `Job ${name} queued on ${isServerless(ctx, p.computeId) ? 'serverless compute' : String(p.computeId)}`);
   });
   ctx.later(2 * step, () => {
     if (!stillRunning()) return;
@@ -205,7 +219,10 @@ function execute(
       if (!stillRunning()) return;
       child.status = 'Running';
       child.startTimeUtc = new Date().toISOString();
-      log(child, `Step ${s.name} started on ${child.target ?? 'serverless compute'}`);
+      log(
+        child,
+        `Step ${s.name} started on ${isServerless(ctx, child.target) ? 'serverless compute' : String(child.target)}`,
+      );
     });
     ctx.later((4 + i * 2) * step, () => {
       if (!stillRunning()) return;

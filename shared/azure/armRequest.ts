@@ -11,6 +11,12 @@ import type { AzureSettings } from './settings.js';
 
 /** The api-version the SDK (and the whole project) speaks. */
 export const ARM_API_VERSION = '2022-10-01';
+/**
+ * Jobs are submitted at the newest stable version whose spec the project pins: serverless jobs
+ * (no computeId, or `computes/serverless`), `resources.instanceType` and `queueSettings` need it
+ * (azure-ai-ml 1.35 sends them at 2025-01-01-preview, captured against the emulator).
+ */
+export const JOBS_API_VERSION = '2024-04-01';
 
 export async function armJson(
   client: MlClient,
@@ -19,8 +25,9 @@ export async function armJson(
   /** Relative to the workspace, e.g. `jobs/train_1`. */
   relative: string,
   body?: unknown,
+  apiVersion = ARM_API_VERSION,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const url = `${settings.cloud.armEndpoint.replace(/\/+$/, '')}${workspaceResourceId(settings, relative)}?api-version=${ARM_API_VERSION}`;
+  const url = `${settings.cloud.armEndpoint.replace(/\/+$/, '')}${workspaceResourceId(settings, relative)}?api-version=${apiVersion}`;
   const request = createPipelineRequest({
     url,
     method,

@@ -333,6 +333,57 @@ describe('inline environments', () => {
   });
 });
 
+describe('serverless compute', () => {
+  it('submits a job with no compute, or compute serverless, at 2024-04-01 as azure-ai-ml sends them', async () => {
+    const env = 'environment: azureml://registries/azureml/environments/sklearn-1.5/labels/latest';
+    writeFileSync(path.join(workspace, 'serverless-none.yml'), `command: echo hi\n${env}\n`);
+    writeFileSync(
+      path.join(workspace, 'serverless-named.yml'),
+      `command: echo hi\n${env}\ncompute: azureml:serverless\nresources:\n  instance_type: Standard_E4s_v3\n`,
+    );
+    writeFileSync(
+      path.join(workspace, 'serverless-pipeline.yml'),
+      [
+        'type: pipeline',
+        'settings:',
+        '  default_compute: azureml:serverless',
+        'jobs:',
+        '  hello:',
+        '    command: echo hello',
+        `    ${env}`,
+        '',
+      ].join('\n'),
+    );
+    await admin(emu, 'DELETE', '/requests');
+    const bodies: Record<string, Record<string, unknown>> = {};
+    for (const file of ['serverless-none.yml', 'serverless-named.yml', 'serverless-pipeline.yml']) {
+      const run = await pipeline({ job: file, wait: 'false' });
+      expect([file, errorOf(run)]).toEqual([file, expect.stringContaining('(no error; exit 0)')]);
+      const log = (await admin(emu, 'GET', '/requests')).body as {
+        value: Array<{
+          method: string;
+          path: string;
+          query?: Record<string, string>;
+          requestBody?: { properties: Record<string, unknown> };
+        }>;
+      };
+      const put = log.value
+        .filter((r) => r.method === 'PUT' && r.path.endsWith(`/jobs/${run.outputs['run-id'] ?? ''}`))
+        .at(-1);
+      expect(put?.query?.['api-version']).toBe('2024-04-01');
+      bodies[file] = put?.requestBody?.properties ?? {};
+    }
+    expect(bodies['serverless-none.yml']).not.toHaveProperty('computeId');
+    expect(bodies['serverless-named.yml']).toMatchObject({
+      computeId: `${emu.workspaceId}/computes/serverless`,
+      resources: { instanceType: 'Standard_E4s_v3' },
+    });
+    expect(bodies['serverless-pipeline.yml']).toMatchObject({
+      settings: { default_compute: `${emu.workspaceId}/computes/serverless` },
+    });
+  });
+});
+
 describe('AutoML', () => {
   it('trains a classification model on a registered tabular dataset and registers the best model', async () => {
     const ml = await client();
