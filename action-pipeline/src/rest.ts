@@ -29,7 +29,8 @@ const INPUT_MODES: Record<string, string> = {
   eval_mount: 'EvalMount',
   eval_download: 'EvalDownload',
 };
-const OUTPUT_MODES: Record<string, string> = { rw_mount: 'ReadWriteMount', upload: 'Upload' };
+// Direct: 2024-04-01 on (jobs are submitted at that version, shared/azure/armRequest.ts).
+const OUTPUT_MODES: Record<string, string> = { rw_mount: 'ReadWriteMount', upload: 'Upload', direct: 'Direct' };
 
 /** What the run resolved before building bodies: ARM ids and URIs by the object they belong to. */
 export interface Resolved {

@@ -191,10 +191,21 @@ describe('pipeline jobs', () => {
   });
 
   it('reports YAML syntax errors and unknown job types at their place', () => {
-    const broken = workspace({ 's.yml': 'type: pipeline\njobs:\n  a: [\n', 't.yml': 'type: sweep\n' });
+    const broken = workspace({
+      's.yml': 'type: pipeline\njobs:\n  a: [\n',
+      't.yml': 'type: sweep\n',
+      'u.yml': 'type: finetuning\n',
+      'v.yml': 'type: bogus\n',
+    });
     expect(problemsOf(broken, 's.yml')[0]).toMatch(/^s\.yml:\d+:\d+ YAML syntax: /);
     expect(problemsOf(broken, 't.yml')).toEqual([
-      "t.yml:1:7 'type' is 'sweep'; action-pipeline runs command, pipeline and automl jobs.",
+      "t.yml:1:7 'type' is 'sweep': sweep jobs are not read by action-pipeline yet; submit this file with az ml job create.",
+    ]);
+    expect(problemsOf(broken, 'u.yml')[0]).toContain(
+      "fine-tuning jobs are not in Azure ML's stable REST API (2024-04-01",
+    );
+    expect(problemsOf(broken, 'v.yml')).toEqual([
+      "v.yml:1:7 'type' is 'bogus'; action-pipeline runs command, pipeline and automl jobs.",
     ]);
   });
 });
