@@ -67,12 +67,11 @@ export class YamlSource {
    */
   localPath(node: Node | null | undefined, value: string, what: string): string | undefined {
     const resolved = path.resolve(this.folder, value);
-    let real = resolved;
-    try {
-      real = realpathSync(resolved);
-    } catch {
-      // Does not exist: the caller reports that.
-    }
+    // A path that does not exist (the caller reports that) is judged by its nearest existing folder,
+    // so a checkout reached through a symbolic link does not make it look outside.
+    let existing = resolved;
+    while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+    const real = path.join(realpathSync(existing), path.relative(existing, resolved));
     const root = existsSync(this.workspaceRoot) ? realpathSync(this.workspaceRoot) : this.workspaceRoot;
     if (!isInside(this.workspaceRoot, resolved) || !isInside(root, real)) {
       this.report(

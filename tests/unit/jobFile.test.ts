@@ -211,6 +211,18 @@ describe('pipeline jobs', () => {
 });
 
 describe('local paths stay inside the repository', () => {
+  it('says a missing path is missing, also when the checkout is reached through a symbolic link', () => {
+    const root = workspace({
+      'job.yml':
+        'command: echo ${{inputs.d}}\nenvironment: azureml:env:1\ninputs:\n  d:\n    type: uri_folder\n    path: ./data\n',
+    });
+    const link = `${root}-link`;
+    symlinkSync(root, link);
+    expect(problemsOf(link, 'job.yml')).toEqual([
+      "job.yml:6:11 Input 'd''s path './data' does not exist (relative to job.yml).",
+    ]);
+  });
+
   it("refuses 'code:' and local data inputs outside it, directly or through a symbolic link", () => {
     const root = workspace({ 'src/a.py': 'x\n' });
     symlinkSync('/etc', path.join(root, 'etc-link'));
