@@ -1,6 +1,8 @@
 // One error type for mistakes a user can fix (bad input, missing permission, resource in a bad
 // state). Anything else is a bug and keeps its stack; see `describeFailure`.
 
+import { inertValue } from './github/untrustedText.js';
+
 export class UserError extends Error {
   override readonly name = 'UserError';
   /** The action input the problem is about, when there is one. */
@@ -23,7 +25,7 @@ export class InputError extends UserError {
 
 /** Quotes a user-supplied value for an error message: one line, bounded length, no workflow commands. */
 export function quoteValue(value: string): string {
-  const oneLine = value.replace(/\r?\n|\r/g, '\\n').replace(/::/g, ':\u200b:');
+  const oneLine = inertValue(value).replace(/::/g, ':\u200b:');
   const cut = oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
   return `'${cut}'`;
 }

@@ -18,14 +18,22 @@ export interface Release {
   time: string;
 }
 
-/** Releases recorded on an endpoint's tags, newest first (unreadable tags are skipped). */
+// Anyone who can write the endpoint can edit its tags: a field of another shape is not a release
+// of ours (and would otherwise reach the log and the model lookup as it is).
+const DEPLOYMENT = /^[a-zA-Z][a-zA-Z0-9-]{0,31}$/;
+const MODEL = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}:[a-zA-Z0-9_.-]{1,64}$/;
+const COMMIT = /^[0-9a-fA-F]{0,40}$/;
+const TIME = /^\d{4}-\d{2}-\d{2}T[0-9:.]+(Z|[+-]\d{2}:\d{2})$/;
+
+/** Releases recorded on an endpoint's tags, newest first (unreadable or malformed tags are skipped). */
 export function readReleases(tags: Record<string, string> | undefined): Release[] {
   const releases: Array<[number, Release]> = [];
   for (const [key, value] of Object.entries(tags ?? {})) {
     if (!key.startsWith(RELEASE_TAG_PREFIX)) continue;
     const index = Number(key.slice(RELEASE_TAG_PREFIX.length));
     const [deployment, model, commit, time] = value.split(';');
-    if (!Number.isInteger(index) || !deployment || !model?.includes(':') || !time) continue;
+    if (!Number.isInteger(index) || !deployment || !model || time === undefined) continue;
+    if (!DEPLOYMENT.test(deployment) || !MODEL.test(model) || !COMMIT.test(commit ?? '') || !TIME.test(time)) continue;
     releases.push([index, { deployment, model, commit: commit ?? '', time }]);
   }
   return releases.sort((a, b) => a[0] - b[0]).map(([, release]) => release);

@@ -7,6 +7,7 @@ import { gateFailure, runSmokeGate } from '../../shared/action/smokeGate.js';
 import { endpointAccess, setEndpointTraffic } from '../../shared/azure/endpoints.js';
 import { POLL_INTERVAL_MS, retryWhileBusy, waitForOperation } from '../../shared/azure/lro.js';
 import { UserError } from '../../shared/errors.js';
+import { inertText } from '../../shared/github/untrustedText.js';
 import type { SmokeResult } from '../../shared/smoke/index.js';
 import { tagsWithRelease, type Release } from './releases.js';
 import { smokeOutcome } from './report.js';
@@ -198,7 +199,7 @@ async function printFailedDeploymentLogs(run: DeployRun, deployment: string, fai
           tail: d.logLines,
         })
         .catch(() => undefined);
-      log.info(logs?.content ?? '(no logs)');
+      log.info(inertText(logs?.content ?? '(no logs)'));
     });
     return;
   }
@@ -208,7 +209,7 @@ async function printFailedDeploymentLogs(run: DeployRun, deployment: string, fai
         .getLogs(rg, ws, endpoint, deployment, { containerType, tail: d.logLines })
         .catch(() => undefined);
       log.info(`--- ${containerType} (last ${d.logLines} lines) ---`);
-      log.info(logs?.content ?? '(no logs: the deployment may not have started)');
+      log.info(inertText(logs?.content ?? '(no logs: the deployment may not have started)'));
     }
   });
 }

@@ -8,6 +8,7 @@ import { explainArmError } from '../../shared/azure/armError.js';
 import type { WorkspaceConnection } from '../../shared/azure/connect.js';
 import { POLL_INTERVAL_MS, waitForOperation } from '../../shared/azure/lro.js';
 import { UserError } from '../../shared/errors.js';
+import { inertLine, inertValue, runnerLines } from '../../shared/github/untrustedText.js';
 import { formatDuration } from '../../shared/inputs/duration.js';
 import type { RunHistory, RunInfo } from './runHistory.js';
 
@@ -79,7 +80,7 @@ export async function followJob(options: {
           stepStates.set(child.displayName, child.status);
           if (child.status !== 'NotStarted' || changed)
             say(
-              `step ${child.displayName}: ${child.status}${child.target && child.status === 'Running' ? ` on ${child.target}` : ''}`,
+              `step ${inertValue(child.displayName)}: ${child.status}${child.target && child.status === 'Running' ? ` on ${inertValue(child.target)}` : ''}`,
             );
           changed = true;
         }
@@ -152,9 +153,10 @@ async function printNewLogLines(
   printed: Map<string, number>,
 ): Promise<void> {
   const text = await history.log(runId).catch(() => '');
-  const lines = text.split('\n').filter((l) => l !== '');
+  // Split as the runner splits (a tqdm `\r` starts a line too), each line inert (`##[` mid-line).
+  const lines = runnerLines(text).filter((l) => l !== '');
   const already = printed.get(runId) ?? 0;
-  for (const line of lines.slice(already)) context.log.info(`  ${label} | ${line}`);
+  for (const line of lines.slice(already)) context.log.info(`  ${inertValue(label)} | ${inertLine(line)}`);
   printed.set(runId, lines.length);
 }
 
@@ -175,12 +177,12 @@ async function explainFailure(
     reasons.push(`${label} failed: ${error}`);
     context.log.error(`The ${label} failed: ${error}`);
     const log = await history.log(run.runId).catch(() => '');
-    const lines = log.split('\n').filter((l) => l !== '');
+    const lines = runnerLines(log).filter((l) => l !== '');
     if (lines.length > 0 && (printed.get(run.runId) ?? 0) < lines.length) {
       const tail = lines.slice(-LOG_TAIL_LINES);
       await context.log.group(`Last ${tail.length} lines of the log of ${label}`, () => {
-        // Prefixed: a line of the job's output must not run as a workflow command (`::...`).
-        for (const line of tail) context.log.info(`  | ${line}`);
+        // A line of the job's output must not run as a workflow command (`::...`, `##[...]`).
+        for (const line of tail) context.log.info(`  | ${inertLine(line)}`);
         return Promise.resolve();
       });
     }

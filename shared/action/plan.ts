@@ -1,6 +1,7 @@
 // The dry-run plan: what an action would do, printed instead of doing it. Every action builds
 // one from its parsed inputs, so `dry-run: true` shows the same decisions a real run makes.
 
+import { codeCell, inertValue, tableCell } from '../github/untrustedText.js';
 import type { ActionContext } from './context.js';
 
 export type PlanVerb =
@@ -26,14 +27,13 @@ export interface Plan {
 export function reportPlan(context: ActionContext, plan: Plan): void {
   const { log, summary, outputs } = context;
   log.info(`Dry run: ${plan.action} would do the following and changes nothing.`);
-  // Values come from inputs: one line each, so none can start a line of its own (a workflow command).
+  // Values come from inputs (display-name, set): one line each and no `##[`, so none is a workflow command.
   for (const [name, value] of plan.settings) log.info(`  ${name}: ${oneLine(value)}`);
   plan.steps.forEach((step, index) => {
     log.info(`  ${index + 1}. ${step.verb} ${oneLine(step.target)}${step.detail ? ` (${oneLine(step.detail)})` : ''}`);
   });
   const rows = plan.steps.map(
-    (step, index) =>
-      `| ${index + 1} | ${step.verb} | \`${escapeCell(step.target)}\` | ${escapeCell(step.detail ?? '')} |`,
+    (step, index) => `| ${index + 1} | ${step.verb} | ${codeCell(step.target)} | ${escapeCell(step.detail ?? '')} |`,
   );
   summary.append(
     [
@@ -49,7 +49,7 @@ export function reportPlan(context: ActionContext, plan: Plan): void {
       '',
       '| setting | value |',
       '|---|---|',
-      ...plan.settings.map(([name, value]) => `| ${name} | \`${escapeCell(value)}\` |`),
+      ...plan.settings.map(([name, value]) => `| ${name} | ${codeCell(value)} |`),
       '',
       '</details>',
       '',
@@ -58,12 +58,12 @@ export function reportPlan(context: ActionContext, plan: Plan): void {
   for (const [name, value] of Object.entries(plan.outputs)) outputs.set(name, value);
 }
 
-/** Makes a value safe inside a markdown table cell. */
+/** Makes a value safe inside a markdown table cell (one line, `|` escaped, HTML inert). */
 export function escapeCell(value: string): string {
-  return value.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return tableCell(value);
 }
 
-/** A value printed inside a log line: line breaks shown as \n, so it stays on that line. */
+/** A value printed inside a log line: line breaks shown as \r / \n, so it stays on that line. */
 export function oneLine(value: string): string {
-  return value.replace(/\r?\n|\r/g, '\\n');
+  return inertValue(value);
 }

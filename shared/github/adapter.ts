@@ -7,6 +7,7 @@ import { describeFailure } from '../errors.js';
 import { inputsFromEnvironment } from '../inputs/source.js';
 import { flushCompileCache } from './compileCache.js';
 import type { Logger, SourceLocation } from '../logger.js';
+import { inertText } from './untrustedText.js';
 
 function annotation(location: SourceLocation | undefined): core.AnnotationProperties | undefined {
   return location && { file: location.file, startLine: location.line, startColumn: location.column };
@@ -14,7 +15,10 @@ function annotation(location: SourceLocation | undefined): core.AnnotationProper
 
 const githubLogger: Logger = {
   debug: (message) => core.debug(message),
-  info: (message) => core.info(message),
+  // core.info prints the text as it is: a line of it (split on \r too) must not become a workflow
+  // command, whatever it quotes (container logs, job logs, names and tags read from Azure).
+  // debug/warning/error/group are commands whose data @actions/core escapes (%0D, %0A).
+  info: (message) => core.info(inertText(message)),
   warning: (message, location) => core.warning(message, annotation(location)),
   error: (message, location) => core.error(message, annotation(location)),
   group: (name, work) => core.group(name, work),

@@ -259,6 +259,9 @@ function parseJsonOrUndefined(text: string): unknown {
 
 /** One line, at most ACTUAL_MAX_CHARS characters, for messages and the summary. */
 export function oneLine(text: string, max = ACTUAL_MAX_CHARS): string {
-  const flat = text.replace(/\s*\r?\n\s*/g, ' ').trim();
+  const flat = text
+    .replace(/\s*(?:\r\n|\r|\n)\s*/g, ' ')
+    .replace(/##\[/g, '## [')
+    .trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { readAsRunner, type RunnerCommand } from './runnerLog.js';
 import { changedFiles, leakMessage, recordScan, scanRun, type RunScan, type ScanPart } from './secretScan.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,8 +29,10 @@ export interface ActionRun {
   exportedEnv: Record<string, string>;
   summary: string;
   annotations: Annotation[];
-  /** Values registered with `::add-mask::`. */
+  /** Values registered with `::add-mask::` (while the runner processed commands). */
   masked: string[];
+  /** Every workflow command the runner would process in stdout (runnerLog.ts), in order. */
+  commands: RunnerCommand[];
   stdout: string;
   stderr: string;
   /** stdout and stderr together, as the runner's log shows them. */
@@ -125,6 +128,7 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
   clearTimeout(timeout);
 
   const scanParts: ScanPart[] = [];
+  const read = readAsRunner(stdout);
   const run: ActionRun = {
     exitCode,
     outputs: parseKeyValueFile(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
@@ -132,7 +136,8 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
     exportedEnv: parseKeyValueFile(readFileSync(files.GITHUB_ENV, 'utf8')),
     summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
     annotations: parseAnnotations(stdout),
-    masked: parseMasks(stdout),
+    masked: read.masks,
+    commands: read.commands,
     stdout,
     stderr,
     log,
@@ -160,14 +165,17 @@ export async function runAction(options: RunOptions): Promise<ActionRun> {
 
 /**
  * What a workflow's readers see of a run, part by part: the log as the runner shows it (mask lines
- * consumed, annotations apart), annotations, outputs (but those the run masked, as expose-key asks),
+ * it processed show `***`; after a forged `stop-commands` every line shows as printed, secrets in
+ * `::add-mask::` lines too), annotations, outputs (but those the run masked, as expose-key asks),
  * state, exported variables, summary.
  */
-export function visibleParts(run: ActionRun): ScanPart[] {
-  const log = run.stdout
-    .split(/\r?\n/)
-    .map((line) => (line.startsWith('::add-mask::') || COMMAND.test(line) ? '' : line))
-    .join('\n');
+export function visibleParts(
+  run: Pick<
+    ActionRun,
+    'stdout' | 'stderr' | 'annotations' | 'outputs' | 'masked' | 'state' | 'exportedEnv' | 'summary'
+  >,
+): ScanPart[] {
+  const log = readAsRunner(run.stdout).shown.join('\n');
   const named = (label: string, values: Record<string, string>) =>
     Object.entries(values).map(([name, text]) => ({ where: `${label} ${name}`, text }));
   return [
@@ -207,35 +215,11 @@ export function parseKeyValueFile(text: string): Record<string, string> {
   return result;
 }
 
-const COMMAND = /^::(error|warning|notice|debug)(?: ([^:]*))?::(.*)$/;
+const LEVELS = new Set(['error', 'warning', 'notice', 'debug']);
 
-/** Workflow-command annotations as the runner reads them from stdout (with @actions/core's escaping undone). */
+/** Annotations as the runner reads them from stdout (either command form, @actions/core's escaping undone). */
 export function parseAnnotations(stdout: string): Annotation[] {
-  const annotations: Annotation[] = [];
-  for (const line of stdout.split(/\r?\n/)) {
-    const match = COMMAND.exec(line);
-    if (!match) continue;
-    const properties: Record<string, string> = {};
-    for (const pair of (match[2] ?? '').split(',').filter(Boolean)) {
-      const equals = pair.indexOf('=');
-      properties[pair.slice(0, equals)] = unescapeProperty(pair.slice(equals + 1));
-    }
-    annotations.push({ level: match[1] as Annotation['level'], message: unescapeData(match[3] ?? ''), properties });
-  }
-  return annotations;
-}
-
-function parseMasks(stdout: string): string[] {
-  return stdout
-    .split(/\r?\n/)
-    .filter((line) => line.startsWith('::add-mask::'))
-    .map((line) => unescapeData(line.slice('::add-mask::'.length)));
-}
-
-function unescapeData(value: string): string {
-  return value.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
-}
-
-function unescapeProperty(value: string): string {
-  return unescapeData(value).replace(/%3A/g, ':').replace(/%2C/g, ',');
+  return readAsRunner(stdout)
+    .commands.filter((c) => LEVELS.has(c.command))
+    .map((c) => ({ level: c.command as Annotation['level'], message: c.data, properties: c.properties }));
 }

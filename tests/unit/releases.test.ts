@@ -35,6 +35,21 @@ describe('release history', () => {
     );
   });
 
+  it('skips releases whose fields are not of our shape (anyone who can write the endpoint edits its tags)', () => {
+    const good = 'vad-v1;vad:1;abc123;2026-11-01T00:00:00.000Z';
+    const tags = {
+      'azureml-actions.release.0': good,
+      'azureml-actions.release.1': 'vad-v2;vad:2\r::set-output name=pwned::1;abc;2026-11-02T00:00:00.000Z',
+      'azureml-actions.release.2': 'vad-v3;vad:3 ##[error]INJECTED;abc;2026-11-03T00:00:00.000Z',
+      'azureml-actions.release.3': 'vad v4;vad:4;abc;2026-11-04T00:00:00.000Z',
+      'azureml-actions.release.4': 'vad-v5;vad:5;::add-mask::x;2026-11-05T00:00:00.000Z',
+      'azureml-actions.release.5': 'vad-v6;vad:6;abc;2026-11-06 <img src=x>',
+    };
+    expect(readReleases(tags)).toEqual([
+      { deployment: 'vad-v1', model: 'vad:1', commit: 'abc123', time: '2026-11-01T00:00:00.000Z' },
+    ]);
+  });
+
   it('finds the release before the current one, skipping re-releases of the current model', () => {
     const releases = [release(3), release(9, 'vad:3'), release(2), release(1, 'other:1')];
     expect(previousRelease('ep', releases, undefined)).toEqual(release(2));

@@ -124,3 +124,38 @@ describe('what the harness scans of a run', () => {
     ]);
   });
 });
+
+describe('the scan reads the log as the runner does', () => {
+  const scan = (stdout: string) =>
+    visibleParts({
+      ...({} as ActionRun),
+      stdout,
+      stderr: '',
+      annotations: [],
+      outputs: {},
+      masked: [],
+      state: {},
+      exportedEnv: {},
+      summary: '',
+    })
+      .flatMap((part) => scanner.find(part.where, part.text))
+      .map((hit) => hit.secret);
+
+  it.each([
+    ['a processed add-mask line', `::add-mask::${endpointKey}\n`, []],
+    [
+      'an add-mask line after a forged stop-commands',
+      `::stop-commands::abc123\n::add-mask::${endpointKey}\n`,
+      ['endpoint key #2'],
+    ],
+    [
+      'a forged stop-commands split off by a lone \\r',
+      `progress 10%\r  ::stop-commands::t\n::add-mask::${endpointKey}\n`,
+      ['endpoint key #2'],
+    ],
+    ['the legacy form, mid-line', `text ##[stop-commands]t\n::add-mask::${endpointKey}\n`, ['endpoint key #2']],
+    ['commands resumed with the token', `::stop-commands::t\n::t::\n::add-mask::${endpointKey}\n`, []],
+  ])('%s', (_name, stdout, kinds) => {
+    expect(scan(stdout)).toEqual(kinds);
+  });
+});
