@@ -27,6 +27,8 @@ export interface EmulatorSettings {
   idTokenLifetimeSeconds: number;
   /** Lifetime of AML tokens handed out by online endpoints' getToken, in seconds. */
   amlTokenLifetimeSeconds: number;
+  /** Lifetime of Entra access tokens in seconds (Entra's is about an hour; short ones make clients refresh). */
+  accessTokenLifetimeSeconds: number;
   /**
    * Checks against the 2022-10-01 swagger: `requests` (default) refuses request bodies that do not
    * validate (400, as Azure); `strict` also turns any response that does not validate into a 500
@@ -48,6 +50,7 @@ export const defaultSettings: EmulatorSettings = {
   retryAfterSeconds: 1,
   idTokenLifetimeSeconds: 300,
   amlTokenLifetimeSeconds: 3600,
+  accessTokenLifetimeSeconds: 3599,
   specValidation: 'requests',
 };
 

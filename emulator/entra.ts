@@ -221,7 +221,7 @@ function token(ctx: EmulatorContext, req: EmuRequest): Reply {
     );
   }
   req.principal = app.appId;
-  const lifetime = 3599;
+  const lifetime = ctx.settings.accessTokenLifetimeSeconds;
   const accessToken = issueAccessToken(ctx, app, resource, lifetime, appidacr);
   ctx.issueSecret('Entra access token', accessToken);
   return json(200, { token_type: 'Bearer', expires_in: lifetime, ext_expires_in: lifetime, access_token: accessToken });

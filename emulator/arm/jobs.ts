@@ -129,6 +129,8 @@ function defaultOutputs(name: string, p: Record<string, unknown>): void {
 
 interface StepPlan {
   name: string;
+  /** How run history shows the step (its display_name, else its name). */
+  displayName: string;
   /** The compute the step runs on: its own, else the pipeline's default, else the job's. */
   compute: string | undefined;
 }
@@ -151,6 +153,13 @@ function stepsOf(ctx: EmulatorContext, p: Record<string, unknown>): StepPlan[] {
         : undefined;
   return Object.entries(jobs ?? {}).map(([name, step]) => ({
     name,
+    // Run history shows a step by its display name when it has one, as Azure does.
+    displayName:
+      isRecord(step) && typeof step.display_name === 'string'
+        ? step.display_name
+        : isRecord(step) && typeof step.displayName === 'string'
+          ? step.displayName
+          : name,
     compute: isRecord(step) && typeof step.computeId === 'string' ? step.computeId : fallback,
   }));
 }
@@ -200,7 +209,7 @@ function execute(
       runId: `${name}_${s.name}`.slice(0, 250),
       parentRunId: name,
       experimentName: run.experimentName,
-      displayName: s.name,
+      displayName: s.displayName,
       runType: 'azureml.StepRun',
       status: 'NotStarted',
       createdUtc: new Date().toISOString(),

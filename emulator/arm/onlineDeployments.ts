@@ -9,6 +9,7 @@ import { listBlobs, parseDatastoreUri } from '../blob.js';
 import { asyncOperationReply, locationReply, startOperation } from './lro.js';
 import { getEndpoint, isKubernetesEndpoint, requireEndpointIdle } from './onlineEndpoints.js';
 import {
+  containerOutput,
   deploymentId,
   deploymentLogs,
   endpointId,
@@ -142,7 +143,7 @@ async function provision(
   }
   logLine(logs.InferenceServer, 'Starting AzureML Inference Server (emulated)');
   if (crash) {
-    for (const line of crash.logs) logLine(logs.InferenceServer, line);
+    for (const line of crash.logs) containerOutput(logs.InferenceServer, line);
     logLine(logs.InferenceServer, 'Container exited with code 1; restarting (CrashLoopBackOff)');
     return {
       code: 'ResourceNotReady',

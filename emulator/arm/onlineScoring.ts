@@ -11,7 +11,7 @@ import { mlAudiences, verifyAccessToken } from '../entra.js';
 import { isAllowed } from '../rbac.js';
 import { listBlobs, parseDatastoreUri, readBlob } from '../blob.js';
 import type { ScoringCode, ScoringModel } from '../scoring.js';
-import { deploymentId, deploymentLogs, endpointId, endpointRuntime, logLine } from './onlineState.js';
+import { containerOutput, deploymentId, deploymentLogs, endpointId, endpointRuntime, logLine } from './onlineState.js';
 import { getResource } from './store.js';
 import { resolveAsset } from './onlineDeployments.js';
 
@@ -194,7 +194,7 @@ export async function scoreOnline(ctx: EmulatorContext, req: EmuRequest, _faults
       path: rest,
       headers: req.headers,
       body: req.body,
-      log: (line) => logLine(logs.InferenceServer, line),
+      log: (line) => containerOutput(logs.InferenceServer, line),
     });
   } catch (error) {
     logLine(logs.InferenceServer, `Exception while scoring: ${(error as Error).message}`);

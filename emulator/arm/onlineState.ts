@@ -57,8 +57,17 @@ export function deploymentLogs(ctx: EmulatorContext, id: string): DeploymentLogs
   return logs;
 }
 
+/** A line of the emulated platform (storage initializer, server start), stamped with its time. */
 export function logLine(logs: string[], line: string): void {
-  logs.push(`${new Date().toISOString()} ${line}`);
+  containerOutput(logs, `${new Date().toISOString()} ${line}`);
+}
+
+/**
+ * What the container printed itself (the scoring script, a dependency): kept exactly as printed,
+ * with no timestamp before it, as Azure's getLogs returns a container's stdout. A `\r` in it stays.
+ */
+export function containerOutput(logs: string[], line: string): void {
+  logs.push(line);
   if (logs.length > 5000) logs.splice(0, logs.length - 5000);
 }
 

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { jestRunKey, readLedgers, type Ledger } from '../harness/secretScan.js';
 import { REPO_ROOT } from '../harness/runAction.js';
 
-export const CATEGORIES = ['login', 'faults', 'inputs', 'secrets', 'races'] as const;
+/** `injection`: hostile text from outside printed by a built action, no command as the runner reads it. */
+export const CATEGORIES = ['login', 'faults', 'inputs', 'secrets', 'races', 'injection'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export interface Row {

@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { admin as adminOnce } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun, type RunOptions } from '../harness/runAction.js';
+import { readAsRunner } from '../harness/runnerLog.js';
 import { issuedSecrets } from '../harness/secretScan.js';
 import { record, type Category } from './figures.js';
 
@@ -103,27 +104,60 @@ export function secretsScanCase(emu: () => RunningEmulator, expectedKinds: strin
 }
 
 // ---------------------------------------------------------------------------------------------
-// Workflow-command injection: a hostile value carries INJECTED; no command line may carry it.
+// Workflow-command injection: a hostile value carries INJECTED; the runner must read no command
+// from it (tests/harness/runnerLog.ts reads the output the way the runner does).
 // ---------------------------------------------------------------------------------------------
 
 export const INJECTION_MARK = 'INJECTED';
 
 /**
  * The lines of a hostile value (the first is harmless text): each would be a workflow command if
- * it started a line of the log, and `pwned=1` an output if it started a line of an output file.
+ * printed as it is (the runner splits on `\r` too, reads `::` after leading white space and `##[`
+ * anywhere), and `pwned=1` an output if it started a line of an output file. The forged
+ * stop-commands comes last: printed raw, it would hide every later `::add-mask::` (and show its secret).
  */
 export const HOSTILE_LINES = [
   `::error::${INJECTION_MARK} by a value`,
   '::set-output name=pwned::1',
   `::add-mask::${INJECTION_MARK}`,
   'pwned=1',
+  `   ::warning::${INJECTION_MARK} after leading spaces`,
+  `epoch 1 42%\r::save-state name=pwned::1`,
+  `loss=0.1 ##[error]${INJECTION_MARK} mid-line`,
+  `##[set-output name=pwned;]${INJECTION_MARK}`,
+  `\t::stop-commands::${INJECTION_MARK}`,
 ];
 export const HOSTILE_VALUE = ['fuzz', ...HOSTILE_LINES].join('\n');
 
-/** Workflow commands, outputs or environment variables a hostile value managed to create. */
+/** Commands this suite's actions never print themselves: seeing one means a value injected it. */
+const NEVER_OURS = new Set([
+  'set-output',
+  'save-state',
+  'stop-commands',
+  'set-env',
+  'add-path',
+  'add-matcher',
+  'remove-matcher',
+  'echo',
+]);
+
+/**
+ * Workflow commands, outputs or environment variables a hostile value managed to create, counted
+ * as the runner reads the log: any command whose text starts with INJECTED (our own error quoting
+ * a hostile value is one escaped command, not an injection), any command our code never prints,
+ * any in the legacy `##[` form or after leading white space, and any line the runner left unread
+ * because commands were stopped.
+ */
 export function injectionsOf(run: ActionRun): string[] {
-  const commands = HOSTILE_LINES.filter((l) => l.startsWith('::'));
-  const found = run.stdout.split(/\r?\n/).filter((line) => commands.some((c) => line.startsWith(c)));
+  const read = readAsRunner(run.stdout);
+  const found = read.commands
+    .filter(
+      (c) =>
+        c.data.startsWith(INJECTION_MARK) ||
+        (c.command === 'add-mask' && c.data.includes(INJECTION_MARK)) || NEVER_OURS.has(c.command) || c.form === '##[' || !c.line.startsWith('::'),
+    )
+    .map((c) => `command ${c.command}: ${JSON.stringify(c.line)}`);
+  for (const line of read.ignoredWhileStopped) found.push(`unread while stopped: ${JSON.stringify(line)}`);
   for (const a of run.annotations) if (a.message.startsWith(INJECTION_MARK)) found.push(`annotation: ${a.message}`);
   for (const name of [...Object.keys(run.outputs), ...Object.keys(run.exportedEnv), ...Object.keys(run.state)]) {
     if (/pwned|INJECTED/i.test(name)) found.push(`variable ${name}`);
