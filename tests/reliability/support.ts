@@ -121,10 +121,10 @@ export const HOSTILE_LINES = [
   '::set-output name=pwned::1',
   `::add-mask::${INJECTION_MARK}`,
   'pwned=1',
-  `   ::warning::${INJECTION_MARK} after leading spaces`,
-  `epoch 1 42%\r::save-state name=pwned::1`,
-  `loss=0.1 ##[error]${INJECTION_MARK} mid-line`,
-  `##[set-output name=pwned;]${INJECTION_MARK}`,
+  `   ::warning::${INJECTION_MARK} indented`,
+  `42%\r::save-state name=pwned::1`,
+  `x ##[error]${INJECTION_MARK} mid-line`,
+  `##[add-path]${INJECTION_MARK}`,
   `\t::stop-commands::${INJECTION_MARK}`,
 ];
 export const HOSTILE_VALUE = ['fuzz', ...HOSTILE_LINES].join('\n');
@@ -153,8 +153,7 @@ export function injectionsOf(run: ActionRun): string[] {
   const found = read.commands
     .filter(
       (c) =>
-        c.data.startsWith(INJECTION_MARK) ||
-        (c.command === 'add-mask' && c.data.includes(INJECTION_MARK)) || NEVER_OURS.has(c.command) || c.form === '##[' || !c.line.startsWith('::'),
+        c.data.startsWith(INJECTION_MARK) || NEVER_OURS.has(c.command) || c.form === '##[' || !c.line.startsWith('::'),
     )
     .map((c) => `command ${c.command}: ${JSON.stringify(c.line)}`);
   for (const line of read.ignoredWhileStopped) found.push(`unread while stopped: ${JSON.stringify(line)}`);
