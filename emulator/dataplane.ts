@@ -4,6 +4,7 @@
 // (runs/get, metrics/get-history), modelled on azure-ai-ml's runhistory client and MLflow's REST
 // API. Callers authenticate with an Entra token for ARM or https://ml.azure.com and need read
 // access to the workspace's runs.
+import { createHmac, randomBytes } from 'node:crypto';
 import type { EmulatorContext } from './context.js';
 import { ArmError, json, type EmuRequest, type Reply } from './http.js';
 import { armAudiences, mlAudiences, verifyAccessToken } from './entra.js';
@@ -47,6 +48,36 @@ function authorize(ctx: EmulatorContext, req: EmuRequest): void {
   }
 }
 
+/** The signature of a run's log URL (a stand-in for a blob SAS): only log reads accept it. */
+function logSignature(ctx: EmulatorContext, runId: string): string {
+  let key = ctx.extra.get('log-sas-key') as string | undefined;
+  if (!key) {
+    key = randomBytes(32).toString('hex');
+    ctx.extra.set('log-sas-key', key);
+  }
+  return createHmac('sha256', key).update(runId).digest('base64url');
+}
+
+/**
+ * A signed log URL is read with its signature alone. Like a storage account given a bearer token
+ * it was not meant for, the emulator refuses a signed URL that also carries an Authorization header:
+ * a client that sends its ARM token to log URLs fails here.
+ */
+function checkLogSignature(ctx: EmulatorContext, req: EmuRequest, signature: string): void {
+  if (req.headers.authorization !== undefined)
+    throw new ArmError(
+      401,
+      'InvalidAuthenticationInfo',
+      'A pre-signed (SAS) log URL was sent an Authorization header: such URLs must be fetched without a token.',
+    );
+  const parts = req.path.split('/').filter(Boolean);
+  const at = parts.findIndex((part) => part.toLowerCase() === 'runs');
+  const runId = decodeURIComponent(parts[at + 1] ?? '');
+  const isLogRead = parts[at + 2]?.toLowerCase() === 'logs';
+  if (!isLogRead || at < 0 || signature !== logSignature(ctx, runId))
+    throw new ArmError(403, 'AuthenticationFailed', 'The signature of this URL is not valid for this resource.');
+}
+
 function getRun(ctx: EmulatorContext, id: string): RunRecord {
   const r = runs(ctx).get(decodeURIComponent(id));
   if (!r) throw new ArmError(404, 'UserError', `Run ${id} was not found.`);
@@ -78,7 +109,9 @@ export function handleDataPlane(ctx: EmulatorContext, req: EmuRequest): Promise<
   if (!lower.startsWith(history) && !lower.startsWith(mlflow)) {
     throw new ArmError(404, 'NotFound', `The emulator does not serve ${req.method} ${req.path}.`);
   }
-  authorize(ctx, req);
+  const signed = req.query.get('sig');
+  if (signed === null) authorize(ctx, req);
+  else checkLogSignature(ctx, req, signed);
   if (lower.startsWith(history)) {
     const rest = req.path.slice(history.length).split('/').filter(Boolean);
     // runs/{id}, runs/{id}/details, runs/{id}/children, runs/{id}/logs/{file},
@@ -101,7 +134,10 @@ export function handleDataPlane(ctx: EmulatorContext, req: EmuRequest): Promise<
       return Promise.resolve(
         json(200, {
           ...runView(ctx, run),
-          logFiles: { 'user_logs/std_log.txt': `${base}/std_log.txt` },
+          // As Azure's, log file URLs are pre-signed (SAS): fetched with no token.
+          logFiles: {
+            'user_logs/std_log.txt': `${base}/std_log.txt?sv=2021-08-06&sr=b&sp=r&sig=${logSignature(ctx, run.runId)}`,
+          },
           warnings: [],
           services: {},
         }),

@@ -164,6 +164,7 @@ export async function runPipeline(context: ActionContext, inputs: PipelineInputs
   context.state.save('cancel-in-post', 'true');
   const history = await openRunHistory({
     credential: connection.session.credential,
+    cloud: settings.cloud,
     armScope: settings.cloud.armScope,
     workspaceId: workspaceId(settings),
     discoveryUrl: connection.workspace.discoveryUrl,

@@ -1,8 +1,12 @@
 // Job progress, logs and metrics are not in the ARM API (DESIGN.md): like azure-ai-ml's
 // jobs.stream, read them from the workspace's run-history service (found through the workspace's
-// discoveryUrl) and its MLflow tracking server (mlFlowTrackingUri), with the same login.
+// discoveryUrl) and its MLflow tracking server (mlFlowTrackingUri), with the same login. Those
+// URLs come from responses: the token goes only over https to the cloud's Azure ML data plane
+// (shared/azure/dataPlane.ts), and log files (SAS URLs in Azure) are fetched with no token.
 
 import type { TokenCredential } from '@azure/identity';
+import type { Cloud } from '../../shared/azure/cloud.js';
+import { trustedDataPlaneUrl } from '../../shared/azure/dataPlane.js';
 import { UserError } from '../../shared/errors.js';
 
 const ARM_SCOPE_SUFFIX = '/.default';
@@ -28,6 +32,7 @@ export interface RunHistory {
 
 export async function openRunHistory(options: {
   credential: TokenCredential;
+  cloud: Cloud;
   armScope: string;
   workspaceId: string;
   discoveryUrl: string | undefined;
@@ -43,8 +48,14 @@ export async function openRunHistory(options: {
     if (!token) throw new UserError('Could not get a token for the workspace run history.');
     return `Bearer ${token.token}`;
   };
-  const get = async (url: string, as: 'json' | 'text' = 'json'): Promise<unknown> => {
-    const response = await fetch(url, { headers: { authorization: await authorization() } });
+  /** GET with the token, after checking where it goes (every call: the URLs come from answers). */
+  const get = async (url: string, as: 'json' | 'text' = 'json', what = 'A run-history URL'): Promise<unknown> => {
+    const response = await fetch(trustedDataPlaneUrl(options.cloud, url, what), {
+      headers: { authorization: await authorization() },
+    });
+    return read(response, url, as);
+  };
+  const read = async (response: Response, url: string, as: 'json' | 'text'): Promise<unknown> => {
     if (!response.ok) {
       const body = await response.text().catch(() => '');
       throw new UserError(
@@ -54,12 +65,19 @@ export async function openRunHistory(options: {
     return as === 'json' ? response.json() : response.text();
   };
   if (!options.discoveryUrl) throw new UserError('The workspace has no discoveryUrl: cannot follow job progress.');
-  const discovery = (await get(options.discoveryUrl)) as { history?: string };
-  const historyBase = (discovery.history ?? new URL(options.discoveryUrl).origin).replace(/\/+$/, '');
+  const discovery = (await get(options.discoveryUrl, 'json', "The workspace's discoveryUrl")) as {
+    history?: string;
+  };
+  const historyBase = trustedDataPlaneUrl(
+    options.cloud,
+    (discovery.history ?? new URL(options.discoveryUrl).origin).replace(/\/+$/, ''),
+    "The run-history URL in the workspace's discovery answer",
+  );
   const runsUrl = `${historyBase}/history/v1.0${workspaceId}/experiments/${encodeURIComponent(experiment)}/runs`;
   const mlflowBase = options.mlflowTrackingUri
     ? `${options.mlflowTrackingUri.replace(/^azureml:\/\//, 'https://').replace(/\/+$/, '')}/api/2.0/mlflow`
     : undefined;
+  if (mlflowBase) trustedDataPlaneUrl(options.cloud, mlflowBase, "The workspace's mlFlowTrackingUri");
 
   const toInfo = (r: Record<string, unknown>): RunInfo => {
     const error = r.error as { error?: { code?: string; message?: string } } | null | undefined;
@@ -89,7 +107,11 @@ export async function openRunHistory(options: {
       };
       const files = Object.entries(details.logFiles ?? {});
       const user = files.find(([name]) => /std_log|70_driver_log/.test(name)) ?? files[0];
-      return user ? ((await get(user[1], 'text')) as string) : '';
+      if (!user) return '';
+      // Log files are SAS URLs to storage: the signature is the credential, a bearer token never goes there.
+      if (!/^https:\/\//i.test(user[1]))
+        throw new UserError(`A log file URL of run ${runId} is not https: not fetched.`);
+      return (await read(await fetch(user[1]), user[1], 'text')) as string;
     },
     async metrics(runId) {
       if (!mlflowBase) return {};

@@ -18,6 +18,12 @@ export interface Cloud {
   storageSuffix: string;
   /** Azure ML studio, for links in summaries; absent for custom clouds. */
   studioUrl: string | undefined;
+  /**
+   * Hosts of the Azure ML data plane (run history, MLflow, discovery) that may receive the ARM
+   * token: `.suffix` for any host ending so, else an exact `host[:port]`. A custom cloud trusts
+   * its ARM endpoint's host only.
+   */
+  mlDataPlaneHosts: readonly string[];
 }
 
 export const DEFAULT_STORAGE_URL_TEMPLATE = 'https://{account}.blob.{suffix}';
@@ -31,6 +37,7 @@ export const KNOWN_CLOUDS: Record<Exclude<CloudName, 'custom'>, Cloud> = {
     storageUrlTemplate: DEFAULT_STORAGE_URL_TEMPLATE,
     storageSuffix: 'core.windows.net',
     studioUrl: 'https://ml.azure.com',
+    mlDataPlaneHosts: ['.api.azureml.ms', '.experiments.azureml.net'],
   },
   AzureUSGovernment: {
     name: 'AzureUSGovernment',
@@ -40,6 +47,7 @@ export const KNOWN_CLOUDS: Record<Exclude<CloudName, 'custom'>, Cloud> = {
     storageUrlTemplate: DEFAULT_STORAGE_URL_TEMPLATE,
     storageSuffix: 'core.usgovcloudapi.net',
     studioUrl: 'https://ml.azure.us',
+    mlDataPlaneHosts: ['.api.ml.azure.us'],
   },
   AzureChinaCloud: {
     name: 'AzureChinaCloud',
@@ -49,6 +57,7 @@ export const KNOWN_CLOUDS: Record<Exclude<CloudName, 'custom'>, Cloud> = {
     storageUrlTemplate: DEFAULT_STORAGE_URL_TEMPLATE,
     storageSuffix: 'core.chinacloudapi.cn',
     studioUrl: 'https://studio.ml.azure.cn',
+    mlDataPlaneHosts: ['.api.ml.azure.cn'],
   },
 };
 

@@ -164,6 +164,7 @@ function readCloud(reader: InputReader): Cloud {
     storageUrlTemplate: template ?? DEFAULT_STORAGE_URL_TEMPLATE,
     storageSuffix: 'core.windows.net',
     studioUrl: undefined,
+    mlDataPlaneHosts: [new URL(armEndpoint).host],
   };
 }
 

@@ -91,6 +91,11 @@ export class InputReader {
     return value;
   }
 
+  /** Masks a secret that is part of another input's value (a header value carrying an API key). */
+  maskSecret(value: string): void {
+    if (value !== '') this.onSecret(value);
+  }
+
   boolean(name: string, defaultValue: boolean): boolean {
     const value = this.raw(name);
     if (value === '') return defaultValue;

@@ -40,8 +40,10 @@ export function readSmokeTestSettings(reader: InputReader, required: boolean): S
     keyPattern: HEADER_NAME,
     allowedKeys: "header names may contain only letters, digits and !#$%&'*+.^_`|~-.",
   });
-  // A line break in a value would split the request's headers (HTTP forbids it); JSON input can carry one.
+  // Header values often are API keys: masked like the key input. A line break in a value would
+  // split the request's headers (HTTP forbids it); JSON input can carry one.
   for (const [name, value] of Object.entries(headers)) {
+    reader.maskSecret(value);
     if (/[\r\n\0]/.test(value))
       throw new InputError(reader.nameOf('headers'), name, 'header values must not contain line breaks or NUL.');
   }

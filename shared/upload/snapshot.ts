@@ -164,6 +164,15 @@ export async function createSnapshot(sourcePath: string, options: SnapshotOption
 }
 
 /**
+ * Never uploaded, whatever the ignore files say: `.git` (a folder, or a file in a worktree or
+ * submodule) at any depth. After actions/checkout, `.git/config` holds the job's GITHUB_TOKEN, and
+ * `code`, `code-path` or a data `path` may be the repository root. azure-ai-ml itself excludes only
+ * what `.amlignore`/`.gitignore` name (and `__pycache__` for component code), so a folder with a
+ * `.git` hashes differently here than there.
+ */
+export const ALWAYS_EXCLUDED = ['.git'];
+
+/**
  * azure-ai-ml reads one ignore file at the folder's root: `.amlignore` when present, otherwise
  * `.gitignore` (never both). Patterns use gitignore syntax, relative to that root.
  */
@@ -187,6 +196,8 @@ async function loadIgnoreRules(
     }
   }
   if (options.ignorePatterns?.length) rules.add(options.ignorePatterns);
+  // Last, so no `!` pattern above can bring it back.
+  rules.add(ALWAYS_EXCLUDED);
   return { rules, ignoreFile };
 }
 

@@ -105,8 +105,12 @@ describe('jobs', () => {
       logFiles: Record<string, string>;
     };
     const logUrl = Object.values(details.logFiles)[0]!;
-    const text = await (await fetch(logUrl, { headers: { authorization: `Bearer ${token}` } })).text();
+    // Log files are pre-signed, as Azure's SAS URLs: read with no token; a token sent there is refused.
+    const text = await (await fetch(logUrl)).text();
     expect(text).toContain('Job completed');
+    expect((await fetch(logUrl, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    expect((await fetch(logUrl.replace(/sig=[^&]+/, 'sig=forged'))).status).toBe(403);
+    expect((await fetch(logUrl.replace('/pipe-1/logs/', '/pipe-1/children/'))).status).toBe(403);
     const tracking = w.mlFlowTrackingUri!.replace(/^azureml:\/\/[^/]+/, '');
     const mlflow = (await (await dataPlane(`${tracking}/api/2.0/mlflow/runs/get?run_id=pipe-1`)).json()) as {
       run: { info: { status: string } };

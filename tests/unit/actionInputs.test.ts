@@ -811,6 +811,16 @@ const CASES: Record<string, Case[]> = {
       error: ['scoring-uri', /http:\/\/ or https:\/\//],
     },
     {
+      name: 'scoring-uri over http to another host needs allow-insecure-http',
+      inputs: { 'scoring-uri': 'http://10.0.0.4/score', key: 'k-123' },
+      error: ['scoring-uri', /allow-insecure-http: true/],
+    },
+    {
+      name: 'allow-insecure-http lets http to another host through',
+      inputs: { 'scoring-uri': 'http://10.0.0.4/score', key: 'k-123', 'allow-insecure-http': 'true' },
+      check: (p) => expect(p.target).toMatchObject({ kind: 'uri', scoringUri: 'http://10.0.0.4/score' }),
+    },
+    {
       name: 'key with endpoint is refused, and hidden',
       inputs: { 'scoring-uri': '', endpoint: 'vad-prod', key: 'k-secret' },
       error: ['key', /\(hidden\)/],

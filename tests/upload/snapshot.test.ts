@@ -182,6 +182,27 @@ describe('ignore files', () => {
   });
 });
 
+describe('.git is never uploaded (after actions/checkout, .git/config holds the job token)', () => {
+  it.each([
+    ['no ignore file', {}, {}],
+    ['an .amlignore that asks for it back', { '.amlignore': '!.git\n!.git/\n!.git/config\n' }, {}],
+    ['ignore files skipped', {}, { useIgnoreFiles: false }],
+  ])('%s', async (name, extra: Record<string, string>, options) => {
+    const root = await makeTree(`git-${name.replace(/\W+/g, '-')}`, {
+      ...extra,
+      '.git/config': '[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic c2VjcmV0\n',
+      '.git/HEAD': 'ref: refs/heads/main\n',
+      'sub/.git': 'gitdir: ../.git/modules/sub\n',
+      'sub/lib.py': 'l',
+      'train.py': 't',
+      '.github/workflows/ci.yml': 'on: push\n',
+    });
+    const files = (await createSnapshot(root, options)).files.map((file) => file.relPath);
+    expect(files.filter((file) => /(^|\/)\.git(\/|$)/.test(file))).toEqual([]);
+    expect(files).toEqual(expect.arrayContaining(['.github/workflows/ci.yml', 'sub/lib.py', 'train.py']));
+  });
+});
+
 describe('symbolic links', () => {
   it('follows links that stay inside the folder, under the link name', async () => {
     const root = await makeTree('links-inside', { 'real/a.txt': 'a', 'file.txt': 'f' });

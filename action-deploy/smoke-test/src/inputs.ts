@@ -28,6 +28,7 @@ export function readSmokeTestInputs(reader: InputReader): SmokeTestInputs {
     pattern: NAME_RULES.deployment.pattern,
     allowed: `it must be ${NAME_RULES.deployment.allowed}`,
   });
+  const allowInsecureHttp = reader.boolean('allow-insecure-http', false);
   const settings = readSmokeTestSettings(reader, true);
   if (settings === undefined) throw new InputError(reader.nameOf('payload'), '', 'it is required.');
   if ((endpoint === undefined) === (scoringUri === undefined)) {
@@ -40,6 +41,12 @@ export function readSmokeTestInputs(reader: InputReader): SmokeTestInputs {
   if (scoringUri !== undefined) {
     if (!/^https?:\/\/[^\s/]+/.test(scoringUri))
       throw new InputError(reader.nameOf('scoring-uri'), scoringUri, 'it must be an http:// or https:// URL.');
+    if (!allowInsecureHttp && sendsInClear(scoringUri))
+      throw new InputError(
+        reader.nameOf('scoring-uri'),
+        scoringUri,
+        `it is http:// to a host other than this machine, so the key and headers would travel in clear: use https://, or set '${reader.nameOf('allow-insecure-http')}: true' for a network you trust.`,
+      );
     return { target: { kind: 'uri', scoringUri, key, deployment, dryRun: reader.boolean('dry-run', false) }, settings };
   }
   if (key !== undefined) {
@@ -53,4 +60,16 @@ export function readSmokeTestInputs(reader: InputReader): SmokeTestInputs {
     target: { kind: 'endpoint', common: readCommonInputs(reader), endpoint: endpoint ?? '', deployment },
     settings,
   };
+}
+
+/** http:// to anything but this machine (loopback), where a key or token would be readable on the way. */
+function sendsInClear(uri: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return false; // refused as an invalid URL where it is used
+  }
+  const host = url.hostname.toLowerCase();
+  return url.protocol === 'http:' && !(host === 'localhost' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host));
 }
