@@ -2,11 +2,16 @@
 // as Azure (shared/scoring on onnxruntime-web: no native binaries in the bundle). The bundle starts
 // itself again as a detached server process that outlives this step, so later steps of the job can
 // call it; the post step (or local-keep-alive: false) stops it. A registered model is downloaded
-// from the workspace first (serveRegisteredModel); only that path loads the Azure SDK.
+// from the workspace first (serveRegisteredModel); only that path loads the Azure SDK. The server
+// gets an allow-listed environment (no ACTIONS_RUNTIME_TOKEN, ID-token request variables or
+// AZURE_CLIENT_SECRET), and the post step stops it through its loopback control port with a random
+// stop token, never by a PID read from state (state can be forged; a PID can be reused).
 
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ActionContext } from '../../shared/action/context.js';
@@ -23,7 +28,30 @@ type LocalRequest = Extract<DeployInputs, { operation: 'serve-local' }>;
 /** Set in the server process's environment: what to serve (the key travels in LOCAL_KEY_VARIABLE). */
 export const LOCAL_SERVER_VARIABLE = 'AZUREML_ACTIONS_LOCAL_SERVER';
 const LOCAL_KEY_VARIABLE = 'AZUREML_ACTIONS_LOCAL_KEY';
-const STATE_PID = 'local-server-pid';
+const LOCAL_STOP_TOKEN_VARIABLE = 'AZUREML_ACTIONS_LOCAL_STOP_TOKEN';
+/** State for the post step: the server's loopback control port and its stop token (masked). */
+const STATE_CONTROL = 'local-server-control';
+/**
+ * The only variables of the job the server sees (with LC_*): what Node and the OS need. Not the
+ * runner's tokens (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_*), not AZURE_CLIENT_SECRET.
+ */
+const SERVER_ENVIRONMENT = [
+  'PATH',
+  'HOME',
+  'USERPROFILE',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'RUNNER_TEMP',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'SystemRoot',
+  'SYSTEMROOT',
+  'windir',
+  'ComSpec',
+  'PATHEXT',
+];
 const READY_TIMEOUT_MS = 120_000;
 
 interface ServerSpec {
@@ -41,6 +69,8 @@ export async function deployLocal(context: ActionContext, request: LocalRequest)
     });
   const key = randomBytes(24).toString('base64url');
   log.setSecret(key);
+  const stopToken = randomBytes(24).toString('base64url');
+  log.setSecret(stopToken);
   const runDir = path.join(
     context.inputs.env('RUNNER_TEMP') ?? os.tmpdir(),
     `azureml-local-${process.pid}-${Date.now()}`,
@@ -56,14 +86,19 @@ export async function deployLocal(context: ActionContext, request: LocalRequest)
   const child = spawn(process.execPath, [bundle], {
     detached: true,
     stdio: ['ignore', out, out],
-    env: { ...onlyNonInputEnvironment(), [LOCAL_SERVER_VARIABLE]: JSON.stringify(spec), [LOCAL_KEY_VARIABLE]: key },
+    env: {
+      ...serverEnvironment(process.env),
+      [LOCAL_SERVER_VARIABLE]: JSON.stringify(spec),
+      [LOCAL_KEY_VARIABLE]: key,
+      [LOCAL_STOP_TOKEN_VARIABLE]: stopToken,
+    },
   });
   closeSync(out);
   const pid = child.pid;
   if (pid === undefined) throw new UserError('The local scoring server could not be started.');
   child.unref();
-  context.state.save(STATE_PID, String(pid));
   const ready = await waitUntilReady(spec.readyFile, pid, logFile);
+  context.state.save(STATE_CONTROL, JSON.stringify({ port: ready.controlPort, token: stopToken }));
   log.info(`Serving ${d.model.path} at ${ready.scoringUri} (${ready.contract}; pid ${pid}, log ${logFile}).`);
 
   let smoke: SmokeResult | undefined;
@@ -137,11 +172,32 @@ export async function serveRegisteredModel(context: ActionContext, request: Depl
   });
 }
 
-/** Post step: stops the server this job started, if it still runs. */
-export function stopLocalServerFromState(context: ActionContext): void {
-  const pid = Number(context.state.get(STATE_PID));
-  if (!Number.isInteger(pid) || pid <= 0) return;
-  if (stopLocalServer(pid)) context.log.info(`Stopped the local scoring server (pid ${pid}).`);
+/** Post step: asks the server this job started to stop, through its loopback control port. */
+export async function stopLocalServerFromState(context: ActionContext): Promise<void> {
+  const saved = context.state.get(STATE_CONTROL);
+  if (!saved) return;
+  let control: { port?: unknown; token?: unknown };
+  try {
+    control = JSON.parse(saved) as { port?: unknown; token?: unknown };
+  } catch {
+    return;
+  }
+  const { port, token } = control;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port <= 0 || port > 65535 || typeof token !== 'string')
+    return;
+  context.log.setSecret(token);
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/shutdown`, {
+      method: 'POST',
+      headers: { 'x-stop-token': token },
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!response.ok) return;
+    const { pid } = (await response.json()) as { pid?: number };
+    context.log.info(`Stopped the local scoring server (pid ${pid ?? '?'}).`);
+  } catch {
+    // already gone
+  }
 }
 
 function stopLocalServer(pid: number): boolean {
@@ -153,10 +209,10 @@ function stopLocalServer(pid: number): boolean {
   }
 }
 
-/** The server process's environment: the job's, without this step's inputs. */
-function onlyNonInputEnvironment(): NodeJS.ProcessEnv {
+/** The server process's environment: the allow-listed variables of the job's, nothing else. */
+export function serverEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_') && !name.startsWith('STATE_')),
+    Object.entries(env).filter(([name]) => SERVER_ENVIRONMENT.includes(name) || name.startsWith('LC_')),
   );
 }
 
@@ -164,11 +220,15 @@ async function waitUntilReady(
   readyFile: string,
   pid: number,
   logFile: string,
-): Promise<{ scoringUri: string; contract: string }> {
+): Promise<{ scoringUri: string; contract: string; controlPort: number }> {
   const started = Date.now();
   while (Date.now() - started < READY_TIMEOUT_MS) {
     if (existsSync(readyFile) && statSync(readyFile).size > 0)
-      return JSON.parse(readFileSync(readyFile, 'utf8')) as { scoringUri: string; contract: string };
+      return JSON.parse(readFileSync(readyFile, 'utf8')) as {
+        scoringUri: string;
+        contract: string;
+        controlPort: number;
+      };
     try {
       process.kill(pid, 0);
     } catch {
@@ -207,14 +267,37 @@ export async function serveLocally(specJson: string): Promise<void> {
   const model = await loadModel(modelFile, { backend: 'onnxruntime-web', worker: true });
   const server = await startScoringServer({ model, contract, keys: [key], port: spec.port, deploymentName: 'local' });
   const scoringUri = contract.kind === 'json' ? server.scoringUri : `${server.url}/v2/models/${contract.name}/infer`;
+  const stop = () => void server.close().then(() => process.exit(0));
+  const controlPort = await startControlServer(process.env[LOCAL_STOP_TOKEN_VARIABLE] ?? '', stop);
   writeFileSync(
     spec.readyFile,
     JSON.stringify({
       scoringUri,
       contract: contract.kind === 'json' ? 'JSON contract (POST /score)' : `KServe v2 (model ${contract.name})`,
+      controlPort,
     }),
   );
-  const stop = () => void server.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** A loopback-only port where `POST /shutdown` with the stop token stops the server; returns the port. */
+async function startControlServer(token: string, stop: () => void): Promise<number> {
+  if (token === '') throw new Error('no stop token for the local scoring server');
+  const expected = Buffer.from(token);
+  const control = createServer((req, res) => {
+    const given = Buffer.from(String(req.headers['x-stop-token'] ?? ''));
+    const ok =
+      req.method === 'POST' &&
+      req.url === '/shutdown' &&
+      given.length === expected.length &&
+      timingSafeEqual(given, expected);
+    res.writeHead(ok ? 200 : 403, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(ok ? { pid: process.pid } : { error: 'forbidden' }), () => {
+      if (ok) stop();
+    });
+  });
+  await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+  control.unref();
+  return (control.address() as AddressInfo).port;
 }

@@ -6,7 +6,7 @@
 // gate, a real request with the exposed key, AKS on the seeded Kubernetes compute, and rollback.
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
@@ -260,13 +260,43 @@ describe('action-deploy target local', () => {
   });
 
   it('serves the model on the runner for later steps, gated, and the post step stops it', async () => {
+    // The runner's tokens and a client secret are in the job's environment: the server must not get them.
+    const jobSecrets = {
+      ACTIONS_RUNTIME_TOKEN: 'runtime-token-for-the-job-only',
+      ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'id-token-request-token-for-the-job',
+      ACTIONS_ID_TOKEN_REQUEST_URL: 'https://127.0.0.1:9/idtoken?x=1',
+      AZURE_CLIENT_SECRET: 'client-secret-for-the-job-only',
+    };
     const local = await runAction({
       action: 'action-deploy',
       inputs: { endpoint: 'vad-pr-42', target: 'local', model: 'models/silero_vad.onnx', ...gate },
+      env: jobSecrets,
       workspace,
       timeoutMs: 300_000,
     });
     expect(errors(local)).toEqual([]);
+    const pid = Number(/pid (\d+)/.exec(local.log)?.[1]);
+    if (existsSync(`/proc/${pid}/environ`)) {
+      const names = readFileSync(`/proc/${pid}/environ`, 'utf8')
+        .split('\0')
+        .map((entry) => entry.slice(0, entry.indexOf('=')));
+      expect(names.filter((name) => /^(ACTIONS_|AZURE_|INPUT_|GITHUB_)/.test(name))).toEqual([]);
+    }
+    // A forged state (a bare PID, or the control port with a wrong token) stops nothing.
+    const control = JSON.parse(local.state['local-server-control'] ?? '{}') as Record<string, unknown>;
+    const forgedStates: Array<Record<string, string>> = [
+      { isPost: 'true', 'local-server-pid': String(pid) },
+      { ...local.state, 'local-server-control': JSON.stringify({ ...control, token: 'wrong' }) },
+    ];
+    for (const postState of forgedStates) {
+      const forged = await runAction({
+        action: 'action-deploy',
+        inputs: { endpoint: 'vad-pr-42' },
+        workspace,
+        postState,
+      });
+      expect(forged.log).not.toContain('Stopped the local scoring server');
+    }
     expect(local.outputs).toMatchObject({ target: 'local', 'smoke-test': 'passed', 'deployment-name': 'local' });
     const key = local.outputs.key ?? '';
     expect(local.masked).toContain(key);
