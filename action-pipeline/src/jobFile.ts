@@ -873,7 +873,10 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
       }
       return { ...base, source: { kind: 'registered', reference, location: source.locate(componentField.value) } };
     }
-    const file = path.resolve(source.folder, reference.replace(/^file:/, ''));
+    // Confined like `code:` and `path:`: a component file outside the repository (absolute, `..`,
+    // a symbolic link) is refused, as its code would be uploaded.
+    const file = source.localPath(componentField.value, reference.replace(/^file:/, ''), `${what}'s component file`);
+    if (file === undefined) return undefined;
     if (!existsSync(file) || !statSync(file).isFile()) {
       source.report(
         componentField.value,

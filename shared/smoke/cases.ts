@@ -10,8 +10,8 @@
 //   the whole list); fields left out keep the run's. An expectation file without its case is an error.
 // - Bodies are sent byte for byte as the file holds them (after a UTF-8 BOM), and must parse as JSON.
 
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative as relativePath } from 'node:path';
 import { UserError } from '../errors.js';
 import type { Expectations, SmokeCase } from './config.js';
 import { parseJsonAssertions, parseRegex } from './expectations.js';
@@ -68,7 +68,8 @@ async function loadCaseFolder(folder: string): Promise<SmokeCase[]> {
   let names: string[];
   try {
     names = (await readdir(folder, { withFileTypes: true }))
-      .filter((entry) => entry.isFile())
+      // Links too: they are refused below when they lead out of the folder, never skipped silently.
+      .filter((entry) => entry.isFile() || entry.isSymbolicLink())
       .map((entry) => entry.name);
   } catch (error) {
     throw new UserError(`Cannot read the payload folder ${folder}: ${(error as Error).message}`, { input: 'payload' });
@@ -84,7 +85,12 @@ async function loadCaseFolder(folder: string): Promise<SmokeCase[]> {
       throw new UserError(`${join(folder, name)} has no case ${caseFile} next to it.`, { input: 'payload' });
     }
   }
-  return Promise.all(caseFiles.map((name) => loadCaseFile(join(folder, name), available)));
+  return Promise.all(
+    caseFiles.map(async (name) => {
+      await assertInsideFolder(join(folder, name));
+      return loadCaseFile(join(folder, name), available);
+    }),
+  );
 }
 
 async function loadCaseFile(path: string, siblings: ReadonlySet<string>): Promise<SmokeCase> {
@@ -95,7 +101,29 @@ async function loadCaseFile(path: string, siblings: ReadonlySet<string>): Promis
   const expectFile = `${name}${EXPECT_SUFFIX}`;
   if (!siblings.has(expectFile)) return { name, body, source: path };
   const expectPath = join(dirname(path), expectFile);
+  await assertInsideFolder(expectPath);
   return { name, body, source: path, expect: parseExpectationFile(await readText(expectPath), expectPath) };
+}
+
+/**
+ * A case's expectation file is found by its name next to the case, so it is confined like `code:`
+ * and `path:` uploads are: a symbolic link out of the payload's folder is refused, not followed.
+ */
+async function assertInsideFolder(file: string): Promise<void> {
+  let real: string;
+  let folder: string;
+  try {
+    [real, folder] = await Promise.all([realpath(file), realpath(dirname(file))]);
+  } catch (error) {
+    throw new UserError(`Cannot read ${file}: ${(error as Error).message}`, { input: 'payload' });
+  }
+  const relative = relativePath(folder, real);
+  if (relative === '' || relative.startsWith('..') || isAbsolute(relative)) {
+    throw new UserError(
+      `${file} is a symbolic link out of the payload's folder; case and expectation files must be inside it (copy the file in).`,
+      { input: 'payload' },
+    );
+  }
 }
 
 /**

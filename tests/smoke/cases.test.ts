@@ -2,7 +2,7 @@
 // errors that name the file and what is wrong.
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../shared/errors.js';
@@ -83,6 +83,28 @@ describe('loadCases', () => {
     const loading = loadCases({ kind: 'directory', path: root });
     await expect(loading).rejects.toBeInstanceOf(UserError);
     await expect(loadCases({ kind: 'directory', path: root })).rejects.toThrow(message);
+  });
+
+  it.each([
+    ['an expectation file next to a single payload file', 'file'],
+    ['an expectation file in a payload folder', 'directory'],
+    ['a case file in a payload folder', 'case'],
+  ] as const)('refuses %s that links out of the folder', async (_name, mode) => {
+    const outside = await folder(`outside-${mode}`, { 'x.json': '{"status": 200}' });
+    const dir = await folder(`linked-${mode}`, { 'a.json': '{"x": 1}' });
+    await symlink(path.join(outside, 'x.json'), path.join(dir, mode === 'case' ? 'b.json' : 'a.expect.json'));
+    const source =
+      mode === 'file'
+        ? { kind: 'file' as const, path: path.join(dir, 'a.json') }
+        : { kind: 'directory' as const, path: dir };
+    await expect(loadCases(source)).rejects.toThrow(/is a symbolic link out of the payload's folder/);
+  });
+
+  it('follows a link that stays inside the folder', async () => {
+    const dir = await folder('linked-inside', { 'a.json': '{"x": 1}', 'shared.expect': '{"status": 201}' });
+    await symlink(path.join(dir, 'shared.expect'), path.join(dir, 'a.expect.json'));
+    const [only] = await loadCases({ kind: 'file', path: path.join(dir, 'a.json') });
+    expect(only?.expect?.status).toEqual([201]);
   });
 
   it('refuses inline text that does not parse', async () => {

@@ -190,6 +190,30 @@ describe('pipeline jobs', () => {
     ]);
   });
 
+  it.each([
+    ['an absolute path', () => '/etc/component.yml'],
+    ['.. out of the repository', () => '../outside/c.yml'],
+    [
+      'a symbolic link out of it',
+      (root: string) => {
+        const outside = mkdtempSync(path.join(os.tmpdir(), 'jobfile-outside-'));
+        writeFileSync(path.join(outside, 'c.yml'), 'type: command\ncommand: echo\nenvironment: azureml:e:1\n');
+        symlinkSync(path.join(outside, 'c.yml'), path.join(root, 'link.yml'));
+        return './link.yml';
+      },
+    ],
+  ])('refuses a component file outside the repository: %s', (_name, reference) => {
+    const root = workspace({});
+    const ref = reference(root);
+    writeFileSync(
+      path.join(root, 'p.yml'),
+      ['type: pipeline', 'jobs:', '  train:', `    component: ${ref}`, ''].join('\n'),
+    );
+    expect(problemsOf(root, 'p.yml')).toContain(
+      `p.yml:4:16 Step 'train''s component file '${ref}' must be inside the repository${ref.startsWith('./link') ? ' (it links outside it)' : ''}.`,
+    );
+  });
+
   it('reports YAML syntax errors and unknown job types at their place', () => {
     const broken = workspace({
       's.yml': 'type: pipeline\njobs:\n  a: [\n',
