@@ -13,6 +13,8 @@ export interface EmulatorSettings {
   location: string;
   /** Service principal (app id) seeded with federated credentials and Contributor on the workspace. */
   clientId: string;
+  /** App id of the seeded pull-request app: trusts only `pull_request`, AzureML Data Scientist on the workspace. */
+  pullRequestClientId: string;
   /** Blob container of `workspaceblobstore` (default `azureml-blobstore-<workspace guid>`, as Azure names it). */
   blobContainer?: string;
   /** Name of the attached Kubernetes compute seeded in the workspace. */
@@ -44,6 +46,7 @@ export const defaultSettings: EmulatorSettings = {
   workspace: 'ws-emulator',
   location: 'westeurope',
   clientId: '8a1f5c2e-3b4d-4c6e-9f70-1a2b3c4d5e6f',
+  pullRequestClientId: '2c7e9a41-5d3b-4f8a-b1e6-9d0c4a7f3e52',
   kubernetesCompute: 'aks-attached',
   repository: 'octo-org/octo-repo',
   lroStepMs: 150,

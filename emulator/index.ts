@@ -65,6 +65,11 @@ export interface EmulatorContract {
   workspaceId: string;
   /** App id of the seeded service principal (federated credentials for main, pull_request, environment:production; Contributor on the workspace). */
   clientId: string;
+  /**
+   * App id of the seeded pull-request app, as the docs advise (one app per trust level): a
+   * federated credential for `pull_request` only, AzureML Data Scientist on the workspace.
+   */
+  pullRequestClientId: string;
   kubernetesCompute: string;
   oidcRequestUrl: string;
   oidcRequestToken: string;
@@ -175,6 +180,18 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       })),
       roles: [{ role: 'Contributor' }],
     });
+    addPrincipal(ctx, {
+      clientId: settings.pullRequestClientId,
+      displayName: 'github-actions-octo-repo-pull-requests',
+      federatedCredentials: [
+        {
+          name: 'github-pull-request',
+          subject: `repo:${settings.repository}:pull_request`,
+          audiences: [defaultAudience],
+        },
+      ],
+      roles: [{ role: 'AzureML Data Scientist' }],
+    });
     seedWorkspace(ctx);
     seedKubernetesCompute(ctx);
   }
@@ -201,6 +218,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     location: settings.location,
     workspaceId: ctx.workspaceId,
     clientId: settings.clientId,
+    pullRequestClientId: settings.pullRequestClientId,
     kubernetesCompute: settings.kubernetesCompute,
     oidcRequestUrl: `${ctx.baseUrl}/oidc/idtoken?api-version=2.0`,
     oidcRequestToken: ctx.oidcRequestToken,
