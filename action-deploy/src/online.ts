@@ -14,6 +14,7 @@ import type { SmokeResult } from '../../shared/smoke/index.js';
 import { chooseTarget, deploymentBody, deploymentNameFor } from './deployment.js';
 import { azureAuthMode, prepareEndpoint, readEndpoint } from './endpoint.js';
 import { resolveRequestedModel } from './model.js';
+import { pullRequestWarning } from './releases.js';
 import { releaseSummary, setDeployOutputs, studioUrl } from './report.js';
 import { gate, rollOut } from './rollout.js';
 import { deployRun, ML, type DeployRequest } from './run.js';
@@ -34,6 +35,8 @@ export async function deployToEndpoint(context: ActionContext, request: DeployRe
   const { resourceGroup: rg, workspace: ws } = settings;
   const location = workspace.location ?? 'eastus';
   const existing = await readEndpoint(run);
+  const prWarning = pullRequestWarning(context.inputs.env('GITHUB_EVENT_NAME'), endpoint, existing?.tags);
+  if (prWarning) log.warning(prWarning);
   const trafficBefore: Record<string, number> = { ...(existing?.properties.traffic ?? {}) };
   // The deployment serving most of the traffic: the one a release replaces (or updates in place).
   const previous = Object.entries(trafficBefore).sort((a, b) => b[1] - a[1])[0]?.[0];

@@ -71,3 +71,23 @@ export function previousRelease(endpoint: string, releases: Release[], name: str
   }
   return found;
 }
+
+/**
+ * The pre-flight's warning when a pull request can change an endpoint that production releases
+ * own (its release history names at least one release): the Entra app this run logged in with
+ * passed the write check, so pull requests share production's role. undefined otherwise.
+ */
+export function pullRequestWarning(
+  eventName: string | undefined,
+  endpoint: string,
+  tags: Record<string, string> | undefined,
+): string | undefined {
+  if (eventName !== 'pull_request' && eventName !== 'pull_request_target') return undefined;
+  const [latest, ...older] = readReleases(tags);
+  if (!latest) return undefined;
+  return (
+    `This ${eventName} run can write to endpoint '${endpoint}', which holds ${older.length + 1} release(s) (the latest ${latest.model}, ${latest.time}): ` +
+    `the Entra app pull requests log in with has production's role, so any same-repository pull request could deploy past the production environment's reviewers. ` +
+    `Give pull requests an app of their own, trusted only for the pull_request subject with a sandbox role, and keep the production app for environment:production (examples/workflows/README.md).`
+  );
+}

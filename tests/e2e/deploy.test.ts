@@ -101,6 +101,28 @@ describe('action-deploy', () => {
     expect(again.summary).toContain('already serving this model: no change');
   });
 
+  it('warns when a pull request can write to an endpoint that production releases own, and not on a push', async () => {
+    const fromPullRequest = await runAction({
+      action: 'action-deploy',
+      inputs: { endpoint: 'vad-prod', model: 'azureml:vad:1' },
+      env: { ...emu.env, GITHUB_EVENT_NAME: 'pull_request' },
+      workspace,
+      timeoutMs: 300_000,
+    });
+    expect(errors(fromPullRequest)).toEqual([]);
+    expect(fromPullRequest.annotations.filter((a) => a.level === 'warning').map((a) => a.message)).toContainEqual(
+      expect.stringMatching(/^This pull_request run can write to endpoint 'vad-prod', which holds \d+ release\(s\)/),
+    );
+    const fromPush = await runAction({
+      action: 'action-deploy',
+      inputs: { endpoint: 'vad-prod', model: 'azureml:vad:1' },
+      env: { ...emu.env, GITHUB_EVENT_NAME: 'push' },
+      workspace,
+      timeoutMs: 300_000,
+    });
+    expect(fromPush.annotations.filter((a) => a.message.includes('can write to endpoint'))).toEqual([]);
+  });
+
   it('goes blue/green from v1 to v2: traffic ends 0/100 and the old deployment is gone', async () => {
     const v2 = await run('action-register', { name: 'vad', path: 'models/silero_vad_v2.onnx' });
     expect(v2.outputs.version).toBe('2');

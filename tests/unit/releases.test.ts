@@ -4,6 +4,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   previousRelease,
+  pullRequestWarning,
   readReleases,
   RELEASES_KEPT,
   tagsWithRelease,
@@ -57,4 +58,25 @@ describe('release history', () => {
     expect(() => previousRelease('ep', [], undefined)).toThrow("Endpoint 'ep' has no release history");
     expect(() => previousRelease('ep', [release(1)], undefined)).toThrow('no release before the current one (vad:1)');
   });
+
+  it.each([
+    ['a pull request, an endpoint with releases', 'pull_request', true, true],
+    ['pull_request_target too', 'pull_request_target', true, true],
+    ['a push to main', 'push', true, false],
+    ['a pull request, a new endpoint (no releases: a sandbox)', 'pull_request', false, false],
+    ['no event (outside a runner)', undefined, true, false],
+  ])(
+    'warns when a pull request can write to an endpoint production releases own: %s',
+    (_name, event, withReleases, warns) => {
+      const tags = withReleases ? tagsWithRelease({}, release(3)) : { owner: 'ml-team' };
+      const warning = pullRequestWarning(event, 'vad-prod', tags);
+      if (!warns) expect(warning).toBeUndefined();
+      else
+        expect(warning).toMatch(
+          new RegExp(
+            `^This ${event} run can write to endpoint 'vad-prod', which holds 1 release\\(s\\) \\(the latest vad:3, .*Give pull requests an app of their own`,
+          ),
+        );
+    },
+  );
 });
