@@ -135,6 +135,23 @@ async function fetchVersion(collection: string, name: string, version: string): 
 }
 
 describe('versioned datasets', () => {
+  it("never uploads .git, even when the data path is the repository root (.git/config holds the job's token)", async () => {
+    const repo = mkdtempSync(path.join(os.tmpdir(), 'register-repo-root-'));
+    mkdirSync(path.join(repo, '.git'));
+    writeFileSync(
+      path.join(repo, '.git', 'config'),
+      '[http "https://github.com/"]\n\textraheader = AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX2Zha2U=\n',
+    );
+    writeFileSync(path.join(repo, '.git', 'HEAD'), 'ref: refs/heads/main\n');
+    writeFileSync(path.join(repo, 'data.csv'), 'id,value\n1,a\n');
+    const run = await register({ kind: 'data', name: 'repo-root', path: '.' }, repo);
+    expect(errorOf(run)).toContain('(no error; exit 0)');
+    expect(run.outputs['files-uploaded']).toBe('1');
+    const prefix = /paths\/(LocalUpload\/[0-9a-f]{32}\/[^/]+\/)$/.exec(run.outputs.uri ?? '')?.[1] ?? 'missing';
+    const blobs = await blobsUnder(prefix);
+    expect(blobs.map((name) => name.slice(prefix.length))).toEqual(['data.csv']);
+  });
+
   it('registers a folder, reuses it unchanged, and uploads only a changed file', async () => {
     const first = await register({ kind: 'data', name: 'vad-clips', path: 'dataset' });
     expect(errorOf(first)).toContain('(no error; exit 0)');
