@@ -282,7 +282,7 @@ export async function serveLocally(specJson: string): Promise<void> {
 }
 
 /** A loopback-only port where `POST /shutdown` with the stop token stops the server; returns the port. */
-async function startControlServer(token: string, stop: () => void): Promise<number> {
+export async function startControlServer(token: string, stop: () => void): Promise<number> {
   if (token === '') throw new Error('no stop token for the local scoring server');
   const expected = Buffer.from(token);
   const control = createServer((req, res) => {

@@ -12,6 +12,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { smokeTest } from '../../action-deploy/smoke-test/src/main.js';
+import { startControlServer, stopLocalServerFromState } from '../../action-deploy/src/local.js';
 import { deploy } from '../../action-deploy/src/main.js';
 import { register } from '../../action-register/src/main.js';
 import type { RunningEmulator } from '../../emulator/index.js';
@@ -255,6 +256,54 @@ describe('action-deploy in process', () => {
     });
     expect(failing.isBug).toBe(false);
     expect(failing.outputs.passed).toBe('false');
+  });
+
+  it('warns when a pull request can write to an endpoint that production releases own', async () => {
+    const fromPullRequest = await runInProcess(deploy, {
+      action: 'action-deploy',
+      inputs: { endpoint: 'ring-pr', model: 'azureml:vad:1' },
+      env: { ...emu.env, GITHUB_EVENT_NAME: 'push' },
+      workspace,
+    });
+    expect(fromPullRequest.failure).toBe('');
+    expect(fromPullRequest.log).not.toContain('can write to endpoint');
+    const again = await runInProcess(deploy, {
+      action: 'action-deploy',
+      inputs: { endpoint: 'ring-pr', model: 'azureml:vad:1' },
+      env: { ...emu.env, GITHUB_EVENT_NAME: 'pull_request' },
+      workspace,
+    });
+    expect(again.failure).toBe('');
+    expect(again.log).toMatch(
+      /warning: This pull_request run can write to endpoint 'ring-pr', which holds 1 release\(s\)/,
+    );
+  });
+
+  it('the smoke-test sub-action refuses to send a key over http to another host', async () => {
+    const r = await runInProcess(smokeTest, {
+      action: 'action-deploy/smoke-test',
+      inputs: { 'scoring-uri': 'http://10.0.0.4/score', key: 'k-ring-secret', payload: 'payload.json' },
+      env: emu.env,
+      workspace,
+    });
+    expect(r.failure).toMatch(/^Input 'scoring-uri' .*travel in clear.*allow-insecure-http: true/);
+  });
+
+  it("target local's post step stops the server through its control port, only with the stop token", async () => {
+    let stops = 0;
+    const port = await startControlServer('ring-stop-token', () => void stops++);
+    const post = (token: string) =>
+      runInProcess((context) => stopLocalServerFromState(context), {
+        action: 'action-deploy',
+        inputs: {},
+        env: emu.env,
+        workspace,
+        state: { 'local-server-control': JSON.stringify({ port, token }) },
+      });
+    expect((await post('forged')).log).not.toContain('Stopped');
+    expect(stops).toBe(0);
+    expect((await post('ring-stop-token')).log).toContain(`Stopped the local scoring server (pid ${process.pid})`);
+    expect(stops).toBe(1);
   });
 
   it('dry run shows the plan and sends no request', async () => {
