@@ -47,9 +47,11 @@ describe('state and config', () => {
           value: { secrets: number; roleAssignments: unknown[] }[];
         }
       ).value;
-      expect(principals).toHaveLength(2);
+      // The two seeded apps (main and pull-request) and the config's principal, each once.
+      expect(principals).toHaveLength(3);
       // The config's principal is added again at start-up: no duplicate secrets or assignments.
       expect(principals.map((p) => [p.secrets, p.roleAssignments.length])).toEqual([
+        [0, 1],
         [0, 1],
         [1, 1],
       ]);
