@@ -18,6 +18,7 @@ import { armRoutes } from './arm/routes.js';
 import { seedWorkspace, blobContainerName } from './arm/workspaces.js';
 import { loadState, saveState } from './persist.js';
 import { seedKubernetesCompute } from './arm/computes.js';
+import { seedCuratedEnvironments } from './arm/curated.js';
 import { createServer } from './server.js';
 import { onnxScoringHandler } from './onnxScoring.js';
 import type { ScoringHandler } from './scoring.js';
@@ -193,6 +194,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
       roles: [{ role: 'AzureML Data Scientist' }],
     });
     seedWorkspace(ctx);
+    seedCuratedEnvironments(ctx);
     seedKubernetesCompute(ctx);
   }
   for (const p of config.principals) addPrincipal(ctx, parsePrincipalInput(p));
