@@ -313,6 +313,14 @@ export class SpecValidator {
 }
 
 const validators = new Map<SpecVersion, SpecValidator>();
+/** The folder found for the AZUREML_SPEC_DIR in force: looked up once, not on every request. */
+let located: { override: string | undefined; dir: string | undefined } | undefined;
+
+function locatedDir(): string | undefined {
+  const override = process.env.AZUREML_SPEC_DIR;
+  if (!located || located.override !== override) located = { override, dir: specDir() };
+  return located.dir;
+}
 let warned = false;
 
 /**
@@ -320,7 +328,7 @@ let warned = false;
  * when no spec is found: validation is then off, which warnSpecMissing says once per process.
  */
 export function specValidator(apiVersion: string = SPEC_VERSIONS[0]): SpecValidator | null {
-  const dir = specDir();
+  const dir = locatedDir();
   if (!dir) return null;
   const version = nearestSpecVersion(apiVersion);
   let validator = validators.get(version);

@@ -28,9 +28,15 @@ export interface LockedSpecFile {
   bytes: number;
 }
 
+const locks = new Map<string, LockedSpecFile[]>();
+
 export function readSpecLock(file = SPEC_LOCK_FILE): LockedSpecFile[] {
-  const lock = JSON.parse(readFileSync(file, 'utf8')) as { files: LockedSpecFile[] };
-  return lock.files;
+  let files = locks.get(file);
+  if (!files) {
+    files = (JSON.parse(readFileSync(file, 'utf8')) as { files: LockedSpecFile[] }).files;
+    locks.set(file, files);
+  }
+  return files;
 }
 
 /** The files validation cannot work without (swaggers and common types; examples are for tests). */
