@@ -1,9 +1,8 @@
 // `npm run corpus [-- --write]`: runs every job file of Microsoft's azureml-examples corpus
 // (../shared/corpus, or AZUREML_CORPUS_DIR) through the built action-pipeline against a fresh
-// emulator and prints the table of tests/corpus/RESULTS.md; --write updates it and the file list.
+// emulator and prints the table of tests/corpus/RESULTS.md; --write updates it (dated) and the file list.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { start } from '../tests/emulator/helpers.js';
 import {
   CORPUS_DIR,
   JOB_LIST,
@@ -11,9 +10,7 @@ import {
   corpusAvailable,
   formatResults,
   listJobFiles,
-  prepareWorkspace,
-  runCorpus,
-  workspaceNeeds,
+  measureCorpus,
 } from '../tests/corpus/corpus.js';
 
 const { values } = parseArgs({ options: { write: { type: 'boolean', default: false } } });
@@ -22,24 +19,18 @@ if (!corpusAvailable()) {
   process.exit(1);
 }
 const files = listJobFiles();
-const emu = await start({ azurite: true, settings: { specValidation: 'requests' } });
-try {
-  await prepareWorkspace(emu, workspaceNeeds(files));
-  const started = Date.now();
-  const results = await runCorpus(emu, files, {
-    progress: (done, r) => process.stderr.write(`[${done}/${files.length}] ${r.outcome} ${r.file}\n`),
-  });
-  const report = formatResults(results);
-  process.stdout.write(report.split('\n## Files')[0] ?? '');
-  process.stdout.write(`\n${files.length} files in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
-  if (values.write) {
-    writeFileSync(
-      JOB_LIST,
-      `# Job files of the corpus (tests/corpus/corpus.ts listJobFiles), relative to azureml-examples\n${files.join('\n')}\n`,
-    );
-    writeFileSync(RESULTS_FILE, report);
-    process.stdout.write(`wrote ${JOB_LIST} and ${RESULTS_FILE}\n`);
-  }
-} finally {
-  await emu.stop();
+const started = Date.now();
+const results = await measureCorpus(files, (done, r) =>
+  process.stderr.write(`[${done}/${files.length}] ${r.outcome} ${r.file}\n`),
+);
+const report = formatResults(results);
+process.stdout.write(report.split('\n## Files')[0] ?? '');
+process.stdout.write(`\n${files.length} files in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+if (values.write) {
+  writeFileSync(
+    JOB_LIST,
+    `# Job files of the corpus (tests/corpus/corpus.ts listJobFiles), relative to azureml-examples\n${files.join('\n')}\n`,
+  );
+  writeFileSync(RESULTS_FILE, report);
+  process.stdout.write(`wrote ${JOB_LIST} and ${RESULTS_FILE}\n`);
 }

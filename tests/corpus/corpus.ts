@@ -6,7 +6,8 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { ClientAssertionCredential } from '@azure/identity';
-import { ARM_SCOPE } from '../emulator/helpers.js';
+import { ARM_SCOPE, start } from '../emulator/helpers.js';
+import { requestIdToken } from '../harness/inProcess.js';
 import { REPO_ROOT, runAction } from '../harness/runAction.js';
 
 export const CORPUS_DIR =
@@ -40,21 +41,29 @@ export function jobTypeOf(doc: Yaml): string | undefined {
   return 'command' in doc ? 'command' : undefined;
 }
 
-/** Every job file under the corpus's cli/, relative to the corpus, sorted. */
-export function listJobFiles(dir = CORPUS_DIR): string[] {
-  const out: string[] = [];
+/** Every YAML mapping under the corpus's cli/, with its path relative to the corpus. */
+function yamlDocuments(dir: string): { file: string; doc: Yaml }[] {
+  const out: { file: string; doc: Yaml }[] = [];
   const walk = (folder: string): void => {
     for (const entry of readdirSync(folder, { withFileTypes: true })) {
       const file = path.join(folder, entry.name);
       if (entry.isDirectory()) walk(file);
       else if (/\.ya?ml$/.test(entry.name)) {
         const doc = readYaml(file);
-        if (doc && jobTypeOf(doc)) out.push(path.relative(dir, file));
+        if (doc) out.push({ file: path.relative(dir, file), doc });
       }
     }
   };
   walk(path.join(dir, 'cli'));
-  return out.sort();
+  return out;
+}
+
+/** Every job file under the corpus's cli/, relative to the corpus, sorted. */
+export function listJobFiles(dir = CORPUS_DIR): string[] {
+  return yamlDocuments(dir)
+    .filter(({ doc }) => jobTypeOf(doc))
+    .map(({ file }) => file)
+    .sort();
 }
 
 export function committedJobList(): string[] {
@@ -93,19 +102,10 @@ export function workspaceNeeds(files: string[], dir = CORPUS_DIR): CorpusWorkspa
   const data = new Map<string, { name: string; version: string; type: string }>();
   const components = new Map<string, { name: string; version: string; file: string }>();
   const componentFiles = new Map<string, string>();
-  const walk = (folder: string): void => {
-    for (const entry of readdirSync(folder, { withFileTypes: true })) {
-      const file = path.join(folder, entry.name);
-      if (entry.isDirectory()) walk(file);
-      else if (/\.ya?ml$/.test(entry.name)) {
-        const doc = readYaml(file);
-        const schema = typeof doc?.$schema === 'string' ? doc.$schema : '';
-        if (doc && typeof doc.name === 'string' && /Component\.schema\.json$/.test(schema))
-          componentFiles.set(doc.name, path.relative(dir, file));
-      }
-    }
-  };
-  walk(path.join(dir, 'cli'));
+  for (const { file, doc } of yamlDocuments(dir)) {
+    const schema = typeof doc.$schema === 'string' ? doc.$schema : '';
+    if (typeof doc.name === 'string' && /Component\.schema\.json$/.test(schema)) componentFiles.set(doc.name, file);
+  }
   for (const file of files) {
     const doc = readYaml(path.join(dir, file));
     for (const value of valuesOf(doc, 'compute')) {
@@ -133,17 +133,12 @@ export function workspaceNeeds(files: string[], dir = CORPUS_DIR): CorpusWorkspa
 }
 
 async function armClient(emu: RunningEmulator) {
-  // A GitHub ID token straight from the emulator's issuer: @actions/core's getIDToken would print
-  // an ::add-mask:: line for every token into this script's output.
+  // A GitHub ID token as core.getIDToken gets it, without @actions/core's ::add-mask:: line for
+  // every token in this script's output.
   const credential = new ClientAssertionCredential(
     emu.tenantId,
     emu.clientId,
-    async () => {
-      const res = await fetch(`${emu.oidcRequestUrl}&audience=${encodeURIComponent(emu.audience)}`, {
-        headers: { authorization: `Bearer ${emu.oidcRequestToken}` },
-      });
-      return ((await res.json()) as { value: string }).value;
-    },
+    () => requestIdToken(emu.env, emu.audience),
     { authorityHost: emu.authorityHost, disableInstanceDiscovery: true },
   );
   return async (method: string, route: string, body?: unknown): Promise<void> => {
@@ -290,8 +285,30 @@ export async function runCorpus(
   return results;
 }
 
-/** The committed report: a table per job type and outcome, one per cause, then every file. */
-export function formatResults(results: CorpusResult[]): string {
+/** The whole measure: a fresh emulator, the workspace a user would have, every file run. */
+export async function measureCorpus(
+  files: string[],
+  progress?: (done: number, result: CorpusResult) => void,
+): Promise<CorpusResult[]> {
+  const emu = await start({ azurite: true, settings: { specValidation: 'requests' } });
+  try {
+    await prepareWorkspace(emu, workspaceNeeds(files));
+    return await runCorpus(emu, files, progress ? { progress } : {});
+  } finally {
+    await emu.stop();
+  }
+}
+
+/** The line that dates a report; it is the one line a rerun may change. */
+const MEASURED = /^Measured: .*\n/m;
+
+/** A report without its date, for comparing two measures. */
+export function undated(report: string): string {
+  return report.replace(MEASURED, '');
+}
+
+/** The committed report: when, a table per job type and outcome, one per cause, then every file. */
+export function formatResults(results: CorpusResult[], measuredAt = new Date()): string {
   const count = (pred: (r: CorpusResult) => boolean) => results.filter(pred).length;
   const types = [...new Set(results.map((r) => r.type))].sort();
   const submitted = count((r) => r.outcome === 'submitted');
@@ -301,6 +318,8 @@ export function formatResults(results: CorpusResult[]): string {
     `Generated by \`npm run corpus -- --write\` (tests/corpus/corpus.ts) from ${results.length} job files of`,
     'Azure/azureml-examples (../shared/corpus); tests/corpus/corpus.test.ts regenerates it and fails on any',
     'difference. Submitted means action-pipeline sent the job and the emulator accepted it (`wait: false`).',
+    '',
+    `Measured: ${measuredAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
     '',
     `**${submitted} of ${results.length} submitted (${((100 * submitted) / Math.max(1, results.length)).toFixed(0)} %)**, ${count((r) => r.outcome === 'refused')} refused, ${count((r) => r.outcome === 'crashed')} crashed.`,
     '',

@@ -102,7 +102,7 @@ export async function runInProcess(
 }
 
 /** What core.getIDToken does: GET the runner's ID-token URL with its bearer token and an audience. */
-async function requestIdToken(env: Record<string, string | undefined>, audience: string): Promise<string> {
+export async function requestIdToken(env: Record<string, string | undefined>, audience: string): Promise<string> {
   const url = env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const token = env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
   if (!url || !token) throw new Error('no ACTIONS_ID_TOKEN_REQUEST_URL/TOKEN in this run’s environment');
