@@ -84,7 +84,8 @@ export type IssuedSecretKind =
   | 'Entra access token'
   | 'endpoint key'
   | 'AML token'
-  | 'storage account key';
+  | 'storage account key'
+  | 'SAS URL';
 
 export interface IssuedSecret {
   /** 1, 2, 3... in the order issued (admin `GET /secrets?since=N`). */

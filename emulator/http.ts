@@ -87,7 +87,7 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 const secretKeys =
-  /^(client_secret|client_assertion|assertion|key|keys|primarykey|secondarykey|accesstoken|access_token|token|password|secret|secrets|sastoken|accountkey|connectionstring|authorization|refresh_token|id_token)$/i;
+  /^(client_secret|client_assertion|assertion|key|keys|primarykey|secondarykey|accesstoken|access_token|token|password|secret|secrets|sastoken|sasuri|accountkey|connectionstring|authorization|refresh_token|id_token)$/i;
 /** A JWT (GitHub ID token, Entra or AML token) wherever it appears, e.g. the `value` of an ID-token answer. */
 const jwt = /^eyJ[\w-]+\.[\w-]+\.[\w-]*$/;
 

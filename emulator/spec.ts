@@ -34,18 +34,16 @@ export function specDir(): string | undefined {
 const dayOf = (apiVersion: string): number => Date.parse(apiVersion.slice(0, 10));
 
 /**
- * The stable spec a request at `apiVersion` is validated against: its own when pinned, else the
- * nearest in time (2022-10-01-preview and 2022-05-01 → 2022-10-01, 2024-10-01-preview → 2024-04-01),
+ * The stable spec a request at `apiVersion` is validated against: its own when pinned, else the first
+ * pinned one at or after it (2022-05-01 and 2022-10-01-preview → 2022-10-01, 2023-08-01-preview →
+ * 2024-04-01), the newest for later versions (2024-10-01-preview → 2024-04-01),
  * after the version's adapter removed the differences listed in arm/apiVersions.ts.
  */
 export function nearestSpecVersion(apiVersion: string): SpecVersion {
+  // The first pinned version at or after it: a preview's fields that became generally available are
+  // in the next stable swagger, and a version older than every pinned one gets the oldest.
   const day = dayOf(apiVersion);
-  let best: SpecVersion = SPEC_VERSIONS[0];
-  for (const v of SPEC_VERSIONS) {
-    if (v === apiVersion) return v;
-    if (Math.abs(dayOf(v) - day) < Math.abs(dayOf(best) - day)) best = v;
-  }
-  return best;
+  return SPEC_VERSIONS.find((v) => v === apiVersion || dayOf(v) >= day) ?? SPEC_VERSIONS[SPEC_VERSIONS.length - 1]!;
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,17 +1,25 @@
 // Which api-versions of Microsoft.MachineLearningServices the emulator serves, and where a version's
-// differences from 2022-10-01 go.
+// differences from the shape the handlers use go.
 //
-// 2022-10-01 is what `@azure/arm-machinelearning` 2.1.1 sends and what the swagger in
-// ../shared/azure-spec describes. Microsoft's Python SDK v2 (azure-ai-ml 1.4) sends 2022-02-01-preview
-// (online endpoints and deployments), 2022-05-01 (models, code, environments), 2022-10-01-preview
-// (workspaces, computes, jobs, schedules) and 2022-10-01 (datastores, data, components). Each extra
-// version is served only for the operations azure-ai-ml calls at it (plus operation-status polling,
-// whose URLs carry the api-version of the request that started the operation). 2024-04-01, the
-// newest stable version whose swagger the lock pins, is served for every operation and validated
-// against its own swagger. A version without a pinned swagger is validated against the nearest pinned
-// one (spec.ts nearestSpecVersion): its adapter's `request` removes the differences first, so each
-// adapter is the written list of that version's allowed differences (also in emulator/README.md,
-// section "azure-ai-ml"), and the handler's response is rewritten by `response`.
+// 2022-10-01 is what `@azure/arm-machinelearning` 2.1.1 sends; 2024-04-01, the newest stable version
+// whose swagger the lock pins, is what our actions send for jobs and components and is served for
+// every operation. Every other version is served only for the operations Microsoft's Python SDK v2
+// calls at it (plus operation-status polling, whose URLs carry the api-version of the request that
+// started the operation):
+// - azure-ai-ml 1.35 (python/requirements.lock; its MLClient in azure/ai/ml/_ml_client.py picks one
+//   generated client per operation group): 2023-04-01 code (and CodeVersions_CreateOrGetStartPendingUpload),
+//   2023-04-01-preview data, environments, online deployments and jobs (cancel), 2023-06-01-preview
+//   schedules, 2023-08-01-preview models and computes, 2024-01-01-preview components and jobs (get,
+//   list, pipeline/AutoML/sweep create), 2024-10-01-preview workspaces and datastores,
+//   2025-01-01-preview command jobs (create), 2022-02-01-preview online endpoints;
+// - azure-ai-ml 1.4 (early 2023, still in Debian): 2022-02-01-preview online endpoints and
+//   deployments, 2022-05-01 models, code, environments, 2022-10-01-preview workspaces, computes,
+//   jobs, schedules.
+// A version without a pinned swagger is validated against the first pinned one at or after it (the
+// stable version its generally available fields reached; spec.ts nearestSpecVersion): its adapter's
+// `request` removes the preview-only fields first, so each adapter is the written list of that
+// version's allowed differences (also in emulator/README.md, section "azure-ai-ml"), and the
+// handler's response is rewritten by `response`.
 
 import { isRecord } from '../http.js';
 
@@ -67,6 +75,49 @@ export const armApiVersions: Record<string, ApiVersionAdapter> = {
       return body;
     },
   },
+  // azure-ai-ml 1.35: CodeOperations (content-hash lookup, startPendingUpload, create).
+  '2023-04-01': {
+    operations: new RegExp(`^(Code(Containers|Versions)_|${OPERATION_STATUS})`),
+    request(operationId, body) {
+      // azure-ai-ml 1.35 sends `properties: {hash_sha256: "...", hash_version: 202208}`, a number in
+      // what the spec types as a string map (entities/_assets/_artifacts/code.py); Azure takes it
+      // (every `az ml` code upload sends it) and answers it as the string "202208".
+      if (operationId === 'CodeVersions_CreateOrUpdate') stringifyScalars(body, ['properties', 'properties']);
+      return body;
+    },
+  },
+  // azure-ai-ml 1.35: DataOperations, EnvironmentOperations, OnlineDeploymentOperations, JobOperations
+  // (cancel, delete, and create for job types without a newer client); the endpoint a deployment goes to.
+  '2023-04-01-preview': {
+    operations: new RegExp(
+      `^((Data|Environment)(Containers|Versions)_|OnlineDeployments_|OnlineEndpoints_Get$|Jobs_(Cancel|Delete|CreateOrUpdate)|${OPERATION_STATUS})`,
+    ),
+    request: (operationId, body) => dropPreviewFields('2023-04-01-preview', operationId, body),
+  },
+  // azure-ai-ml 1.35: ScheduleOperations.
+  '2023-06-01-preview': {
+    operations: new RegExp(`^(Schedules_|${OPERATION_STATUS})`),
+    request: (operationId, body) => dropPreviewFields('2023-06-01-preview', operationId, body),
+  },
+  // azure-ai-ml 1.35: ModelOperations, ComputeOperations.
+  '2023-08-01-preview': {
+    operations: new RegExp(`^(Model(Containers|Versions)_|Compute_|${OPERATION_STATUS})`),
+    request: (operationId, body) => dropPreviewFields('2023-08-01-preview', operationId, body),
+  },
+  // azure-ai-ml 1.35: ComponentOperations; JobOperations get, list and pipeline/AutoML/sweep create.
+  '2024-01-01-preview': {
+    operations: new RegExp(`^(Component(Containers|Versions)_|Jobs_|${OPERATION_STATUS})`),
+    request: (operationId, body) => dropPreviewFields('2024-01-01-preview', operationId, body),
+  },
+  // azure-ai-ml 1.35: WorkspaceOperations, DatastoreOperations (the TypeSpec-generated client).
+  '2024-10-01-preview': {
+    operations: new RegExp(`^(Workspaces_|Datastores_|${OPERATION_STATUS})`),
+  },
+  // azure-ai-ml 1.35: JobOperations create for command jobs.
+  '2025-01-01-preview': {
+    operations: new RegExp(`^(Jobs_CreateOrUpdate|${OPERATION_STATUS})`),
+    request: (operationId, body) => dropPreviewFields('2025-01-01-preview', operationId, body),
+  },
   // azure-ai-ml: WorkspaceOperations, ComputeOperations, JobOperations, ScheduleOperations.
   '2022-10-01-preview': {
     operations: new RegExp(`^(Workspaces_|Compute_|Jobs_|Schedules_|${OPERATION_STATUS})`),
@@ -95,6 +146,36 @@ const PREVIEW_JOB_FIELDS: string[][] = [
   ['taskDetails', 'limitSettings', 'sweepConcurrentTrials'],
   ['taskDetails', 'limitSettings', 'maxNodes'], // NlpVerticalLimitSettings
 ];
+
+/**
+ * Fields azure-ai-ml 1.35 sends at a preview version that the 2024-04-01 swagger (what these versions
+ * are validated against) does not have, by operation: each is preview-only, and the emulator does
+ * nothing with it. Paths as in `drop` (`*` = every key of an object).
+ */
+const PREVIEW_ONLY_FIELDS: Record<string, Record<string, string[][]>> = {
+  // AutoML's sweep limits (TableVerticalLimitSettings) are preview-only.
+  '2024-01-01-preview': {
+    Jobs_CreateOrUpdate: [
+      ['properties', 'taskDetails', 'limitSettings', 'sweepTrials'],
+      ['properties', 'taskDetails', 'limitSettings', 'sweepConcurrentTrials'],
+    ],
+  },
+};
+
+function dropPreviewFields(version: string, operationId: string, body: unknown): unknown {
+  for (const path of PREVIEW_ONLY_FIELDS[version]?.[operationId] ?? []) drop(body, path);
+  return body;
+}
+
+/** Turns the number and boolean values of the object at `path` into strings, in place. */
+function stringifyScalars(body: unknown, path: string[]): void {
+  let node = body;
+  for (const key of path) node = isRecord(node) ? node[key] : undefined;
+  if (!isRecord(node)) return;
+  for (const [key, value] of Object.entries(node)) {
+    if (typeof value === 'number' || typeof value === 'boolean') node[key] = String(value);
+  }
+}
 
 /** Deletes the field at `path` (`*` = every key of an object) from a JSON body, in place. */
 function drop(body: unknown, path: string[]): void {

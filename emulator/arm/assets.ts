@@ -23,6 +23,11 @@ export interface AssetKind {
   readOnly?: string[];
   /** Container properties derived from the first version (e.g. data's dataType). */
   containerFromVersion?(properties: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * The version `properties` keys of a content hash and its algorithm version that `Versions_List`
+   * finds by its `hash` and `hashVersion` query parameters, across every container.
+   */
+  contentHash?: { hash: string; hashVersion: string };
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$/;
@@ -83,6 +88,27 @@ function immutablePart(p: Record<string, unknown>, kind: AssetKind): string {
 
 function versionsOf(ctx: EmulatorContext, kind: AssetKind, name: string): StoredResource[] {
   return listChildren(ctx, containerId(ctx, kind, name), 'versions');
+}
+
+/**
+ * Versions of any container whose content hash is `hash` (the spec's CodeVersions_List `hash`:
+ * "return CodeVersion assets with specified content hash value, regardless of name"), and, when
+ * `hashVersion` is given, whose hash algorithm version equals it.
+ */
+function versionsWithHash(
+  call: ArmCall,
+  kind: AssetKind,
+  keys: NonNullable<AssetKind['contentHash']>,
+  hash: string,
+): StoredResource[] {
+  const hashVersion = call.req.query.get('hashVersion');
+  return listChildren(call.ctx, call.ctx.workspaceId, kind.collection)
+    .flatMap((container) => versionsOf(call.ctx, kind, String(container.body.name)))
+    .filter((version) => {
+      const props = isRecord(version.body.properties) ? version.body.properties.properties : undefined;
+      if (!isRecord(props) || props[keys.hash] !== hash) return false;
+      return hashVersion === null || String(props[keys.hashVersion]) === hashVersion;
+    });
 }
 
 /** The container as returned: stored properties plus latestVersion / nextVersion. */
@@ -250,7 +276,12 @@ export function assetRoutes(kind: AssetKind): ArmRoute[] {
       handler: (call) => {
         requireWorkspace(call);
         const name = call.params.name ?? '';
-        const items = versionsOf(call.ctx, kind, name).map(view);
+        const hash = call.req.query.get('hash');
+        const items = (
+          kind.contentHash && hash
+            ? versionsWithHash(call, kind, kind.contentHash, hash)
+            : versionsOf(call.ctx, kind, name)
+        ).map(view);
         return json(200, page(listFiltered(call, items), call.req.query, call.url));
       },
     },

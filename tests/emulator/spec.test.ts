@@ -102,11 +102,12 @@ describe('the spec a request is judged by', () => {
     ['2022-10-01-preview', '2022-10-01'],
     ['2022-05-01', '2022-10-01'],
     ['2022-02-01-preview', '2022-10-01'],
-    ['2023-04-01', '2022-10-01'],
+    ['2023-04-01', '2024-04-01'],
+    ['2023-08-01-preview', '2024-04-01'],
     ['2024-01-01-preview', '2024-04-01'],
     ['2024-10-01-preview', '2024-04-01'],
     ['2025-12-01', '2024-04-01'],
-  ])('%s → the %s swagger (its own, else the nearest pinned)', (apiVersion, spec) => {
+  ])('%s → the %s swagger (its own, else the first pinned at or after it)', (apiVersion, spec) => {
     expect(nearestSpecVersion(apiVersion)).toBe(spec);
   });
 });
