@@ -233,7 +233,9 @@ export function anonymousComponent(
     $schema: file?.schema,
     name: ANONYMOUS_COMPONENT_NAME,
     version: file?.version ?? '1',
-    display_name: (step.source.kind === 'file' ? step.source.displayName : undefined) ?? step.displayName ?? step.name,
+    // azure-ai-ml 1.35 gives an inline step's component no display_name; ours carries the one the user
+    // wrote (the component file's, else the step's), which reads better in studio.
+    display_name: (step.source.kind === 'file' ? step.source.displayName : undefined) ?? step.displayName,
     type: 'command',
     command: spec.command,
     code: assetReferenceInSpec(resolved.codeIds.get(spec)),

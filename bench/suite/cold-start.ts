@@ -8,11 +8,12 @@
 // compile cache under the OS temp folder, so each is measured as the first such step of a job
 // (empty temp folder: the figure held against the target) and as a later step (cache filled).
 
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RequestLogEntry } from '../../emulator/context.js';
 import { startEmulator } from '../../emulator/index.js';
+import { pythonEnvStatus } from '../../scripts/python-env.js';
 import { runActionProcess } from '../lib/actions.js';
 import {
   median,
@@ -95,66 +96,17 @@ async function commandMs(command: string, args: string[], times: number, env?: N
   return median(walls);
 }
 
-/**
- * Debian's python3-azure has azure-ai-ml but not its dependency pydash; azure-ai-ml only uses
- * pydash.get, pydash.omit and pydash.objects.set_ (shared/FACTS.md), so this stands in.
- */
-function pydashStub(dir: string): void {
-  mkdirSync(path.join(dir, 'pydash'), { recursive: true });
-  writeFileSync(
-    path.join(dir, 'pydash', '__init__.py'),
-    [
-      'from . import objects',
-      'def get(obj, path, default=None):',
-      '    for key in (path.split(".") if isinstance(path, str) else path):',
-      '        try:',
-      '            obj = obj[key] if isinstance(obj, dict) else getattr(obj, key)',
-      '        except (KeyError, AttributeError, TypeError):',
-      '            return default',
-      '    return obj',
-      'def omit(obj, *keys):',
-      '    flat = [k for key in keys for k in (key if isinstance(key, (list, tuple)) else [key])]',
-      '    return {k: v for k, v in obj.items() if k not in flat}',
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(
-    path.join(dir, 'pydash', 'objects.py'),
-    [
-      'def set_(obj, path, value):',
-      '    keys = path.split(".") if isinstance(path, str) else list(path)',
-      '    target = obj',
-      '    for key in keys[:-1]:',
-      '        target = target.setdefault(key, {})',
-      '    target[keys[-1]] = value',
-      '    return obj',
-      '',
-    ].join('\n'),
-  );
-}
-
-async function azMlStart(
-  options: RunOptions,
-  temp: string,
-): Promise<{ azMs: number; importMs: number } | { error: string }> {
+async function azMlStart(options: RunOptions): Promise<{ azMs: number; importMs: number } | { error: string }> {
   const azMissing = await ensureDebian('az', ['azure-cli'], options.progress);
   if (azMissing) return { error: `Azure CLI: ${azMissing}` };
-  const python = '/usr/bin/python3';
-  const check = await run(python, ['-c', 'import azure.ai.ml'], {
-    env: { ...process.env, PYTHONPATH: temp },
-  }).catch(() => undefined);
-  if (check?.status !== 0) {
-    const missing = await ensureDebian('/usr/bin/python3', ['python3-azure'], options.progress);
-    if (missing) return { error: `python3-azure: ${missing}` };
-  }
+  // azure-ai-ml as users install it (python/requirements.lock), built by `npm run python-env`.
+  const env = pythonEnvStatus();
+  if (!('python' in env)) return { error: `azure-ai-ml: ${env.reason}; \`npm run python-env\` builds it` };
   const times = options.smoke ? 1 : 5;
-  options.progress(`az version and /usr/bin/python3 -c 'import azure.ai.ml', ${times} runs each...`);
+  options.progress(`az version and ${env.python} -c 'import azure.ai.ml', ${times} runs each...`);
   try {
     const azMs = await commandMs('az', ['version'], times);
-    const importMs = await commandMs(python, ['-c', 'import azure.ai.ml'], times, {
-      ...process.env,
-      PYTHONPATH: temp,
-    });
+    const importMs = await commandMs(env.python, ['-c', 'import azure.ai.ml'], times);
     return { azMs, importMs };
   } catch (error) {
     return { error: (error as Error).message };
@@ -182,7 +134,6 @@ async function measureAll(options: RunOptions, temp: string): Promise<Row[]> {
     path.join(ROOT, 'node_modules', '@ricky0123', 'vad-node', 'dist', 'silero_vad.onnx'),
     path.join(workspace, 'model.onnx'),
   );
-  pydashStub(temp);
   const rows: Row[] = [];
   const node24Found = await node24(options.progress);
   const nodes: Array<{ label: string; path: string }> = [];
@@ -279,7 +230,7 @@ async function measureAll(options: RunOptions, temp: string): Promise<Row[]> {
     });
   }
   const slowest = Math.max(...[...results.values()].map((byNode) => (byNode.get(mainKey) as Breakdown).totalMs));
-  const az = await azMlStart(options, temp);
+  const az = await azMlStart(options);
   if ('error' in az) {
     rows.push({
       benchmark: 'cold-start vs az ml',
@@ -299,7 +250,7 @@ async function measureAll(options: RunOptions, temp: string): Promise<Row[]> {
       ratio: `${(azMl / slowest).toFixed(1)}x faster`,
       target: `>= ${TARGET_VS_AZ_ML}x faster`,
       verdict: verdict(azMl / slowest >= TARGET_VS_AZ_ML),
-      note: `az version ${az.azMs.toFixed(0)} ms + python3 import azure.ai.ml ${az.importMs.toFixed(0)} ms (Debian azure-cli, python3-azure; the az ml step pays both before its first request)`,
+      note: `az version ${az.azMs.toFixed(0)} ms + python3 import azure.ai.ml ${az.importMs.toFixed(0)} ms (Debian azure-cli; azure-ai-ml 1.35 from python/requirements.lock; the az ml step pays both before its first request)`,
     });
   }
   return rows;

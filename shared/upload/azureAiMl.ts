@@ -7,25 +7,30 @@ import { UserError } from '../errors.js';
 import { UPLOAD_ROOT } from './layout.js';
 import { localPathOf, type Snapshot, type SnapshotFile } from './snapshot.js';
 
-/** The seed azure-ai-ml 1.x feeds its MD5 before any content (azure/ai/ml/_utils/_asset_utils.py). */
+/** The seed azure-ai-ml feeds its object hash before any content (azure/ai/ml/_utils/_asset_utils.py). */
 const OBJECT_HASH_SEED = 'Initialize for october 2021 AML CLI version';
 /** azure-ai-ml's completion marker on the indicator blob (`UPLOAD_CONFIRMATION`), with `name` and `version`. */
 export const UPLOAD_STATUS_METADATA_KEY = 'upload_status';
 export const UPLOAD_STATUS_COMPLETED = 'completed';
 
 /**
- * azure-ai-ml's object hash of the snapshot's content: the 32-hex folder it uploads this content to
- * (`LocalUpload/<hash>/<name>`). MD5 seeded with OBJECT_HASH_SEED, then for a file its bytes; for a
+ * azure-ai-ml's object hash of the snapshot's content: the 64-hex folder it uploads this content to
+ * (`LocalUpload/<hash>/<name>`). SHA-256 (MD5, 32 hex, in azure-ai-ml 1.4 and its time; the current
+ * releases use SHA-256: `get_object_hash` in 1.35) seeded with OBJECT_HASH_SEED, then for a file its bytes; for a
  * folder, level by level, each entry sorted by lower-cased name (ties in code-unit order, which
  * azure-ai-ml leaves to the file system): the name's UTF-8 bytes, then the file's bytes or the
  * sub-folder's entries. A snapshot lists no empty folders, which azure-ai-ml hashes by name: for such
  * a folder the keys differ (its content is then uploaded again, never mixed up).
  *
- * One sequential MD5 over everything, so it is a pass of its own (on a worker thread, flat memory):
+ * One sequential hash over everything, so it is a pass of its own (on a worker thread, flat memory):
  * callers compute it only when an upload may be needed.
  */
 export async function azureAiMlObjectHash(snapshot: Snapshot, signal?: AbortSignal): Promise<string> {
-  const [digest] = await md5InWorker([{ seed: OBJECT_HASH_SEED, steps: hashOrder(snapshot) }], 'hex', signal);
+  const [digest] = await hashInWorker(
+    [{ seed: OBJECT_HASH_SEED, steps: hashOrder(snapshot) }],
+    { algorithm: 'sha256', encoding: 'hex' },
+    signal,
+  );
   return digest!;
 }
 
@@ -36,7 +41,7 @@ export function contentMd5sOf(
   signal?: AbortSignal,
 ): Promise<string[]> {
   const jobs = files.map((file) => ({ seed: '', steps: [{ path: localPathOf(snapshot, file), size: file.size }] }));
-  return jobs.length === 0 ? Promise.resolve([]) : md5InWorker(jobs, 'base64', signal);
+  return jobs.length === 0 ? Promise.resolve([]) : hashInWorker(jobs, { algorithm: 'md5', encoding: 'base64' }, signal);
 }
 
 /**
@@ -61,14 +66,15 @@ export function isCompletedUploadMetadata(metadata: Record<string, string> | und
 }
 
 /**
- * The datastore, folder key and name of a `LocalUpload` asset URI, in the long
+ * The datastore, folder key (64 hex: azure-ai-ml today; 32: azure-ai-ml 1.4's MD5 and our content-hash
+ * folders) and name of a `LocalUpload` asset URI, in the long
  * (`azureml://subscriptions/…/workspaces/…/datastores/D/paths/…`) or short (`azureml://datastores/D/paths/…`)
  * form, with or without a trailing `/`; undefined for any other URI.
  */
 export function parseLocalUploadUri(uri: string): { datastore: string; key: string; name: string } | undefined {
   const match = new RegExp(
     '^azureml://(?:subscriptions/[^/]+/resourcegroups/[^/]+/(?:providers/Microsoft\\.MachineLearningServices/)?workspaces/[^/]+/)?' +
-      `datastores/([^/]+)/paths/${UPLOAD_ROOT}/([0-9a-f]{32})/([^/]+)/?$`,
+      `datastores/([^/]+)/paths/${UPLOAD_ROOT}/([0-9a-f]{64}|[0-9a-f]{32})/([^/]+)/?$`,
     'i',
   ).exec(uri);
   if (!match) return undefined;
@@ -120,20 +126,20 @@ function byLowerCaseName(a: string, b: string): number {
 
 /**
  * The worker's code, evaluated as a CommonJS script (`eval: true`, as hashPool.ts's) so the bundles
- * need no extra file: names and file bytes into one MD5, strictly in order, files read with
+ * need no extra file: names and file bytes into one hash, strictly in order, files read with
  * synchronous calls into one reused 4 MiB buffer (no libuv round trip per small file, flat memory).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const { openSync, readSync, closeSync } = require('node:fs');
-const { jobs, encoding, readChunk } = workerData;
+const { jobs, algorithm, encoding, readChunk } = workerData;
 const buffer = Buffer.allocUnsafe(readChunk);
 let answer;
 try {
   const digests = [];
   for (const { seed, steps } of jobs) {
-    const hash = createHash('md5').update(seed);
+    const hash = createHash(algorithm).update(seed);
     for (const step of steps) {
       if (typeof step === 'string') {
         hash.update(step, 'utf8');
@@ -172,17 +178,17 @@ const READ_CHUNK = 4 * 1024 * 1024;
 type WorkerAnswer =
   { digests: string[] } | { changed: string } | { error: { message: string; code?: string; path?: string } };
 
-/** MD5s (each over a seed and steps) on one worker thread: the main thread stays free for network work. */
-function md5InWorker(
+/** Hashes (each over a seed and steps) on one worker thread: the main thread stays free for network work. */
+function hashInWorker(
   jobs: ReadonlyArray<{ seed: string; steps: readonly HashStep[] }>,
-  encoding: 'hex' | 'base64',
+  { algorithm, encoding }: { algorithm: 'md5' | 'sha256'; encoding: 'hex' | 'base64' },
   signal: AbortSignal | undefined,
 ): Promise<string[]> {
   signal?.throwIfAborted();
   return new Promise<string[]>((resolve, reject) => {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { jobs, encoding, readChunk: READ_CHUNK },
+      workerData: { jobs, algorithm, encoding, readChunk: READ_CHUNK },
     });
     const finish = (settle: () => void): void => {
       signal?.removeEventListener('abort', onAbort);

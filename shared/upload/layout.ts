@@ -15,7 +15,7 @@ export const RECORD_FORMAT = 'azureml-actions/upload-record@1';
 export const LINEAGE_FORMAT = 'azureml-actions/upload-lineage@1';
 /** Blob metadata key that carries each blob's SHA-256 (metadata keys must be C# identifiers). */
 export const SHA256_METADATA_KEY = 'sha256';
-/** Hex characters of the content hash used in the path: 128 bits, as long as azure-ai-ml's MD5 ids. */
+/** Hex characters of our content hash used in the path: 128 bits, as long as azure-ai-ml 1.4's MD5 ids. */
 export const PATH_HASH_LENGTH = 32;
 
 /** The part of an asset that decides where its content-hash-keyed blobs and record go. */
@@ -31,9 +31,17 @@ export interface UploadLocation {
   assetPath: string;
 }
 
-/** `LocalUpload/<first 32 hex chars of the key>`: the key is azure-ai-ml's object hash or our content hash. */
+/** Hex characters of azure-ai-ml's object hash (SHA-256) in its upload folders. */
+export const OBJECT_HASH_LENGTH = 64;
+
+/** `LocalUpload/<key>`: the key is azure-ai-ml's object hash as is, or a content-hash folder key. */
 export function uploadPrefix(key: string): string {
-  return `${UPLOAD_ROOT}/${key.slice(0, PATH_HASH_LENGTH)}`;
+  return `${UPLOAD_ROOT}/${key}`;
+}
+
+/** The folder key of our content hash: its first PATH_HASH_LENGTH hex characters. */
+function contentHashKey(contentHash: string): string {
+  return contentHash.slice(0, PATH_HASH_LENGTH);
 }
 
 /** `LocalUpload/<key>/<name>` */
@@ -46,7 +54,7 @@ export function assetPathAt(key: string, name: string): string {
  * (their records still point there), and the fallback when azure-ai-ml's folder holds other files.
  */
 export function contentHashAssetPath(asset: AssetIdentity): string {
-  return assetPathAt(asset.contentHash, asset.name);
+  return assetPathAt(contentHashKey(asset.contentHash), asset.name);
 }
 
 /** Blob name of one file of an upload. */
@@ -65,7 +73,7 @@ export function recordBlobName(asset: Pick<AssetIdentity, 'name' | 'contentHash'
 
 /** Folder (with trailing '/') holding every completion record for one content hash. */
 export function recordFolderOf(contentHash: string): string {
-  return `${uploadPrefix(contentHash)}/${RECORD_FOLDER}/`;
+  return `${uploadPrefix(contentHashKey(contentHash))}/${RECORD_FOLDER}/`;
 }
 
 /**
@@ -86,8 +94,8 @@ export interface CompletionRecord {
   contentHash: string;
   kind: Snapshot['kind'];
   name: string;
-  /** Where the files are: `LocalUpload/<azure-ai-ml's object hash>/<name>`, or for uploads made before
-   * that, `LocalUpload/<contentHash[0:32]>/<name>`. */
+  /** Where the files are: `LocalUpload/<azure-ai-ml's object hash>/<name>` (64 hex; 32 for its MD5
+   * keys of before), or `LocalUpload/<contentHash[0:32]>/<name>`. */
   assetPath: string;
   totalBytes: number;
   fileCount: number;
@@ -129,7 +137,8 @@ export function parseCompletionRecord(text: string): CompletionRecord | undefine
   if (record.kind !== 'file' && record.kind !== 'folder') return undefined;
   if (typeof record.name !== 'string' || !Array.isArray(record.files)) return undefined;
   const folder = typeof record.assetPath === 'string' ? record.assetPath.slice(0, -record.name.length - 1) : '';
-  if (!new RegExp(`^${UPLOAD_ROOT}/[0-9a-f]{${PATH_HASH_LENGTH}}$`).test(folder)) return undefined;
+  if (!new RegExp(`^${UPLOAD_ROOT}/([0-9a-f]{${OBJECT_HASH_LENGTH}}|[0-9a-f]{${PATH_HASH_LENGTH}})$`).test(folder))
+    return undefined;
   if (record.assetPath !== `${folder}/${record.name}`) return undefined;
   const filesValid = record.files.every(
     (file) =>

@@ -18,6 +18,7 @@ import {
   buildCompletionRecord,
   contentHashAssetPath,
   lineageBlobName,
+  OBJECT_HASH_LENGTH,
   LINEAGE_FORMAT,
   parseCompletionRecord,
   parseLineageIndex,
@@ -218,7 +219,7 @@ async function uploadUnexplained(
   const foreign = [...present.keys()].filter((name) => !expected.has(name));
   const atAzureAiMlKey = foreign.length === 0;
   if (!atAzureAiMlKey) {
-    // Not this content after all (an MD5 collision, or files added by hand): never mix the two.
+    // Not this content after all (files added by hand, or a hash collision): never mix the two.
     const fallback = contentHashAssetPath(snapshot);
     logger.warning(
       `${location.assetPath} (azure-ai-ml's folder for this content) holds other files, such as '${foreign[0]}'; ` +
@@ -375,8 +376,8 @@ function assertUploadable(snapshot: Snapshot): void {
       `The folder '${snapshot.localPath}' has no files to upload${reason}; Azure ML refuses empty assets.`,
     );
   }
-  // Every key has 32 characters: the content-hash path has the length of any.
-  const anyLocation = { kind: snapshot.kind, assetPath: contentHashAssetPath(snapshot) };
+  // The longest folder key is azure-ai-ml's (64 hex characters); the content-hash one is shorter.
+  const anyLocation = { kind: snapshot.kind, assetPath: assetPathAt('0'.repeat(OBJECT_HASH_LENGTH), snapshot.name) };
   const tooLong = snapshot.files.find((file) => blobNameOf(anyLocation, file).length > MAX_BLOB_NAME_LENGTH);
   if (tooLong) {
     throw new UserError(

@@ -115,7 +115,7 @@ describe('identity-based datastore', () => {
     const run = await register();
     expect(errorOf(run)).toContain('(no error; exit 0)');
     expect(run.outputs).toMatchObject({ version: '1', reused: 'false', 'files-uploaded': '5' });
-    expect(run.outputs.uri).toMatch(/\/datastores\/workspaceidentitystore\/paths\/LocalUpload\/[0-9a-f]{32}\/clips\/$/);
+    expect(run.outputs.uri).toMatch(/\/datastores\/workspaceidentitystore\/paths\/LocalUpload\/[0-9a-f]{64}\/clips\/$/);
     const blobs = await identityBlobs();
     expect(blobs.filter((name) => /\/clips\/clip-\d\.csv$/.test(name))).toHaveLength(5);
     const storage = (await requestsSince(since)).filter((r) => r.service === 'storage');

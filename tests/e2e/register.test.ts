@@ -81,7 +81,7 @@ describe('models', () => {
     });
     expect(Number(run.outputs['bytes-uploaded'])).toBe(1807522);
     expect(run.outputs.uri).toMatch(
-      /^azureml:\/\/subscriptions\/.*\/datastores\/workspaceblobstore\/paths\/LocalUpload\/[0-9a-f]{32}\/silero_vad\.onnx$/,
+      /^azureml:\/\/subscriptions\/.*\/datastores\/workspaceblobstore\/paths\/LocalUpload\/[0-9a-f]{64}\/silero_vad\.onnx$/,
     );
     expect(run.summary).toContain('| input | `input` | float32 |');
     expect(run.summary).toContain('| output | `output` | float32 |');
@@ -147,7 +147,7 @@ describe('versioned datasets', () => {
     const run = await register({ kind: 'data', name: 'repo-root', path: '.' }, repo);
     expect(errorOf(run)).toContain('(no error; exit 0)');
     expect(run.outputs['files-uploaded']).toBe('1');
-    const prefix = /paths\/(LocalUpload\/[0-9a-f]{32}\/[^/]+\/)$/.exec(run.outputs.uri ?? '')?.[1] ?? 'missing';
+    const prefix = /paths\/(LocalUpload\/[0-9a-f]{64}\/[^/]+\/)$/.exec(run.outputs.uri ?? '')?.[1] ?? 'missing';
     const blobs = await blobsUnder(prefix);
     expect(blobs.map((name) => name.slice(prefix.length))).toEqual(['data.csv']);
   });
@@ -156,7 +156,7 @@ describe('versioned datasets', () => {
     const first = await register({ kind: 'data', name: 'vad-clips', path: 'dataset' });
     expect(errorOf(first)).toContain('(no error; exit 0)');
     expect(first.outputs).toMatchObject({ version: '1', reused: 'false', 'files-uploaded': '100' });
-    expect(first.outputs.uri).toMatch(/\/paths\/LocalUpload\/[0-9a-f]{32}\/dataset\/$/);
+    expect(first.outputs.uri).toMatch(/\/paths\/LocalUpload\/[0-9a-f]{64}\/dataset\/$/);
 
     const again = await register({ kind: 'data', name: 'vad-clips', path: 'dataset' });
     expect(again.outputs).toMatchObject({ version: '1', reused: 'true', 'bytes-uploaded': '0' });
@@ -171,7 +171,7 @@ describe('versioned datasets', () => {
       'previous-version': '1',
     });
     expect(Number(second.outputs['bytes-uploaded'])).toBe(Buffer.byteLength(changed));
-    const prefix = /paths\/(LocalUpload\/[0-9a-f]{32}\/dataset\/)$/.exec(second.outputs.uri ?? '')?.[1] ?? 'missing';
+    const prefix = /paths\/(LocalUpload\/[0-9a-f]{64}\/dataset\/)$/.exec(second.outputs.uri ?? '')?.[1] ?? 'missing';
     expect(await blobsUnder(prefix)).toHaveLength(100);
   });
 
@@ -220,7 +220,7 @@ describe('environments from a Docker build context', () => {
     };
     expect(version.properties.build).toMatchObject({
       dockerfilePath: 'Dockerfile',
-      contextUri: expect.stringMatching(/\/paths\/LocalUpload\/[0-9a-f]{32}\/docker-env\/$/),
+      contextUri: expect.stringMatching(/\/paths\/LocalUpload\/[0-9a-f]{64}\/docker-env\/$/),
     });
   });
 });

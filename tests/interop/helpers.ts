@@ -1,41 +1,54 @@
-// Shared by the interop suites: run Microsoft's Python SDK v2 (azure-ai-ml, from Debian's
-// python3-azure, with our pydash stand-in on its path) against an emulator, one operation per
-// process (python/interop.py), and read what both clients sent from the emulator's request log.
+// Shared by the interop suites: run Microsoft's Python SDK v2 (azure-ai-ml, the version
+// python/requirements.lock pins, from the project's virtual environment) against an emulator, one
+// long-lived process per suite (python/interop.py), and read what both clients sent from the
+// emulator's request log.
 
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { admin } from '../emulator/helpers.js';
+import { PYTHON as VENV_PYTHON, PYTHON_SKIP_REASON } from '../support/python.js';
 
 export const INTEROP_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const PYTHON_DIR = path.join(INTEROP_DIR, 'python');
-/** Debian's interpreter: the `python3` on PATH may be another one that cannot see Debian's packages. */
-export const PYTHON = process.env.AZUREML_INTEROP_PYTHON ?? '/usr/bin/python3';
+/** The project's virtual environment (`npm run python-env`); AZUREML_INTEROP_PYTHON names another. */
+export const PYTHON = process.env.AZUREML_INTEROP_PYTHON ?? VENV_PYTHON;
 
 let checked: string | null | undefined;
 
 /**
  * Why the interop suites cannot run here (printed, then the suite is skipped), or null when
- * azure-ai-ml imports. `npm run test:interop` and `.ci/run` install python3-azure first
- * (scripts/ensure-python-azure.sh), so this is only non-null where apt could not be reached.
+ * azure-ai-ml imports. npm test and `.ci/run` build the environment first (and with CI=true a failed
+ * build fails the run), so this is only non-null outside CI where PyPI could not be reached.
  */
 export function skipReason(): string | null {
   if (checked !== undefined) return checked;
-  const probe = spawnSync(PYTHON, ['-c', 'import amlclient, azure.ai.ml; print(azure.ai.ml.__version__)'], {
-    cwd: PYTHON_DIR,
-    encoding: 'utf8',
-    env: { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
-  });
-  checked =
-    probe.status === 0
-      ? null
-      : `azure-ai-ml cannot be imported by ${PYTHON} (${
-          (probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop() || `exit status ${probe.status}`
-        }); ` + 'install Debian python3-azure (scripts/ensure-python-azure.sh) to run the interop tests';
+  if (!PYTHON) {
+    checked = `${PYTHON_SKIP_REASON}; \`npm run python-env\` builds it`;
+  } else {
+    const probe = spawnSync(PYTHON, ['-c', 'import amlclient, azure.ai.ml; print(azure.ai.ml.__version__)'], {
+      cwd: PYTHON_DIR,
+      encoding: 'utf8',
+      env: { ...process.env, PYTHONPATH: PYTHON_DIR, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    checked =
+      probe.status === 0
+        ? null
+        : `azure-ai-ml cannot be imported by ${PYTHON} (${
+            (probe.error?.message ?? probe.stderr ?? '').trim().split('\n').pop() || `exit status ${probe.status}`
+          }); \`npm run python-env\` rebuilds the environment`;
+    if (!checked) {
+      AML_VERSION = probe.stdout.trim();
+      process.stdout.write(`interop tests: azure-ai-ml ${AML_VERSION} (${PYTHON})\n`);
+    }
+  }
   if (checked) process.stdout.write(`interop tests skipped: ${checked}\n`);
   return checked;
 }
+
+/** The azure-ai-ml version the suites run (known once skipReason() returned null). */
+export let AML_VERSION = '';
 
 export interface PythonResult<T> {
   result: T;
@@ -74,7 +87,7 @@ class Session {
   private exited = false;
 
   constructor(emu: RunningEmulator) {
-    this.child = spawn(PYTHON, [path.join(PYTHON_DIR, 'interop.py'), '--serve'], {
+    this.child = spawn(PYTHON ?? 'python3', [path.join(PYTHON_DIR, 'interop.py'), '--serve'], {
       cwd: PYTHON_DIR,
       env: pythonEnv(emu),
     });

@@ -65,7 +65,7 @@ suite('assets made by our actions, read by azure-ai-ml', () => {
       properties: { 'azureml-actions.content-hash': model.outputs['content-hash'] },
     });
     // Read at azure-ai-ml's own api-version.
-    expect(summarise(await requests(emu, 'arm', since))).toContain('200 GET /models/vad/versions/1 2022-05-01');
+    expect(summarise(await requests(emu, 'arm', since))).toContain('200 GET /models/vad/versions/1 2023-08-01-preview');
 
     const target = path.join(workspace, 'download');
     const downloaded = await aml<{ files: Array<{ path: string; size: number; sha256: string }> }>(
@@ -151,7 +151,7 @@ suite('assets made by our actions, read by azure-ai-ml', () => {
     const since = await mark(emu);
     const job = await aml(emu, 'jobs-get', { name: runId });
     expect(job).toMatchObject({ name: runId, type: 'command', status: 'Completed', compute: 'cpu-cluster' });
-    expect(summarise(await requests(emu, 'arm', since))).toContain(`200 GET /jobs/${runId} 2022-10-01-preview`);
+    expect(summarise(await requests(emu, 'arm', since))).toContain(`200 GET /jobs/${runId} 2024-01-01-preview`);
     const list = await aml<{ value: Array<{ name: string; status: string }> }>(emu, 'jobs-list');
     expect(list.value).toContainEqual(expect.objectContaining({ name: runId, status: 'Completed' }));
   });

@@ -74,7 +74,7 @@ const azureAiMlUploadPath = async (snapshot: Snapshot) =>
 const pathOf = (uri: string) => uri.replace(/^azureml:\/\/.*\/paths\//, '').replace(/\/$/, '');
 
 suite('a model registered by azure-ai-ml, deployed by action-deploy', () => {
-  it('a single-file model in its LocalUpload/<md5>/<file> layout deploys and serves behind the smoke gate', async () => {
+  it('a single-file model in its LocalUpload/<object hash>/<file> layout deploys and serves behind the smoke gate', async () => {
     const model = await aml<{ path: string; version: string }>(emu, 'model-create', {
       name: 'vad-sdk',
       path: path.join(workspace, 'models', 'silero_vad.onnx'),
@@ -97,7 +97,7 @@ suite('a model registered by azure-ai-ml, deployed by action-deploy', () => {
     expect(deployed.outputs).toMatchObject({ 'deployment-name': 'vad-sdk-v1', 'smoke-test': 'passed' });
   });
 
-  it('a folder model (LocalUpload/<md5>/<folder>/…) deploys blue/green onto the same endpoint', async () => {
+  it('a folder model (LocalUpload/<object hash>/<folder>/…) deploys blue/green onto the same endpoint', async () => {
     const model = await aml<{ path: string; version: string }>(emu, 'model-create', {
       name: 'vad-sdk-folder',
       path: path.join(workspace, 'models', 'vad_folder'),
@@ -205,7 +205,7 @@ suite('a data asset registered by azure-ai-ml, then action-register (dedupe)', (
       name: 'vad-reg',
       path: path.join(workspace, 'models', 'silero_vad.onnx'),
     });
-    expect(model.path).toMatch(/^azureml:\/\/subscriptions\/.*\/paths\/LocalUpload\/[0-9a-f]{32}\/silero_vad\.onnx$/);
+    expect(model.path).toMatch(/^azureml:\/\/subscriptions\/.*\/paths\/LocalUpload\/[0-9a-f]{64}\/silero_vad\.onnx$/);
     const registered = await run('action-register', { name: 'vad-reg', path: 'models/silero_vad.onnx' });
     expect(errors(registered)).toEqual([]);
     expect(registered.outputs).toMatchObject({ version: model.version, reused: 'true', 'bytes-uploaded': '0' });

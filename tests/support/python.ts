@@ -6,10 +6,12 @@ import { pythonEnvStatus } from '../../scripts/python-env.js';
 const env = pythonEnvStatus();
 /** The virtual environment's python, or undefined when it is not built from the current lock. */
 export const PYTHON: string | undefined = 'python' in env ? env.python : undefined;
+/** Why PYTHON is undefined ('' when it is defined). */
+export const PYTHON_SKIP_REASON: string = 'reason' in env ? env.reason : '';
 /** Its bin folder (azmlinfsrv and the other console scripts). */
 export const PYTHON_BIN: string | undefined = PYTHON?.replace(/\/python$/, '');
 
 export function describeWithPython(name: string, fn: () => void): void {
   if (PYTHON) describe(name, fn);
-  else describe.skip(`${name} [skipped: ${'reason' in env ? env.reason : ''}; \`npm run python-env\` builds it]`, fn);
+  else describe.skip(`${name} [skipped: ${PYTHON_SKIP_REASON}; \`npm run python-env\` builds it]`, fn);
 }

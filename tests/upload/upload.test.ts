@@ -106,7 +106,7 @@ describe('upload layout', () => {
     await writeFile(file, data);
     const { result } = await uploadPath(container, file, quiet());
     expect(result.kind).toBe('file');
-    expect(result.assetPath).toMatch(/^LocalUpload\/[0-9a-f]{32}\/model\.onnx$/);
+    expect(result.assetPath).toMatch(/^LocalUpload\/[0-9a-f]{64}\/model\.onnx$/);
     const properties = await container.getBlobClient(result.assetPath).getProperties();
     expect(properties.contentLength).toBe(5000);
     expect(properties.metadata?.sha256).toBe(sha256(data));
@@ -540,11 +540,15 @@ describe("azure-ai-ml's key: uploads either tool made are not repeated by the ot
     return assetPath;
   }
 
-  it("computes azure-ai-ml's object hash (values from azure-ai-ml 1.4's get_object_hash)", async () => {
+  // Values from azure-ai-ml 1.35.2's get_object_hash on the same files (SHA-256; 1.4's MD5 gave
+  // c90d1e19493f0862d3d9b8f27119f2ac and 13de98847a13365857c421eb295190f9).
+  it("computes azure-ai-ml's object hash (values from azure-ai-ml 1.35's get_object_hash)", async () => {
     const root = await makeHashFixture();
-    expect(await azureAiMlObjectHash(await createSnapshot(root))).toBe('c90d1e19493f0862d3d9b8f27119f2ac');
+    expect(await azureAiMlObjectHash(await createSnapshot(root))).toBe(
+      '8743c8c5772a8c8eedb1a30db57b47d9950f94e6a722f80ca35a1116697ba96a',
+    );
     const single = await createSnapshot(path.join(root, 'Nested', 'big.bin'));
-    expect(await azureAiMlObjectHash(single)).toBe('13de98847a13365857c421eb295190f9');
+    expect(await azureAiMlObjectHash(single)).toBe('0e53d13ab466334592107965ed25e41386cdd21408e0aad2e462e38aa59e88a6');
   });
 
   it('fails clearly when a file shrank or vanished since the snapshot, and stops when aborted', async () => {
@@ -559,6 +563,8 @@ describe("azure-ai-ml's key: uploads either tool made are not repeated by the ot
 
   it('reads datastore, key and name from LocalUpload URIs in the short and long azureml:// forms', () => {
     const key = '0123456789abcdef0123456789abcdef';
+    // azure-ai-ml's SHA-256 keys today; 32-hex keys are its 1.4-era MD5 ones and our content-hash folders.
+    const sha256Key = key.repeat(2);
     const long =
       'azureml://subscriptions/s/resourcegroups/rg/workspaces/ws/datastores/workspaceblobstore/paths/LocalUpload';
     const cases: Array<[string, ReturnType<typeof parseLocalUploadUri>]> = [
@@ -575,6 +581,11 @@ describe("azure-ai-ml's key: uploads either tool made are not repeated by the ot
         `${long.replace('resourcegroups', 'resourceGroups')}/${key}/my%20data/`,
         { datastore: 'workspaceblobstore', key, name: 'my data' },
       ],
+      [
+        `azureml://datastores/workspaceblobstore/paths/LocalUpload/${sha256Key}/clips`,
+        { datastore: 'workspaceblobstore', key: sha256Key, name: 'clips' },
+      ],
+      [`azureml://datastores/workspaceblobstore/paths/LocalUpload/${sha256Key.slice(1)}/clips`, undefined],
       [`azureml://datastores/workspaceblobstore/paths/LocalUpload/${key}/clips/part-1.csv`, undefined],
       [`azureml://datastores/workspaceblobstore/paths/shared/raw/`, undefined],
       [`azureml://datastores/workspaceblobstore/paths/LocalUpload/${key.slice(1)}/clips/`, undefined],

@@ -1,4 +1,4 @@
-"""Connects Microsoft's azure-ai-ml (Debian python3-azure) to the emulator, as ../../../shared/FACTS.md
+"""Connects Microsoft's azure-ai-ml (python/requirements.lock, in the project's venv) to the emulator, as ../../../shared/FACTS.md
 describes: AZUREML_DEV_URL_MFE and REQUESTS_CA_BUNDLE come from the emulator's env file, Azurite's
 path-style blob URLs replace STORAGE_ACCOUNT_URLS, and the credential logs in the way a GitHub
 workflow does (a GitHub ID token from the emulator's OIDC issuer as the client assertion, traded at
@@ -11,8 +11,6 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # the pydash stand-in
 
 from azure.core.credentials import AccessToken  # noqa: E402
 
