@@ -8,6 +8,8 @@ import { isMap, isScalar, parse, type Node } from 'yaml';
 import { anonymousEnvironmentVersion, pyYamlDump } from '../../shared/azure/anonymousEnvironment.js';
 import { NAME_RULES } from '../../shared/azure/names.js';
 import type { SourceLocation } from '../../shared/logger.js';
+import { allTaskKeys, AUTOML_JOB_KEYS, readAutoMLTask, readTable, type AutoMLSpec } from './automl/read.js';
+import { QUEUE_SETTINGS, RESOURCES } from './automl/schema.js';
 import type { Override } from './inputs.js';
 import {
   entries,
@@ -130,7 +132,9 @@ export type StepSource =
       outputs: Record<string, { type: DataType }>;
       spec: CommandSpec;
     }
-  | { kind: 'registered'; reference: string; location: SourceLocation };
+  | { kind: 'registered'; reference: string; location: SourceLocation }
+  /** A `type: automl` step: an AutoML node of the pipeline, sent inline (no component). */
+  | { kind: 'automl'; spec: AutoMLSpec };
 
 export interface PipelineStep {
   name: string;
@@ -149,48 +153,19 @@ export interface PipelineJob extends CommonJobFields {
   steps: PipelineStep[];
 }
 
-export const AUTOML_TASKS = ['classification', 'regression', 'forecasting'] as const;
-export type AutoMLTask = (typeof AUTOML_TASKS)[number];
-
-/** Primary metrics as the CLI spells them, and as the REST API does. */
-export const PRIMARY_METRICS: Record<AutoMLTask, Record<string, string>> = {
-  classification: {
-    accuracy: 'Accuracy',
-    AUC_weighted: 'AUCWeighted',
-    norm_macro_recall: 'NormMacroRecall',
-    average_precision_score_weighted: 'AveragePrecisionScoreWeighted',
-    precision_score_weighted: 'PrecisionScoreWeighted',
-  },
-  regression: {
-    spearman_correlation: 'SpearmanCorrelation',
-    normalized_root_mean_squared_error: 'NormalizedRootMeanSquaredError',
-    r2_score: 'R2Score',
-    normalized_mean_absolute_error: 'NormalizedMeanAbsoluteError',
-  },
-  forecasting: {
-    spearman_correlation: 'SpearmanCorrelation',
-    normalized_root_mean_squared_error: 'NormalizedRootMeanSquaredError',
-    r2_score: 'R2Score',
-    normalized_mean_absolute_error: 'NormalizedMeanAbsoluteError',
-  },
-};
-
+/**
+ * An AutoML job (every task of the 2024-04-01 API, read by ./automl/read.ts as azure-ai-ml's AutoML
+ * schemas read them), with the job-level fields of azure-ai-ml's AutoMLJobSchema.
+ */
 export interface AutoMLJob extends CommonJobFields {
   type: 'automl';
-  task: AutoMLTask;
-  trainingData: { path: string; type: DataType };
-  validationData: { path: string; type: DataType } | undefined;
-  targetColumnName: string;
-  /** The CLI spelling, e.g. AUC_weighted. */
-  primaryMetric: string;
-  limits: {
-    timeoutMinutes: number | undefined;
-    trialTimeoutMinutes: number | undefined;
-    maxTrials: number | undefined;
-    maxConcurrentTrials: number | undefined;
-    enableEarlyTermination: boolean | undefined;
-  };
-  forecasting: { timeColumnName: string; forecastHorizon: number | undefined } | undefined;
+  spec: AutoMLSpec;
+  /** `resources` (serverless: instance_type, instance_count...) as JobResourceConfiguration. */
+  resources: Record<string, unknown> | undefined;
+  /** `queue_settings` as QueueSettings. */
+  queueSettings: Record<string, unknown> | undefined;
+  environmentId: string | undefined;
+  environmentVariables: Record<string, string>;
 }
 
 export type JobDefinition = CommandJob | PipelineJob | AutoMLJob;
@@ -318,7 +293,7 @@ function readJob(source: YamlSource, workspaceRoot: string, extra: YamlSource[])
     return spec && { ...common, type, spec };
   }
   if (type === 'pipeline') return readPipeline(source, f, common, workspaceRoot, extra);
-  return readAutoML(source, f, common);
+  return readAutoML(source, f, common, root);
 }
 
 const JOB_KEYS = {
@@ -333,21 +308,7 @@ const JOB_KEYS = {
     'component',
   ],
   pipeline: ['jobs', 'settings'],
-  automl: [
-    'task',
-    'training_data',
-    'validation_data',
-    'test_data',
-    'target_column_name',
-    'primary_metric',
-    'limits',
-    'forecasting',
-    'featurization',
-    'training',
-    'log_verbosity',
-    'n_cross_validations',
-    'validation_data_size',
-  ],
+  automl: [...AUTOML_JOB_KEYS, ...allTaskKeys()],
 };
 
 function readCommon(source: YamlSource, f: Map<string, Field>): CommonJobFields {
@@ -745,7 +706,8 @@ function readCommandSpec(source: YamlSource, f: Map<string, Field>, owner: strin
 /** The commands a job runs (a command job's, or each pipeline step's that is not a registered component). */
 export function commandsOf(job: JobDefinition): CommandSpec[] {
   if (job.type === 'command') return [job.spec];
-  if (job.type === 'pipeline') return job.steps.flatMap((s) => (s.source.kind === 'registered' ? [] : [s.source.spec]));
+  if (job.type === 'pipeline')
+    return job.steps.flatMap((s) => (s.source.kind === 'inline' || s.source.kind === 'file' ? [s.source.spec] : []));
   return [];
 }
 
@@ -828,6 +790,7 @@ type StepRead = Omit<PipelineStep, 'source'> & { source: StepSource | undefined 
 
 function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra: YamlSource[]): StepRead | undefined {
   const what = `Step '${entry.key}'`;
+  if (isMap(entry.value) && entry.value.get('type') === 'automl') return readAutoMLStep(source, entry, what);
   const f = fields(source, entry.value, what, [
     'type',
     'component',
@@ -900,6 +863,52 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
   const spec = readCommandSpec(source, f, what);
   checkCommandBindings(source, f);
   return { ...base, source: spec && { kind: 'inline', spec } };
+}
+
+/** The keys of an AutoML step besides its task's: azure-ai-ml's AutoMLJobSchema as a pipeline node. */
+const AUTOML_STEP_KEYS = [
+  'type',
+  'name',
+  'display_name',
+  'description',
+  'tags',
+  'properties',
+  'experiment_name',
+  'compute',
+  'outputs',
+  'identity',
+  ...AUTOML_JOB_KEYS,
+];
+
+/** A `type: automl` step: the task read as for an AutoML job, its data bound to pipeline inputs or step outputs. */
+function readAutoMLStep(source: YamlSource, entry: Field, what: string): StepRead | undefined {
+  const f = fields(source, entry.value, what, [...AUTOML_STEP_KEYS, ...allTaskKeys()]);
+  for (const key of [
+    'resources',
+    'queue_settings',
+    'environment_id',
+    'environment_variables',
+    'identity',
+    'experiment_name',
+    'properties',
+    'tags',
+    'description',
+  ])
+    if (f.has(key))
+      source.report(
+        f.get(key)?.keyNode,
+        `${what}: '${key}' on an AutoML step is not sent by action-pipeline yet; set it on the pipeline, or remove it.`,
+      );
+  const spec = readAutoMLTask(source, f, what, (field, w) => readAutoMLData(source, field, w, true), entry.keyNode);
+  return {
+    name: entry.key,
+    displayName: text(source, f.get('display_name'), `${what}'s 'display_name'`),
+    compute: computeName(source, f.get('compute')),
+    inputs: {},
+    outputs: readOutputs(source, f.get('outputs'), what, true),
+    location: source.locate(entry.keyNode),
+    source: spec && { kind: 'automl', spec },
+  };
 }
 
 function readComponentFile(
@@ -993,11 +1002,16 @@ function checkPipelineBindings(source: YamlSource, job: CommonJobFields, steps: 
       ? Object.keys(step.source.outputs)
       : step.source?.kind === 'inline'
         ? Object.keys(step.outputs)
-        : undefined; // a registered component's outputs are checked against its spec at submission
+        : step.source?.kind === 'automl'
+          ? [...new Set(['best_model', ...Object.keys(step.outputs)])] // every AutoML job outputs best_model
+          : undefined; // a registered component's outputs are checked against its spec at submission
   for (const step of steps) {
     const bindings = [
       ...Object.values(step.inputs).flatMap((i) => (i.kind === 'binding' ? [i] : [])),
       ...Object.values(step.outputs).flatMap((o) => (o.kind === 'binding' ? [o] : [])),
+      ...(step.source?.kind === 'automl'
+        ? Object.values(step.source.spec.data).flatMap((d) => (d.kind === 'binding' ? [d] : []))
+        : []),
     ];
     for (const { binding, expression, location } of bindings) {
       const problem = (message: string) =>
@@ -1026,92 +1040,81 @@ function checkPipelineBindings(source: YamlSource, job: CommonJobFields, steps: 
   }
 }
 
-function readAutoML(source: YamlSource, f: Map<string, Field>, common: CommonJobFields): AutoMLJob | undefined {
-  const task = oneOf(source, f.get('task'), "'task'", AUTOML_TASKS);
-  if (!f.has('task'))
-    source.report(
-      source.document.contents as Node,
-      "An automl job needs 'task': classification, regression or forecasting.",
-    );
-  const data = (key: string) => {
-    const field = f.get(key);
-    if (!field) return undefined;
-    const d = fields(source, field.value, `'${key}'`, ['type', 'path', 'mode']);
-    const type = oneOf(source, d.get('type'), `'${key}' type`, DATA_TYPES) ?? 'mltable';
-    const dataPath = text(source, d.get('path'), `'${key}' path`);
-    if (dataPath === undefined) {
-      source.report(field.keyNode, `'${key}' needs 'path': a registered data asset, azureml:NAME:VERSION.`);
-      return undefined;
-    }
-    if (!/^azureml:/.test(dataPath)) {
-      source.report(
-        d.get('path')?.value,
-        `'${key}' path is '${dataPath}'; AutoML trains on a registered data asset: azureml:NAME:VERSION (register it with action-register).`,
-      );
-      return undefined;
-    }
-    return { path: dataPath, type };
-  };
-  const trainingData = data('training_data');
-  if (!f.has('training_data'))
-    source.report(
-      source.document.contents as Node,
-      "An automl job needs 'training_data' (type: mltable, path: azureml:NAME:VERSION).",
-    );
-  const targetColumnName = text(source, f.get('target_column_name'), "'target_column_name'");
-  if (targetColumnName === undefined)
-    source.report(source.document.contents as Node, "An automl job needs 'target_column_name'.");
-  const metrics = task ? PRIMARY_METRICS[task] : {};
-  const primaryMetric =
-    oneOf(source, f.get('primary_metric'), "'primary_metric'", Object.keys(metrics)) ??
-    (task === 'classification' ? 'accuracy' : 'normalized_root_mean_squared_error');
-  const l = fields(source, f.get('limits')?.value ?? null, "'limits'", [
-    'timeout_minutes',
-    'trial_timeout_minutes',
-    'max_trials',
-    'max_concurrent_trials',
-    'enable_early_termination',
-    'exit_score',
-    'max_cores_per_trial',
-  ]);
-  const early = scalar(source, l.get('enable_early_termination'), "'enable_early_termination'");
-  let forecasting: AutoMLJob['forecasting'];
-  if (task === 'forecasting') {
-    const fc = fields(source, f.get('forecasting')?.value ?? null, "'forecasting'", [
-      'time_column_name',
-      'forecast_horizon',
-      'time_series_id_column_names',
-      'frequency',
-      'target_lags',
-    ]);
-    const timeColumnName = text(source, fc.get('time_column_name'), "'time_column_name'");
-    if (timeColumnName === undefined)
-      source.report(
-        f.get('forecasting')?.keyNode ?? (source.document.contents as Node),
-        "A forecasting job needs 'forecasting.time_column_name'.",
-      );
-    else
-      forecasting = {
-        timeColumnName,
-        forecastHorizon: integer(source, fc.get('forecast_horizon'), "'forecast_horizon'", 1, 10000),
-      };
-  }
-  if (!task || !trainingData || targetColumnName === undefined) return undefined;
+function readAutoML(
+  source: YamlSource,
+  f: Map<string, Field>,
+  common: CommonJobFields,
+  root: Node,
+): AutoMLJob | undefined {
+  const spec = readAutoMLTask(
+    source,
+    f,
+    'An automl job',
+    (field, what) => readAutoMLData(source, field, what, false),
+    root,
+  );
+  const resources = f.get('resources') && readTable(source, f.get('resources')!.value, RESOURCES, "'resources'");
+  const queue =
+    f.get('queue_settings') && readTable(source, f.get('queue_settings')!.value, QUEUE_SETTINGS, "'queue_settings'");
+  const environmentId = text(source, f.get('environment_id'), "'environment_id'");
+  const environmentVariables = stringMap(source, f.get('environment_variables'), "'environment_variables'");
+  if (!spec) return undefined;
   return {
     ...common,
     type: 'automl',
-    task,
-    trainingData,
-    validationData: data('validation_data'),
-    targetColumnName,
-    primaryMetric,
-    limits: {
-      timeoutMinutes: integer(source, l.get('timeout_minutes'), "'timeout_minutes'", 15, 43200),
-      trialTimeoutMinutes: integer(source, l.get('trial_timeout_minutes'), "'trial_timeout_minutes'", 1, 43200),
-      maxTrials: integer(source, l.get('max_trials'), "'max_trials'", 1, 1000),
-      maxConcurrentTrials: integer(source, l.get('max_concurrent_trials'), "'max_concurrent_trials'", 1, 1000),
-      enableEarlyTermination: typeof early === 'boolean' ? early : undefined,
-    },
-    forecasting,
+    spec,
+    resources: resources ? (resources.rest as Record<string, unknown>) : undefined,
+    queueSettings: queue ? (queue.rest as Record<string, unknown>) : undefined,
+    environmentId,
+    environmentVariables,
   };
+}
+
+/**
+ * An AutoML task's data (MLTableInputSchema: `type: mltable` and a `path`): a registered asset, a URI,
+ * a local MLTable folder (uploaded as azure-ai-ml uploads it), or in a pipeline step a binding.
+ */
+function readAutoMLData(
+  source: YamlSource,
+  field: Field,
+  what: string,
+  bindingsAllowed: boolean,
+): JobInput | undefined {
+  const value = field.value;
+  if (value && isScalar(value) && typeof value.value === 'string') {
+    const binding = parseBinding(value.value);
+    if (binding && bindingsAllowed)
+      return { kind: 'binding', expression: value.value, binding, location: source.locate(value) };
+    source.report(
+      value,
+      `${what} must be {type: mltable, path: ...}${bindingsAllowed ? ' or a binding such as ${{parent.inputs.NAME}}' : ''}.`,
+    );
+    return undefined;
+  }
+  const d = fields(source, value, what, ['type', 'path', 'mode', 'description']);
+  if (d.has('type')) oneOf(source, d.get('type'), `${what} type`, ['mltable']);
+  const dataPath = text(source, d.get('path'), `${what} path`);
+  if (dataPath === undefined) {
+    source.report(field.keyNode, `${what} needs 'path': an MLTable folder, azureml:NAME:VERSION or a URI.`);
+    return undefined;
+  }
+  const mode = oneOf(source, d.get('mode'), `${what} mode`, INPUT_MODES);
+  const binding = parseBinding(dataPath);
+  if (binding) {
+    if (bindingsAllowed)
+      return { kind: 'binding', expression: dataPath, binding, location: source.locate(d.get('path')?.value) };
+    source.report(d.get('path')?.value, `${what}: bindings like '${dataPath}' belong in pipeline steps.`);
+    return undefined;
+  }
+  const local = !/^(azureml:|https?:\/\/|wasbs?:\/\/|abfss?:\/\/|adl:\/\/)/i.test(dataPath);
+  const resolved = local ? source.localPath(d.get('path')?.value, dataPath, `${what} path`) : dataPath;
+  if (resolved === undefined) return undefined;
+  if (local && !existsSync(resolved)) {
+    source.report(
+      d.get('path')?.value,
+      `${what} path '${dataPath}' does not exist (relative to ${source.displayPath}).`,
+    );
+    return undefined;
+  }
+  return { kind: 'data', type: 'mltable', path: resolved, local, mode };
 }

@@ -6,6 +6,7 @@
 // Everything here is pure: ids of uploaded code, environments and components come in `Resolved`.
 
 import { createHash } from 'node:crypto';
+import type { AutoMLSpec } from './automl/read.js';
 import type {
   AutoMLJob,
   CommandJob,
@@ -16,7 +17,7 @@ import type {
   PipelineJob,
   PipelineStep,
 } from './jobFile.js';
-import { PRIMARY_METRICS } from './jobFile.js';
+import { nodeTaskFields, taskDetails } from './automl/body.js';
 
 export const ANONYMOUS_COMPONENT_NAME = 'azureml_anonymous';
 const PIPELINE_COMPONENT_SCHEMA = 'https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json';
@@ -133,42 +134,24 @@ export function autoMLJobBody(
   resolved: Resolved,
   compute: string | undefined,
 ): Json {
-  const taskType = { classification: 'Classification', regression: 'Regression', forecasting: 'Forecasting' }[job.task];
-  const minutes = (m: number | undefined) => (m === undefined ? undefined : `PT${m}M`);
-  const limits = job.limits;
   return {
     ...base(meta),
     jobType: 'AutoML',
     ...(compute ? { computeId: resolved.computeId(compute) } : {}),
+    ...(job.environmentId ? { environmentId: job.environmentId } : {}),
+    ...(Object.keys(job.environmentVariables).length ? { environmentVariables: job.environmentVariables } : {}),
+    ...(job.resources ? { resources: job.resources } : {}),
+    ...(job.queueSettings ? { queueSettings: job.queueSettings } : {}),
+    ...(job.identity ? { identity: { identityType: job.identity } } : {}),
     outputs: { best_model: { jobOutputType: 'mlflow_model' }, ...mapValues(job.outputs, jobOutput) },
-    taskDetails: {
-      taskType,
-      trainingData: { jobInputType: job.trainingData.type, uri: job.trainingData.path },
-      ...(job.validationData
-        ? { validationData: { jobInputType: job.validationData.type, uri: job.validationData.path } }
-        : {}),
-      targetColumnName: job.targetColumnName,
-      primaryMetric: PRIMARY_METRICS[job.task][job.primaryMetric],
-      limitSettings: dropUndefined({
-        timeout: minutes(limits.timeoutMinutes),
-        trialTimeout: minutes(limits.trialTimeoutMinutes),
-        maxTrials: limits.maxTrials,
-        maxConcurrentTrials: limits.maxConcurrentTrials,
-        enableEarlyTermination: limits.enableEarlyTermination,
-      }),
-      ...(job.forecasting
-        ? {
-            forecastingSettings: dropUndefined({
-              timeColumnName: job.forecasting.timeColumnName,
-              forecastHorizon:
-                job.forecasting.forecastHorizon === undefined
-                  ? undefined
-                  : { mode: 'Custom', value: job.forecasting.forecastHorizon },
-            }),
-          }
-        : {}),
-    },
+    taskDetails: taskDetails(job.spec, (input) => dataUri(input, resolved)),
   };
+}
+
+/** A data input's URI: its upload's when it is a local folder, else as written. */
+function dataUri(input: JobInput, resolved: Resolved): string {
+  if (input.kind !== 'data') return input.kind === 'binding' ? input.expression : String(input.value);
+  return input.local ? (resolved.dataUris.get(input) ?? input.path) : input.path;
 }
 
 function dropUndefined(record: Json): Json {
@@ -194,6 +177,7 @@ function stepInputType(
     if (!other || other === step) return 'uri_folder';
     if (other.source.kind === 'file') return other.source.outputs[b.output]?.type ?? 'uri_folder';
     if (other.source.kind === 'registered') return resolved.registeredOutputs.get(other)?.[b.output] ?? 'uri_folder';
+    if (other.source.kind === 'automl' && b.output === 'best_model') return 'mlflow_model';
     const declared = other.outputs[b.output];
     return declared?.kind === 'data' ? declared.type : 'uri_folder';
   }
@@ -211,7 +195,8 @@ export function anonymousComponent(
   step: PipelineStep,
   resolved: Resolved,
 ): { name: string; version: string; componentSpec: Json } {
-  if (step.source.kind === 'registered') throw new Error('registered components are not anonymous');
+  if (step.source.kind === 'registered' || step.source.kind === 'automl')
+    throw new Error(`${step.source.kind} steps are not anonymous components`);
   const spec = step.source.spec;
   const inputs =
     step.source.kind === 'file'
@@ -264,6 +249,7 @@ function assetReferenceInSpec(id: string | undefined): string | undefined {
 
 /** A step as a node of the pipeline's `jobs` (free-form in the REST API; azure-ai-ml's shape). */
 export function stepNode(step: PipelineStep, resolved: Resolved): Json {
+  if (step.source.kind === 'automl') return autoMLNode(step, step.source.spec, resolved);
   return dropUndefined({
     name: step.name,
     type: 'command',
@@ -293,6 +279,28 @@ export function stepNode(step: PipelineStep, resolved: Resolved): Json {
         ? step.source.spec.environmentVariables
         : undefined,
     _source: { registered: 'REMOTE.WORKSPACE.COMPONENT', file: 'YAML.COMPONENT', inline: 'YAML.JOB' }[step.source.kind],
+  });
+}
+
+/** A `type: automl` step as azure-ai-ml 1.35 writes it in `jobs` (captured: tests/fixtures/automl-bodies/). */
+function autoMLNode(step: PipelineStep, spec: AutoMLSpec, resolved: Resolved): Json {
+  return dropUndefined({
+    name: step.name,
+    type: 'automl',
+    display_name: step.displayName,
+    computeId: step.compute ? resolved.computeId(step.compute) : undefined,
+    tags: {},
+    properties: {},
+    ...nodeTaskFields(spec, (input) => dataUri(input, resolved)),
+    outputs: mapValues(step.outputs, (output) =>
+      output.kind === 'binding'
+        ? { value: output.expression, type: 'literal' }
+        : dropUndefined({
+            job_output_type: output.type,
+            mode: output.mode ? OUTPUT_MODES[output.mode] : undefined,
+            uri: output.path,
+          }),
+    ),
   });
 }
 

@@ -21,6 +21,7 @@ import { UserError } from '../../shared/errors.js';
 import { formatDuration } from '../../shared/inputs/duration.js';
 import { createSnapshot, uploadSnapshot } from '../../shared/upload/index.js';
 import { ensureCompute, type ComputeResult } from './compute.js';
+import { autoMLDataOf } from './automl/data.js';
 import {
   commandsOf,
   type InlineEnvironment,
@@ -302,9 +303,11 @@ async function resolveReferences(
     resolved.environmentIds.set(spec, environmentId);
   }
   // Local data inputs are uploaded like code: content-addressed, once.
+  // AutoML's local MLTable folders too, as azure-ai-ml uploads them (the same LocalUpload folder).
   const dataInputs = [
     ...Object.values(job.inputs),
     ...(job.type === 'pipeline' ? job.steps.flatMap((s) => Object.values(s.inputs)) : []),
+    ...autoMLDataOf(job),
   ];
   for (const input of dataInputs) {
     if (input.kind !== 'data' || !input.local) continue;
@@ -322,7 +325,7 @@ async function resolveReferences(
       }
     }
     for (const step of job.steps) {
-      if (step.source.kind === 'registered') continue;
+      if (step.source.kind === 'registered' || step.source.kind === 'automl') continue;
       const component = anonymousComponent(job, step, resolved);
       try {
         await client.componentVersions.createOrUpdate(

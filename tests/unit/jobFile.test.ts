@@ -308,8 +308,8 @@ describe('command and AutoML jobs', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         expect.stringContaining("'primary_metric' is 'accuracy'; allowed values are 'spearman_correlation'"),
-        expect.stringContaining('AutoML trains on a registered data asset: azureml:NAME:VERSION'),
-        expect.stringContaining("An automl job needs 'target_column_name'."),
+        expect.stringContaining("'training_data' path './local-folder' does not exist (relative to a.yml)."),
+        expect.stringContaining("An automl job (task regression) needs 'target_column_name'."),
       ]),
     );
     const job = loadJobFile(path.join(root, 'ok.yml'), root) as AutoMLJob;
@@ -321,7 +321,7 @@ describe('command and AutoML jobs', () => {
         taskType: 'Forecasting',
         primaryMetric: 'R2Score',
         trainingData: { jobInputType: 'mltable', uri: 'azureml:sales:2' },
-        limitSettings: { timeout: 'PT60M', maxTrials: 20 },
+        limitSettings: { timeout: 'PT1H', maxTrials: 20 },
         forecastingSettings: { timeColumnName: 'date', forecastHorizon: { mode: 'Custom', value: 14 } },
       },
     });
