@@ -54,22 +54,10 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
   // AutoML.
   {
     file: 'automl-classification.yml',
-    field: 'properties.taskDetails.limitSettings.timeout',
-    reason:
-      "harmless: the same duration written 'PT60M' (ours, the YAML's minutes as written) and 'PT1H' (azure-ai-ml); " +
-      "the spec types it 'format: duration' (ISO 8601), where both are valid and equal: kept",
-  },
-  {
-    file: 'automl-classification.yml',
     field: '^properties\\.taskDetails\\.limitSettings\\.sweep(Concurrent)?Trials$',
     reason:
       'api-version: azure-ai-ml sends its 2024-01-01-preview defaults (0) that 2024-04-01 does not have (the ' +
       "emulator's adapter drops them: emulator/arm/apiVersions.ts)",
-  },
-  {
-    file: 'automl-classification.yml',
-    field: 'properties.taskDetails.logVerbosity',
-    reason: "harmless: azure-ai-ml sends the default ('Info')",
   },
   {
     file: 'automl-classification.yml',
