@@ -21,6 +21,12 @@ export interface EmulatorSettings {
   kubernetesCompute: string;
   /** The GitHub repository the OIDC issuer pretends to run in (`owner/name`). */
   repository: string;
+  /**
+   * Whether that repository presents ID-based subjects (`repo:OWNER@OWNER_ID/REPO@REPO_ID:…`), as
+   * GitHub does for repositories created, renamed or transferred after June 18, 2026 or opted in.
+   * Admin POST /oidc/claims `{"immutable_subject_claims": true}` switches it for the next tokens.
+   */
+  immutableSubjectClaims: boolean;
   /** Milliseconds per step of a long-running operation (Creating → Succeeded is a few steps). */
   lroStepMs: number;
   /** Retry-After (seconds) on 202 answers of long-running operations (0: no header; SDKs then poll at their own interval). */
@@ -49,6 +55,7 @@ export const defaultSettings: EmulatorSettings = {
   pullRequestClientId: '2c7e9a41-5d3b-4f8a-b1e6-9d0c4a7f3e52',
   kubernetesCompute: 'aks-attached',
   repository: 'octo-org/octo-repo',
+  immutableSubjectClaims: false,
   lroStepMs: 150,
   retryAfterSeconds: 1,
   idTokenLifetimeSeconds: 300,

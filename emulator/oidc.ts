@@ -1,7 +1,7 @@
 // GitHub Actions' OIDC issuer: the ID-token request URL that `core.getIDToken` calls (GET
 // `${ACTIONS_ID_TOKEN_REQUEST_URL}&audience=...` with the request bearer token → {"value": jwt}),
 // the issuer's openid-configuration and JWKS. Claims follow GitHub's token; admin POST /oidc/claims
-// changes them for the next tokens.
+// changes them for the next tokens (`immutable_subject_claims: true` gives the ID-based subject).
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { EmulatorContext } from './context.js';
 import { json, type EmuRequest, type Reply } from './http.js';
@@ -22,14 +22,22 @@ export function idTokenClaims(ctx: EmulatorContext, audience: string | undefined
   const ref =
     typeof o.ref === 'string' ? o.ref : eventName === 'pull_request' ? 'refs/pull/7/merge' : 'refs/heads/main';
   const environment = typeof o.environment === 'string' ? o.environment : undefined;
+  const ownerId = typeof o.repository_owner_id === 'string' ? o.repository_owner_id : '1342004';
+  const repositoryId = typeof o.repository_id === 'string' ? o.repository_id : '711540341';
+  // GitHub's immutable subject claims (docs.github.com, actions/reference/openid-connect-reference):
+  // the owner's and repository's ids after their names, the rest of the subject unchanged.
+  const idBased =
+    typeof o.immutable_subject_claims === 'boolean' ? o.immutable_subject_claims : ctx.settings.immutableSubjectClaims;
+  const [, name = 'octo-repo'] = repository.split('/');
+  const subjectRepository = idBased ? `${owner}@${ownerId}/${name}@${repositoryId}` : repository;
   const subject =
     typeof o.sub === 'string'
       ? o.sub
       : environment !== undefined
-        ? `repo:${repository}:environment:${environment}`
+        ? `repo:${subjectRepository}:environment:${environment}`
         : eventName === 'pull_request'
-          ? `repo:${repository}:pull_request`
-          : `repo:${repository}:ref:${ref}`;
+          ? `repo:${subjectRepository}:pull_request`
+          : `repo:${subjectRepository}:ref:${ref}`;
   const now = nowSeconds();
   const lifetime = typeof o.lifetime === 'number' ? o.lifetime : ctx.settings.idTokenLifetimeSeconds;
   const workflowRef = `${repository}/.github/workflows/ci.yml@${ref}`;
@@ -42,12 +50,12 @@ export function idTokenClaims(ctx: EmulatorContext, audience: string | undefined
     sha,
     repository,
     repository_owner: owner,
-    repository_owner_id: '1342004',
+    repository_owner_id: ownerId,
     run_id: '6244558301',
     run_number: '42',
     run_attempt: '1',
     repository_visibility: 'private',
-    repository_id: '711540341',
+    repository_id: repositoryId,
     actor_id: '583231',
     actor: 'octocat',
     workflow: 'ci',
@@ -68,7 +76,7 @@ export function idTokenClaims(ctx: EmulatorContext, audience: string | undefined
     iat: now,
   };
   for (const [k, v] of Object.entries(o)) {
-    if (!['lifetime', 'sub', 'aud', 'iss'].includes(k)) claims[k] = v;
+    if (!['lifetime', 'sub', 'aud', 'iss', 'immutable_subject_claims'].includes(k)) claims[k] = v;
   }
   return claims;
 }

@@ -140,11 +140,14 @@ function requireApp(settings: AzureSettings): { tenantId: string; clientId: stri
 }
 
 function missingIdTokenPermission(settings: AzureSettings): UserError {
-  const how = settings.authTypeWasAuto ? '' : " (auth-type is 'oidc')";
+  const how = settings.authTypeWasAuto
+    ? " (client-id and tenant-id are set without a client-secret, so auth-type 'auto' means OIDC)"
+    : " (auth-type is 'oidc')";
   return new UserError(
-    `This job cannot request a GitHub ID token${how}: add 'permissions: id-token: write' to the workflow or job ` +
+    `This job cannot request a GitHub ID token${how}: ACTIONS_ID_TOKEN_REQUEST_URL is not set. ` +
+      `Add 'permissions: id-token: write' to the workflow or job ` +
       '(and keep contents: read). Pull requests from forks never get ID tokens; use pull_request_target with care, ' +
-      "or auth-type 'secret' there.",
+      "or auth-type 'secret' there. To log in with the Azure CLI of an earlier azure/login step instead, set auth-type 'azure-cli'.",
     { input: 'auth-type' },
   );
 }
@@ -165,7 +168,41 @@ const SUBJECT_FORMATS = [
   'repo:OWNER/REPO:ref:refs/tags/TAG      (tag)',
   'repo:OWNER/REPO:environment:NAME       (job with environment: NAME; replaces the ref subject)',
   'repo:OWNER/REPO:pull_request           (pull_request events)',
+  'repo:OWNER@OWNER_ID/REPO@REPO_ID:…     (the same with ids: repositories created, renamed or transferred after 2026-06-18, or opted in)',
 ];
+
+/** `repo:OWNER[@OWNER_ID]/REPO[@REPO_ID]:CONTEXT`, GitHub's default subject in its two forms. */
+const DEFAULT_SUBJECT = /^repo:([^/@:]+)(?:@(\d+))?\/([^/@:]+)(?:@(\d+))?:(.+)$/;
+
+/**
+ * The presented subject beside its other form. GitHub gives repositories created, renamed or
+ * transferred after June 18, 2026 (or opted in) subjects with the owner's and the repository's
+ * immutable ids (docs.github.com, actions/reference/openid-connect-reference, "Immutable subject
+ * claims"), and the Entra portal proposes that form; a credential in one form never matches a token
+ * in the other. Works from the token alone: Entra does not reveal the credentials' subjects.
+ */
+export function subjectForms(claims: Record<string, unknown>): string {
+  const sub = String(claims.sub ?? '');
+  const m = DEFAULT_SUBJECT.exec(sub);
+  if (!m) return '';
+  const [, owner = '', ownerId, repo = '', repoId, context = ''] = m;
+  if (ownerId !== undefined && repoId !== undefined) {
+    return (
+      ` That subject is ID-based (repo:OWNER@OWNER_ID/REPO@REPO_ID): its name-based equivalent is ` +
+      `'repo:${owner}/${repo}:${context}', which this repository no longer presents. The credential's subject ` +
+      `must be exactly the ID-based one above; a credential made with the name-based form never matches.`
+    );
+  }
+  const idOwner = typeof claims.repository_owner_id === 'string' ? claims.repository_owner_id : undefined;
+  const idRepo = typeof claims.repository_id === 'string' ? claims.repository_id : undefined;
+  if (idOwner === undefined || idRepo === undefined) return '';
+  return (
+    ` That subject is name-based: if the credential was made with the ID-based form the Entra portal may ` +
+    `propose ('repo:${owner}@${idOwner}/${repo}@${idRepo}:${context}'), it does not match; the credential's ` +
+    `subject must be exactly the name-based one above (or opt the repository into immutable subject claims ` +
+    `and use the ID-based form).`
+  );
+}
 
 /** Turns an Entra failure into a paragraph that says what to change. */
 export function explainLoginFailure(error: unknown, session: LoginSession): Error {
@@ -186,7 +223,8 @@ export function explainLoginFailure(error: unknown, session: LoginSession): Erro
     case '7002138':
     case '70021':
       return explain(
-        `Login failed: no federated credential of ${app} matches this workflow.${presented} ` +
+        `Login failed: no federated credential of ${app} matches this workflow.${presented}` +
+          `${claims ? subjectForms(claims) : ''} ` +
           `Add a federated credential whose subject is exactly that (case-sensitive). Subject formats: ${SUBJECT_FORMATS.join('; ')}.`,
       );
     case '700212':

@@ -53,6 +53,22 @@ export function readCommonInputs(reader: InputReader): CommonSettings {
   const canRequestIdToken = Boolean(
     reader.env('ACTIONS_ID_TOKEN_REQUEST_URL') && reader.env('ACTIONS_ID_TOKEN_REQUEST_TOKEN'),
   );
+  const idOptions = (env: string) => ({
+    env,
+    pattern: NAME_RULES.guid.pattern,
+    allowed: `it must be ${NAME_RULES.guid.allowed}`,
+  });
+  const tenantOptions = {
+    env: 'AZURE_TENANT_ID',
+    pattern: NAME_RULES.tenant.pattern,
+    allowed: `it must be ${NAME_RULES.tenant.allowed}`,
+  };
+  const givenClientId = reader.optionalString('client-id', idOptions('AZURE_CLIENT_ID'));
+  const givenTenantId = reader.optionalString('tenant-id', tenantOptions);
+  // `auto`: an app (client-id and tenant-id) without a client secret means OIDC even when this job
+  // cannot request an ID token, so the missing `permissions: id-token: write` is named at once
+  // instead of a fall-back to the Azure CLI failing later for another reason. Only inputs that name
+  // no app lead to the Azure CLI.
   const authType: AuthType =
     requestedAuthType !== 'auto'
       ? requestedAuthType
@@ -60,25 +76,13 @@ export function readCommonInputs(reader: InputReader): CommonSettings {
         ? 'oidc'
         : clientSecret !== undefined
           ? 'secret'
-          : 'azure-cli';
+          : givenClientId !== undefined && givenTenantId !== undefined
+            ? 'oidc'
+            : 'azure-cli';
 
   const needsApp = authType !== 'azure-cli';
-  const idOptions = (env: string) => ({
-    env,
-    pattern: NAME_RULES.guid.pattern,
-    allowed: `it must be ${NAME_RULES.guid.allowed}`,
-  });
-  const clientId = needsApp
-    ? reader.requiredString('client-id', idOptions('AZURE_CLIENT_ID'))
-    : reader.optionalString('client-id', idOptions('AZURE_CLIENT_ID'));
-  const tenantOptions = {
-    env: 'AZURE_TENANT_ID',
-    pattern: NAME_RULES.tenant.pattern,
-    allowed: `it must be ${NAME_RULES.tenant.allowed}`,
-  };
-  const tenantId = needsApp
-    ? reader.requiredString('tenant-id', tenantOptions)
-    : reader.optionalString('tenant-id', tenantOptions);
+  const clientId = needsApp ? reader.requiredString('client-id', idOptions('AZURE_CLIENT_ID')) : givenClientId;
+  const tenantId = needsApp ? reader.requiredString('tenant-id', tenantOptions) : givenTenantId;
   if (authType === 'secret' && clientSecret === undefined) {
     throw new InputError(
       reader.nameOf('client-secret'),

@@ -154,7 +154,7 @@ describe('OIDC', () => {
   it('explains a missing id-token permission before any request', async () => {
     await admin(emu, 'DELETE', '/requests');
     const error = await loginError(async () => session(settings({ 'auth-type': 'oidc' }), false));
-    expect(error.message).toMatch(/add 'permissions: id-token: write'/);
+    expect(error.message).toMatch(/Add 'permissions: id-token: write'/);
     expect(((await admin(emu, 'GET', '/requests')).body as { value: unknown[] }).value).toEqual([]);
   });
 });
