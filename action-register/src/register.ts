@@ -101,7 +101,12 @@ export async function registerAsset(context: ActionContext, { common, asset }: R
       existing = other.version;
       sameFolder = other.folder;
     }
-    if (!existing) uri = datastore.uriOf(upload.assetPath) + (snapshot.kind === 'folder' ? '/' : '');
+    if (!existing)
+      uri =
+        asset.kind === 'environment'
+          ? // A build context is a blob URI (the spec's BuildContext.contextUri), as azure-ai-ml sends it.
+            `${datastore.blobUrlOf(upload.assetPath)}/`
+          : datastore.uriOf(upload.assetPath) + (snapshot.kind === 'folder' ? '/' : '');
   } else if (asset.kind === 'data' && asset.source.kind === 'uri') {
     uri = asset.source.uri;
   }

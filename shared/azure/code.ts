@@ -3,7 +3,7 @@
 // content hash, so the same folder always ends on the same code version.
 
 import type { Logger } from '../logger.js';
-import { createSnapshot, uploadSnapshot } from '../upload/index.js';
+import { azureAiMlContentHash, CONTENT_HASH_VERSION, createSnapshot, uploadSnapshot } from '../upload/index.js';
 import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from './assets.js';
 import type { WorkspaceConnection } from './connect.js';
 import { openDatastore } from './datastore.js';
@@ -32,15 +32,24 @@ export async function registerCodeFolder(options: {
     ...(options.ignorePatterns ? { ignorePatterns: options.ignorePatterns } : {}),
   });
   const datastore = await openDatastore({ client, settings, credential: session.credential, log });
-  const upload = await uploadSnapshot(datastore.container, snapshot, { logger: log });
+  const [upload, aiMlHash] = await Promise.all([
+    uploadSnapshot(datastore.container, snapshot, { logger: log }),
+    azureAiMlContentHash(snapshot),
+  ]);
   const code = await registerVersion({
     store: versionStore(client, settings, 'codes', name),
     version: 'auto',
     contentHash: snapshot.contentHash,
     dedupe: true,
+    // As azure-ai-ml 1.35 registers code: the folder's https blob URL, and its content hash, by which
+    // azure-ai-ml finds this version (CodeVersions_List `hash`) and reuses it instead of uploading.
     properties: {
-      codeUri: `${datastore.uriOf(upload.assetPath)}/`,
-      properties: { [CONTENT_HASH_PROPERTY]: snapshot.contentHash },
+      codeUri: datastore.blobUrlOf(upload.assetPath),
+      properties: {
+        [CONTENT_HASH_PROPERTY]: snapshot.contentHash,
+        hash_sha256: aiMlHash,
+        hash_version: CONTENT_HASH_VERSION,
+      },
     },
     log,
   });

@@ -22,6 +22,11 @@ export interface OpenDatastore {
   auth: 'key' | 'identity';
   /** The long-form azureml:// URI of a path in this datastore, as Azure ML stores asset URIs. */
   uriOf(path: string): string;
+  /**
+   * The https URL of a path in the datastore's container: what azure-ai-ml registers as a code
+   * version's `codeUri` and an environment build's `contextUri` (the spec: build contexts take blob URIs).
+   */
+  blobUrlOf(path: string): string;
 }
 
 /** Datastores already opened by a client, by name: one step reads each datastore and key once. */
@@ -76,6 +81,7 @@ async function open(
   const containerUrl = `${serviceUrl.replace(/\/+$/, '')}/${properties.containerName}`;
   const uriOf = (path: string) =>
     `azureml://subscriptions/${settings.subscriptionId}/resourcegroups/${settings.resourceGroup}/workspaces/${settings.workspace}/datastores/${name}/paths/${path}`;
+  const blobUrlOf = (path: string) => `${containerUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
 
   if (properties.credentials.credentialsType === 'AccountKey') {
     const secrets = await client.datastores
@@ -92,9 +98,9 @@ async function open(
     log.setSecret(key);
     const { ContainerClient, StorageSharedKeyCredential } = await storageSdk;
     const container = new ContainerClient(containerUrl, new StorageSharedKeyCredential(properties.accountName, key));
-    return { name, container, auth: 'key', uriOf };
+    return { name, container, auth: 'key', uriOf, blobUrlOf };
   }
   // Identity-based (credential-less) datastore: blobs are read and written with the caller's token.
   const { ContainerClient } = await storageSdk;
-  return { name, container: new ContainerClient(containerUrl, credential), auth: 'identity', uriOf };
+  return { name, container: new ContainerClient(containerUrl, credential), auth: 'identity', uriOf, blobUrlOf };
 }

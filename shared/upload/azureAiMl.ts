@@ -34,6 +34,31 @@ export async function azureAiMlObjectHash(snapshot: Snapshot, signal?: AbortSign
   return digest!;
 }
 
+/** The version of azure-ai-ml's content hash (`get_content_hash_version()`), sent beside it as `hash_version`. */
+export const CONTENT_HASH_VERSION = '202208';
+
+/**
+ * azure-ai-ml's content hash of a code snapshot (`get_content_hash`, azure/ai/ml/_utils/_asset_utils.py),
+ * which it sends as the code version's `hash_sha256` property and looks code up by before uploading
+ * (CodeVersions_List `hash`): SHA-256 over the file count, then for each file sorted by lower-cased
+ * relative path `#<path>#` and its size in decimal, then every file's bytes in the same order. A single
+ * file counts as one file named by its base name.
+ */
+export async function azureAiMlContentHash(snapshot: Snapshot, signal?: AbortSignal): Promise<string> {
+  const named = snapshot.files.map((file) => ({ file, name: snapshot.kind === 'file' ? snapshot.name : file.relPath }));
+  named.sort((a, b) => byLowerCaseName(a.name, b.name));
+  const steps: HashStep[] = [
+    ...named.flatMap(({ file, name }) => [`#${name}#`, String(file.size)]),
+    ...named.map(({ file }) => ({ path: localPathOf(snapshot, file), size: file.size })),
+  ];
+  const [digest] = await hashInWorker(
+    [{ seed: String(named.length), steps }],
+    { algorithm: 'sha256', encoding: 'hex' },
+    signal,
+  );
+  return digest!;
+}
+
 /** Base64 MD5 of each of some snapshot files, as storage keeps it in a blob's Content-MD5. */
 export function contentMd5sOf(
   snapshot: Snapshot,

@@ -34,6 +34,8 @@ export {
 } from './layout.js';
 export {
   azureAiMlObjectHash,
+  azureAiMlContentHash,
+  CONTENT_HASH_VERSION,
   azureAiMlIndicatorFile,
   parseLocalUploadUri,
   UPLOAD_STATUS_METADATA_KEY,

@@ -220,7 +220,7 @@ describe('environments from a Docker build context', () => {
     };
     expect(version.properties.build).toMatchObject({
       dockerfilePath: 'Dockerfile',
-      contextUri: expect.stringMatching(/\/paths\/LocalUpload\/[0-9a-f]{64}\/docker-env\/$/),
+      contextUri: expect.stringMatching(/^https:\/\/\S+\/LocalUpload\/[0-9a-f]{64}\/docker-env\/$/),
     });
   });
 });

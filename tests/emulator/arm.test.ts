@@ -149,6 +149,20 @@ describe('asset versions', () => {
     await expect(
       client.environmentVersions.createOrUpdate(rg, ws, 'env', '2', { properties: {} }),
     ).rejects.toMatchObject({ statusCode: 400 });
+    // A build context is a blob URI (the spec's BuildContext.contextUri), not a datastore URI.
+    await expect(
+      client.environmentVersions.createOrUpdate(rg, ws, 'env', '3', {
+        properties: { build: { contextUri: `${uri('ctx/1')}/`, dockerfilePath: 'Dockerfile' } },
+      }),
+    ).rejects.toMatchObject({ statusCode: 400, message: expect.stringContaining('is not a blob URI') });
+    await client.environmentVersions.createOrUpdate(rg, ws, 'env', '3', {
+      properties: {
+        build: {
+          contextUri: `${emu.storageUrl || 'https://acct.blob.core.windows.net'}/c/ctx/1/`,
+          dockerfilePath: 'Dockerfile',
+        },
+      },
+    });
     await client.codeVersions.createOrUpdate(rg, ws, 'code', '1', { properties: { codeUri: uri('code/1') } });
     await client.componentVersions.createOrUpdate(rg, ws, 'comp', '1', {
       properties: { componentSpec: { name: 'comp', type: 'command' } },

@@ -248,6 +248,50 @@ suite('job YAML parity: action-pipeline and azure-ai-ml send the same ARM reques
     });
   }
 
+  it('azure-ai-ml reuses the code snapshot action-pipeline registered: found by its content hash, nothing uploaded', async () => {
+    // Fresh content, so neither tool has seen it: ours registers it first, as azure-ai-ml 1.35 would
+    // (codeUri the folder's https blob URL, hash_sha256 / hash_version its content hash).
+    const dir = path.join(workspace, 'reuse');
+    mkdirSync(path.join(dir, 'src'), { recursive: true });
+    writeFileSync(path.join(dir, 'src', 'train.py'), `print("reuse ${Date.now()}")\n`);
+    writeFileSync(
+      path.join(dir, 'job.yml'),
+      [
+        'type: command',
+        'code: ./src',
+        'command: python train.py',
+        'environment: azureml://registries/azureml/environments/sklearn-1.5/labels/latest',
+        'compute: azureml:cpu-cluster',
+        'experiment_name: interop',
+        '',
+      ].join('\n'),
+    );
+    const before = await mark(emu);
+    const ours = await run('action-pipeline', { job: 'reuse/job.yml', wait: 'false' });
+    expect(errors(ours)).toEqual([]);
+    const mine = await submitted(before);
+    const ourCode = String(((mine.job.requestBody as Json).properties as Json).codeId);
+    const ourVersion = (await requests(emu, 'arm', before)).find(
+      (r) => r.method === 'PUT' && /\/codes\/[^/]+\/versions\/[^/]+$/.test(r.path),
+    );
+    expect((ourVersion?.requestBody as { properties: Json }).properties).toMatchObject({
+      codeUri: expect.stringMatching(/^https:\/\/\S+\/LocalUpload\/[0-9a-f]{64}\/src$/),
+      properties: { hash_sha256: expect.stringMatching(/^[0-9a-f]{64}$/), hash_version: '202208' },
+    });
+
+    const between = await mark(emu);
+    await aml(emu, 'job-create', { file: path.join(dir, 'job.yml') }, { cwd: dir });
+    const theirs = await requests(emu, 'arm', between);
+    const lookup = theirs.find((r) => r.method === 'GET' && r.query.hash !== undefined);
+    expect(lookup?.status).toBe(200);
+    expect(theirs.filter((r) => r.path.endsWith('/startPendingUpload'))).toEqual([]);
+    expect(theirs.filter((r) => r.method === 'PUT' && /\/codes\//.test(r.path))).toEqual([]);
+    const job = theirs.find((r) => r.method === 'PUT' && /\/jobs\/[^/]+$/.test(r.path));
+    expect(String(((job?.requestBody as Json).properties as Json).codeId).toLowerCase()).toBe(
+      ourCode.replace(/^azureml:/, '').toLowerCase(),
+    );
+  });
+
   it('every KNOWN_DIFFERENCES row still occurs (remove the rows of fixed differences)', () => {
     if (process.env.AZUREML_INTEROP_PRINT_DIFFERENCES)
       writeFileSync(process.env.AZUREML_INTEROP_PRINT_DIFFERENCES, JSON.stringify(found, null, 1));

@@ -12,6 +12,7 @@ import { UserError } from '../../shared/errors.js';
 import { MemoryLogger } from '../../shared/logger.js';
 import {
   azureAiMlObjectHash,
+  azureAiMlContentHash,
   contentHashAssetPath,
   createSnapshot,
   explainStorageError,
@@ -549,6 +550,22 @@ describe("azure-ai-ml's key: uploads either tool made are not repeated by the ot
     );
     const single = await createSnapshot(path.join(root, 'Nested', 'big.bin'));
     expect(await azureAiMlObjectHash(single)).toBe('0e53d13ab466334592107965ed25e41386cdd21408e0aad2e462e38aa59e88a6');
+  });
+
+  // Values from azure-ai-ml 1.35.2's get_content_hash (the code version's hash_sha256) on the same files.
+  it("computes azure-ai-ml's code content hash (values from azure-ai-ml 1.35's get_content_hash)", async () => {
+    const root = path.join(workDir, 'content-hash');
+    const files: Record<string, string> = { 'B.py': 'x', 'a.py': 'yy', 'Sub/c.py': 'z', 'a/empty': '' };
+    for (const [relPath, content] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(root, relPath)), { recursive: true });
+      await writeFile(path.join(root, relPath), content);
+    }
+    expect(await azureAiMlContentHash(await createSnapshot(root))).toBe(
+      '86a18a2ee06bbe0138fbf3cca0641b76139b969fdeabd97db3c80e2da4f6d705',
+    );
+    expect(await azureAiMlContentHash(await createSnapshot(path.join(root, 'B.py')))).toBe(
+      'ad2d7c583a698e27dfb3a44dbb105b5f5210180b0be320ea874b6f315b0ddae2',
+    );
   });
 
   it('fails clearly when a file shrank or vanished since the snapshot, and stops when aborted', async () => {
