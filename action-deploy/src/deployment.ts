@@ -172,11 +172,12 @@ async function scoringCode({ connection, log, deploy: d }: DeployRun) {
     });
     environmentId = workspaceResourceId(settings, `environments/azureml-actions-onnx/versions/${env.version}`);
   } else {
-    const [, name, version] = /^azureml:([^:@]+)[:@](.+)$/.exec(environmentId) ?? [];
-    environmentId = workspaceResourceId(
-      settings,
-      version === 'latest' ? `environments/${name}` : `environments/${name}/versions/${version}`,
-    );
+    const [, name = '', version = ''] = /^azureml:([^:@]+)[:@](.+)$/.exec(environmentId) ?? [];
+    // `@latest` is the most recently created version, resolved here as azure-ai-ml resolves it
+    // (_get_latest: versions by createdtime desc): a deployment needs a version, not the container.
+    const resolved = version === 'latest' ? await latestEnvironmentVersion(client, settings, name) : version;
+    if (version === 'latest') log.info(`Environment azureml:${name}@latest is version ${resolved}.`);
+    environmentId = workspaceResourceId(settings, `environments/${name}/versions/${resolved}`);
   }
   return {
     codeConfiguration: {
@@ -185,4 +186,27 @@ async function scoringCode({ connection, log, deploy: d }: DeployRun) {
     },
     environmentId,
   };
+}
+
+/** The most recently created version of a workspace environment, or a UserError naming the input. */
+async function latestEnvironmentVersion(
+  client: DeployRun['connection']['client'],
+  settings: DeployRun['connection']['settings'],
+  name: string,
+): Promise<string> {
+  const pages = client.environmentVersions.list(settings.resourceGroup, settings.workspace, name, {
+    orderBy: 'createdtime desc',
+    top: 1,
+  });
+  try {
+    for await (const version of pages) if (version.name) return version.name;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
+  throw new UserError(
+    `Environment '${name}' has no version in workspace '${settings.workspace}' (azureml:${name}@latest).`,
+    {
+      input: 'environment',
+    },
+  );
 }

@@ -81,6 +81,13 @@ function validateDeployment(
     p.environmentId !== '' &&
     !p.environmentId.startsWith('azureml://registries/')
   ) {
+    // An environment container is not something a deployment can run in: the spec's environmentId is
+    // an "ARM resource ID or AssetId of the environment specification", and azure-ai-ml always sends
+    // a version (it resolves `@latest` to the newest one first: _get_latest in _asset_utils.py).
+    if (!/\/versions\/[^/]+$/i.test(p.environmentId) && !/^azureml:[^:/]+:[^:/]+$/.test(p.environmentId))
+      throw bad(
+        `Environment '${p.environmentId}' names no version: a deployment needs an environment version (…/environments/NAME/versions/VERSION).`,
+      );
     if (!resolveAsset(ctx, p.environmentId, 'environments'))
       throw bad(`Environment '${p.environmentId}' was not found in the workspace.`);
   }

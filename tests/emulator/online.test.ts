@@ -203,6 +203,24 @@ describe('managed online endpoint with key auth', () => {
     await expect(client.onlineEndpoints.getToken(rg, ws, 'vad-ep')).rejects.toMatchObject({ statusCode: 400 });
   });
 
+  it('refuses an environment id without a version (the container), naming it', async () => {
+    const containerId = envId.replace(/\/versions\/[^/]+$/, '');
+    const refused = await client.onlineDeployments
+      .beginCreateOrUpdateAndWait(
+        rg,
+        ws,
+        'vad-ep',
+        'no-version',
+        {
+          ...deployment(),
+          properties: { ...deployment().properties, environmentId: containerId },
+        },
+        poll,
+      )
+      .catch((error: unknown) => error as { statusCode?: number; message: string });
+    expect(refused).toMatchObject({ statusCode: 400, message: expect.stringContaining('names no version') });
+  });
+
   it('fails a deployment whose model files are missing, in its storage initializer', async () => {
     await expect(
       client.onlineDeployments.beginCreateOrUpdateAndWait(

@@ -10,14 +10,14 @@
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { azureAiMlObjectHash, createSnapshot, type Snapshot } from '../../shared/upload/index.js';
 import { start } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
-import { aml, stopAml, skipReason } from './helpers.js';
+import { aml, mark, requests, stopAml, skipReason } from './helpers.js';
 import { SILERO, SILERO_PAYLOAD } from '../support/silero.js';
 
 const reason = skipReason();
@@ -153,6 +153,51 @@ suite('an endpoint deployed by azure-ai-ml, then action-deploy', () => {
     expect(deployed.outputs).toMatchObject({ 'smoke-test': 'passed', traffic: '{"vad-sdk-folder-v1":100}' });
     const endpoint = await aml<{ traffic: Record<string, number> }>(emu, 'endpoint-get', { name: 'sdk-endpoint' });
     expect(endpoint.traffic).toEqual({ 'vad-sdk-folder-v1': 100 });
+  });
+});
+
+suite('an environment at @latest: azure-ai-ml and action-deploy send the same version', () => {
+  it('both resolve azureml:NAME@latest to the newest version (a deployment needs a version, not the container)', async () => {
+    const assets = path.join(REPO_ROOT, 'action-deploy', 'assets', 'onnx-generic');
+    for (const version of ['1', '2'])
+      await aml(emu, 'environment-create', {
+        name: 'onnx-latest',
+        version,
+        image: 'mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04',
+        conda_file: path.join(assets, 'conda.yml'),
+      });
+    const environmentOf = async (since: number) =>
+      (await requests(emu, 'arm', since))
+        .filter((r) => r.method === 'PUT' && /\/onlineEndpoints\/[^/]+\/deployments\/[^/]+$/.test(r.path))
+        .map((r) => String((r.requestBody as { properties: Record<string, unknown> }).properties.environmentId));
+
+    const beforeSdk = await mark(emu);
+    await aml(emu, 'endpoint-deploy', {
+      endpoint: 'latest-sdk',
+      deployment: 'blue',
+      model: 'vad-sdk',
+      version: '1',
+      code: assets,
+      scoring_script: 'score.py',
+      // As the Python API takes it (a YAML file's `azureml:onnx-latest@latest` loads to the same).
+      environment: 'onnx-latest@latest',
+    });
+    const theirs = await environmentOf(beforeSdk);
+    expect(theirs).toEqual([expect.stringMatching(/\/environments\/onnx-latest\/versions\/2$/)]);
+
+    const beforeOurs = await mark(emu);
+    cpSync(assets, path.join(workspace, 'score-latest'), { recursive: true });
+    const deployed = await run('action-deploy', {
+      endpoint: 'latest-ours',
+      model: 'azureml:vad-sdk:1',
+      'code-path': 'score-latest',
+      'scoring-script': 'score.py',
+      environment: 'azureml:onnx-latest@latest',
+    });
+    expect(errors(deployed)).toEqual([]);
+    const ours = await environmentOf(beforeOurs);
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.map((id) => id.toLowerCase())).toEqual(ours.map(() => theirs[0]!.toLowerCase()));
   });
 });
 

@@ -141,7 +141,9 @@ def endpoint_deploy(c, a):
         endpoint_name=a["endpoint"],
         model=c.models.get(a["model"], version=a["version"]),
         code_configuration=CodeConfiguration(code=a["code"], scoring_script=a["scoring_script"]),
-        environment=Environment(image=a["image"], conda_file=a["conda_file"]),
+        # An environment as written (`azureml:NAME@latest`, which azure-ai-ml resolves to a version),
+        # or an anonymous one from an image and a conda file.
+        environment=a["environment"] if a.get("environment") else Environment(image=a["image"], conda_file=a["conda_file"]),
         instance_type="Standard_DS3_v2",
         instance_count=1,
     )
@@ -149,6 +151,16 @@ def endpoint_deploy(c, a):
     endpoint.traffic = {a["deployment"]: 100}
     endpoint = c.online_endpoints.begin_create_or_update(endpoint).result()
     return {"deployment": created.name, "provisioning_state": created.provisioning_state, "traffic": dict(endpoint.traffic)}
+
+
+def environment_create(c, a):
+    """environments.create_or_update: a named environment version from an image and a conda file."""
+    from azure.ai.ml.entities import Environment
+
+    env = c.environments.create_or_update(
+        Environment(name=a["name"], version=a["version"], image=a["image"], conda_file=a["conda_file"])
+    )
+    return {"id": env.id, "name": env.name, "version": env.version}
 
 
 def endpoint_invoke(c, a):
@@ -208,6 +220,7 @@ COMMANDS = {
     "endpoint-keys": endpoint_keys,
     "endpoint-invoke": endpoint_invoke,
     "endpoint-deploy": endpoint_deploy,
+    "environment-create": environment_create,
     "deployment-get": deployment_get,
     "deployment-logs": deployment_logs,
     "jobs-get": jobs_get,
