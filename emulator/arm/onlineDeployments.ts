@@ -56,6 +56,13 @@ function validateDeployment(
   const type = p.endpointComputeType;
   if (type !== 'Managed' && type !== 'Kubernetes')
     throw bad("'endpointComputeType' is required: Managed or Kubernetes.");
+  // Managed online deployments scale by instance count only: "Currently only the default scale type
+  // is supported" (CLI v2 managed online deployment YAML reference, scale_settings); autoscale is
+  // Azure Monitor's, outside the deployment. Kubernetes deployments take TargetUtilization.
+  if (type === 'Managed' && isRecord(p.scaleSettings) && p.scaleSettings.scaleType === 'TargetUtilization')
+    throw bad(
+      "Managed online deployments support only 'Default' scale settings; TargetUtilization is for Kubernetes deployments.",
+    );
   if ((type === 'Kubernetes') !== k8s) {
     throw bad(`A ${type} deployment cannot be added to ${k8s ? 'a Kubernetes' : 'a managed'} online endpoint.`);
   }

@@ -202,16 +202,19 @@ export async function handleArm(
   }
   const served = route.apiVersions ?? apiVersionsOf(route.operationId);
   if (!served.includes(apiVersion)) {
+    // The resource type as ARM names it: the segments after the provider namespace that are types,
+    // not names (`workspaces/models` for …/workspaces/{workspaceName}/models).
     const type =
       route.path
         .split('/providers/')[1]
         ?.split('/')
+        .slice(1)
         .filter((_, i) => i % 2 === 0)
         .join('/') ?? '';
     throw new ArmError(
       400,
       'NoRegisteredProviderFound',
-      `No registered resource provider found for location '${s.location}' and API version '${apiVersion}' for type '${type.replace(/^[^/]+\//, '')}'. The supported api-versions are '${served.join(', ')}'. The supported locations are '${s.location}'.`,
+      `No registered resource provider found for location '${s.location}' and API version '${apiVersion}' for type '${type}'. The supported api-versions are '${served.join(', ')}'. The supported locations are '${s.location}'.`,
     );
   }
 

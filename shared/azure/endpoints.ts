@@ -91,6 +91,9 @@ export async function setEndpointTraffic(options: {
   await retryWhileBusy(log, async () => {
     const current = await client.onlineEndpoints.get(rg, ws, endpoint);
     options.guard?.(current.properties.traffic ?? {});
+    // `keys` is create-only (x-ms-mutability ["create"] in the spec's EndpointPropertiesBase): an
+    // update never sends it, not even as the null a GET answers.
+    const { keys: _createOnly, ...updatable } = current.properties;
     await waitForOperation(
       () =>
         client.onlineEndpoints.beginCreateOrUpdate(
@@ -100,7 +103,7 @@ export async function setEndpointTraffic(options: {
           {
             location: current.location,
             ...(options.tags ? { tags: options.tags(current.tags) } : current.tags ? { tags: current.tags } : {}),
-            properties: { ...current.properties, traffic },
+            properties: { ...updatable, traffic },
           },
           { updateIntervalInMs: POLL_INTERVAL_MS },
         ),

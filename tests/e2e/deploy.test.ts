@@ -198,13 +198,18 @@ describe('action-deploy', () => {
     });
     expect(errors(canary)).toEqual([]);
     expect(canary.outputs).toMatchObject({ 'deployment-name': 'vad-v2', traffic: '{"vad-v2":100}' });
-    const trafficPuts = (
+    const endpointPuts = (
       (await admin(emu, 'GET', '/requests?service=arm&path=/onlineEndpoints/vad-prod')).body as {
-        value: { method: string; path: string; requestBody?: { properties?: { traffic?: Record<string, number> } } }[];
+        value: {
+          method: string;
+          path: string;
+          requestBody?: { properties?: { traffic?: Record<string, number>; keys?: unknown } };
+        }[];
       }
-    ).value
-      .filter((r) => r.method === 'PUT' && !r.path.includes('/deployments/'))
-      .map((r) => r.requestBody?.properties?.traffic);
+    ).value.filter((r) => r.method === 'PUT' && !r.path.includes('/deployments/'));
+    const trafficPuts = endpointPuts.map((r) => r.requestBody?.properties?.traffic);
+    // `keys` is create-only in the spec: an update never sends it, not even as null.
+    expect(endpointPuts.filter((r) => r.requestBody?.properties && 'keys' in r.requestBody.properties)).toEqual([]);
     expect(trafficPuts).toEqual([
       { 'vad-v1': 90, 'vad-v2': 10 },
       { 'vad-v1': 50, 'vad-v2': 50 },

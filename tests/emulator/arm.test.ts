@@ -211,6 +211,7 @@ describe('RBAC, errors and faults', () => {
     expect(res.headers.get('x-ms-correlation-request-id')).toBeTruthy();
     const body = (await res.json()) as { error: { code: string; message: string } };
     expect(body.error.code).toBe('NoRegisteredProviderFound');
+    expect(body.error.message).toContain("for type 'workspaces/models'");
     expect(body.error.message).toContain('2022-10-01');
     const anon = await fetch(`${emu.armUrl}${emu.workspaceId}?api-version=2022-10-01`);
     expect(anon.status).toBe(401);

@@ -203,6 +203,37 @@ describe('managed online endpoint with key auth', () => {
     await expect(client.onlineEndpoints.getToken(rg, ws, 'vad-ep')).rejects.toMatchObject({ statusCode: 400 });
   });
 
+  it('refuses TargetUtilization scaling on a managed deployment, and a model on a datastore that does not exist', async () => {
+    const refused = await client.onlineDeployments
+      .beginCreateOrUpdateAndWait(
+        rg,
+        ws,
+        'vad-ep',
+        'autoscaled',
+        {
+          ...deployment(),
+          properties: {
+            ...deployment().properties,
+            scaleSettings: { scaleType: 'TargetUtilization', minInstances: 1, maxInstances: 2 },
+          },
+        },
+        poll,
+      )
+      .catch((error: unknown) => error as { statusCode?: number; message: string });
+    expect(refused).toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining("only 'Default' scale settings"),
+    });
+    await expect(
+      client.modelVersions.createOrUpdate(rg, ws, 'm', '9', {
+        properties: { modelUri: 'azureml://datastores/nosuchstore/paths/model.onnx' },
+      }),
+    ).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining("datastore 'nosuchstore' does not exist"),
+    });
+  });
+
   it('refuses an environment id without a version (the container), naming it', async () => {
     const containerId = envId.replace(/\/versions\/[^/]+$/, '');
     const refused = await client.onlineDeployments
