@@ -11,6 +11,16 @@ import type { SourceLocation } from '../../shared/logger.js';
 import { allTaskKeys, AUTOML_JOB_KEYS, readAutoMLTask, readTable, type AutoMLSpec } from './automl/read.js';
 import { QUEUE_SETTINGS, RESOURCES } from './automl/schema.js';
 import type { Override } from './inputs.js';
+import { readSparkResources, readSparkSpec, checkSparkArgs, SPARK_KEYS, type SparkJob } from './jobFile/spark.js';
+import {
+  readTypedStep,
+  TYPED_STEP_TYPES,
+  typedOutputs,
+  typedRunnables,
+  typedStepKeys,
+  type TypedStep,
+} from './jobFile/steps.js';
+import { readSweepJob, SWEEP_KEYS, type SweepJob } from './jobFile/sweep.js';
 import {
   entries,
   fields,
@@ -47,10 +57,25 @@ export type Binding =
 export type JobInput =
   | { kind: 'literal'; value: string | number | boolean; type: LiteralType }
   | { kind: 'data'; type: DataType; path: string; local: boolean; mode: string | undefined }
-  | { kind: 'binding'; expression: string; binding: Binding; location: SourceLocation };
+  | {
+      kind: 'binding';
+      expression: string;
+      binding: Binding;
+      location: SourceLocation;
+      /** `{path: ${{...}}, type, mode}`: what the file declares beside the binding. */
+      type?: DataType | LiteralType | undefined;
+      mode?: string | undefined;
+    };
 
 export type JobOutput =
-  | { kind: 'data'; type: DataType; mode: string | undefined; path: string | undefined }
+  | {
+      kind: 'data';
+      type: DataType;
+      mode: string | undefined;
+      path: string | undefined;
+      /** Written `name:` with nothing: a uri_folder the service names. */
+      empty?: boolean;
+    }
   | { kind: 'binding'; expression: string; binding: Binding; location: SourceLocation };
 
 /** A component's declared input (a component YAML file's `inputs`). */
@@ -134,7 +159,15 @@ export type StepSource =
     }
   | { kind: 'registered'; reference: string; location: SourceLocation }
   /** A `type: automl` step: an AutoML node of the pipeline, sent inline (no component). */
-  | { kind: 'automl'; spec: AutoMLSpec };
+  | { kind: 'automl'; spec: AutoMLSpec }
+  /** A spark, parallel or sweep step (jobFile/steps.ts). */
+  | { kind: 'typed'; step: TypedStep };
+
+/** What a step or job needs resolved before submission: its code folder and its environment. */
+export interface CodeAndEnvironment {
+  code: CommandSpec['code'];
+  environment: string | InlineEnvironment | undefined;
+}
 
 export interface PipelineStep {
   name: string;
@@ -149,6 +182,8 @@ export interface PipelineStep {
 export interface PipelineJob extends CommonJobFields {
   type: 'pipeline';
   defaultCompute: string | undefined;
+  /** settings.default_datastore: a datastore name (azureml:NAME or NAME). */
+  defaultDatastore: string | undefined;
   continueOnStepFailure: boolean | undefined;
   steps: PipelineStep[];
 }
@@ -168,7 +203,8 @@ export interface AutoMLJob extends CommonJobFields {
   environmentVariables: Record<string, string>;
 }
 
-export type JobDefinition = CommandJob | PipelineJob | AutoMLJob;
+export type JobDefinition = CommandJob | PipelineJob | AutoMLJob | SweepJob | SparkJob;
+export type { SparkJob, SweepJob };
 
 const BINDING =
   /^\$\{\{\s*parent\.(inputs\.([A-Za-z_][\w.]*)|outputs\.([A-Za-z_]\w*)|jobs\.([A-Za-z_][\w-]*)\.outputs\.([A-Za-z_]\w*))\s*\}\}$/;
@@ -202,7 +238,7 @@ export function loadJobFile(absolutePath: string, workspaceRoot: string, overrid
   return job;
 }
 
-function displayPath(absolutePath: string, workspaceRoot: string): string {
+export function displayPath(absolutePath: string, workspaceRoot: string): string {
   const relative = path.relative(workspaceRoot, absolutePath);
   return relative.startsWith('..') ? absolutePath : relative.split(path.sep).join('/');
 }
@@ -261,8 +297,6 @@ const NOT_YET: Record<string, string> = {
   // only: fine-tuning jobs exist in preview api-versions alone.
   finetuning:
     "'type' is 'finetuning': fine-tuning jobs are not in Azure ML's stable REST API (2024-04-01, which action-pipeline submits to), only in preview versions; submit this file with az ml job create.",
-  sweep: "'type' is 'sweep': sweep jobs are not read by action-pipeline yet; submit this file with az ml job create.",
-  spark: "'type' is 'spark': Spark jobs are not read by action-pipeline yet; submit this file with az ml job create.",
 };
 
 function readJob(source: YamlSource, workspaceRoot: string, extra: YamlSource[]): JobDefinition | undefined {
@@ -275,12 +309,13 @@ function readJob(source: YamlSource, workspaceRoot: string, extra: YamlSource[])
   const typeField = entries(source, root, 'The job').find((f) => f.key === 'type');
   const explicit = text(source, typeField, "'type'");
   const type = explicit ?? (root.has('command') ? 'command' : root.has('jobs') ? 'pipeline' : undefined);
-  if (type !== 'command' && type !== 'pipeline' && type !== 'automl') {
+  if (type !== 'command' && type !== 'pipeline' && type !== 'automl' && type !== 'sweep' && type !== 'spark') {
     source.report(
       typeField?.value ?? root,
       explicit === undefined
-        ? "The job needs 'type': command, pipeline or automl."
-        : (NOT_YET[explicit] ?? `'type' is '${explicit}'; action-pipeline runs command, pipeline and automl jobs.`),
+        ? "The job needs 'type': command, pipeline, automl, sweep or spark."
+        : (NOT_YET[explicit] ??
+            `'type' is '${explicit}'; action-pipeline runs command, pipeline, automl, sweep and spark jobs.`),
     );
     return undefined;
   }
@@ -293,6 +328,12 @@ function readJob(source: YamlSource, workspaceRoot: string, extra: YamlSource[])
     return spec && { ...common, type, spec };
   }
   if (type === 'pipeline') return readPipeline(source, f, common, workspaceRoot, extra);
+  if (type === 'sweep') return readSweepJob(source, f, common);
+  if (type === 'spark') {
+    const spark = readSparkSpec(source, f, 'A spark job', { codeRequired: true });
+    checkSparkArgs(source, f, { inputs: Object.keys(common.inputs), outputs: Object.keys(common.outputs) });
+    return spark && { ...common, type, spark, resources: readSparkResources(source, f.get('resources')) };
+  }
   return readAutoML(source, f, common, root);
 }
 
@@ -308,10 +349,13 @@ const JOB_KEYS = {
     'component',
   ],
   pipeline: ['jobs', 'settings'],
+  // SweepJobSchema: the sweep settings and `trial`; `resources` is read to refuse it with why.
+  sweep: [...SWEEP_KEYS, 'resources'],
+  spark: [...SPARK_KEYS, 'resources'],
   automl: [...AUTOML_JOB_KEYS, ...allTaskKeys()],
 };
 
-function readCommon(source: YamlSource, f: Map<string, Field>): CommonJobFields {
+export function readCommon(source: YamlSource, f: Map<string, Field>): CommonJobFields {
   const name = text(source, f.get('name'), "'name'");
   if (name !== undefined && !NAME_RULES.asset.pattern.test(name))
     source.report(f.get('name')?.value, `'name' must be ${NAME_RULES.asset.allowed}`);
@@ -337,7 +381,7 @@ const IDENTITIES = {
   aml_token: 'AMLToken',
 } as const;
 
-function identityOf(source: YamlSource, field: Field | undefined): CommonJobFields['identity'] {
+export function identityOf(source: YamlSource, field: Field | undefined): CommonJobFields['identity'] {
   if (!field) return undefined;
   const type = oneOf(
     source,
@@ -378,9 +422,13 @@ function distributionOf(source: YamlSource, field: Field | undefined): CommandSp
 }
 
 /** `azureml:cpu-cluster` or `cpu-cluster` → `cpu-cluster`. */
-function computeName(source: YamlSource, field: Field | undefined): string | undefined {
+export function computeName(source: YamlSource, field: Field | undefined, bindingsAllowed = false): string | undefined {
   const value = text(source, field, "'compute'");
   if (value === undefined) return undefined;
+  // A step's compute may be a pipeline input (azure-ai-ml sends the expression as the node's
+  // computeId; pipeline_with_train_eval_pipeline_component in azureml-examples does this).
+  const binding = parseBinding(value);
+  if (binding?.kind === 'parent-input' && bindingsAllowed) return value.trim();
   const name = value.replace(/^azureml:/, '');
   if (!NAME_RULES.compute.pattern.test(name)) {
     source.report(
@@ -405,7 +453,7 @@ function defaultInputType(f: Map<string, Field>): DataType | LiteralType | undef
   return 'string';
 }
 
-function readInputs(
+export function readInputs(
   source: YamlSource,
   field: Field | undefined,
   owner: string,
@@ -456,6 +504,8 @@ function readInputs(
             expression: dataPath,
             binding,
             location: source.locate(f.get('path')?.value),
+            type: f.has('type') ? type : undefined,
+            mode: oneOf(source, f.get('mode'), `${what}'s 'mode'`, INPUT_MODES),
           };
         continue;
       }
@@ -507,13 +557,13 @@ function readInputs(
   return result;
 }
 
-function literalTypeOf(value: string | number | boolean): LiteralType {
+export function literalTypeOf(value: string | number | boolean): LiteralType {
   if (typeof value === 'boolean') return 'boolean';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
   return 'string';
 }
 
-function readOutputs(
+export function readOutputs(
   source: YamlSource,
   field: Field | undefined,
   owner: string,
@@ -539,8 +589,8 @@ function readOutputs(
       }
       continue;
     }
-    if (entry.value === null) {
-      result[entry.key] = { kind: 'data', type: 'uri_folder', mode: undefined, path: undefined };
+    if (entry.value === null || (isScalar(entry.value) && entry.value.value === null)) {
+      result[entry.key] = { kind: 'data', type: 'uri_folder', mode: undefined, path: undefined, empty: true };
       continue;
     }
     const f = fields(source, entry.value, what, ['type', 'mode', 'path', 'description']);
@@ -566,7 +616,7 @@ export function parseBinding(value: string): Binding | undefined {
  * `environment: {image, conda_file, ...}` as azure-ai-ml's AnonymousEnvironmentSchema reads it. Its
  * `name` and `version` are taken and not used, as there: an anonymous environment is named by content.
  */
-function readInlineEnvironment(source: YamlSource, field: Field): InlineEnvironment | undefined {
+export function readInlineEnvironment(source: YamlSource, field: Field): InlineEnvironment | undefined {
   const f = fields(source, field.value, "The inline 'environment'", [
     'image',
     'conda_file',
@@ -634,7 +684,7 @@ function readInlineEnvironment(source: YamlSource, field: Field): InlineEnvironm
   };
 }
 
-function readCommandSpec(source: YamlSource, f: Map<string, Field>, owner: string): CommandSpec | undefined {
+export function readCommandSpec(source: YamlSource, f: Map<string, Field>, owner: string): CommandSpec | undefined {
   const command = text(source, f.get('command'), "'command'");
   const environmentField = f.get('environment');
   const inline = isMap(environmentField?.value ?? null);
@@ -703,11 +753,22 @@ function readCommandSpec(source: YamlSource, f: Map<string, Field>, owner: strin
   };
 }
 
-/** The commands a job runs (a command job's, or each pipeline step's that is not a registered component). */
-export function commandsOf(job: JobDefinition): CommandSpec[] {
+/**
+ * What a job runs that needs its code and environment resolved: a command job's command, a sweep's
+ * trial, a Spark job, and each pipeline step's that is not a registered component.
+ */
+export function commandsOf(job: JobDefinition): CodeAndEnvironment[] {
   if (job.type === 'command') return [job.spec];
+  if (job.type === 'sweep') return [job.trial];
+  if (job.type === 'spark') return [job.spark];
   if (job.type === 'pipeline')
-    return job.steps.flatMap((s) => (s.source.kind === 'inline' || s.source.kind === 'file' ? [s.source.spec] : []));
+    return job.steps.flatMap((s) =>
+      s.source.kind === 'inline' || s.source.kind === 'file'
+        ? [s.source.spec]
+        : s.source.kind === 'typed'
+          ? typedRunnables(s.source.step)
+          : [],
+    );
   return [];
 }
 
@@ -715,13 +776,13 @@ export function commandsOf(job: JobDefinition): CommandSpec[] {
 export function inlineEnvironmentsOf(job: JobDefinition): InlineEnvironment[] {
   const byVersion = new Map<string, InlineEnvironment>();
   for (const { environment } of commandsOf(job))
-    if (typeof environment !== 'string' && !byVersion.has(environment.version))
+    if (environment !== undefined && typeof environment !== 'string' && !byVersion.has(environment.version))
       byVersion.set(environment.version, environment);
   return [...byVersion.values()];
 }
 
 /** `${{inputs.x}}` and `${{outputs.y}}` in a command must name the step's own inputs and outputs. */
-function checkCommandBindings(source: YamlSource, f: Map<string, Field>): void {
+export function checkCommandBindings(source: YamlSource, f: Map<string, Field>): void {
   const commandField = f.get('command');
   const command = commandField?.value && isScalar(commandField.value) ? String(commandField.value.value) : '';
   // Names as the file declares them: an input refused for another reason is still declared.
@@ -755,6 +816,13 @@ function readPipeline(
     'force_rerun',
   ]);
   const defaultCompute = computeName(source, settings.get('default_compute'));
+  const datastore = text(source, settings.get('default_datastore'), "'default_datastore'");
+  const defaultDatastore = datastore?.replace(/^azureml:/, '');
+  if (defaultDatastore !== undefined && !/^[A-Za-z0-9_]+$/.test(defaultDatastore))
+    source.report(
+      settings.get('default_datastore')?.value,
+      `'default_datastore' is '${datastore}'; it must be a datastore name (azureml:NAME).`,
+    );
   const continueValue = scalar(source, settings.get('continue_on_step_failure'), "'continue_on_step_failure'");
   const jobsField = f.get('jobs');
   const steps: PipelineStep[] = [];
@@ -770,7 +838,8 @@ function readPipeline(
     readSteps.push(read);
     if (read.source) steps.push({ ...read, source: read.source });
   }
-  if (!jobsField || steps.length === 0)
+  // Steps refused for their own reasons were reported already: no second, false problem.
+  if (!jobsField || entries(source, jobsField.value, "'jobs'").length === 0)
     source.report(
       jobsField?.keyNode ?? (source.document.contents as Node),
       "A pipeline job needs 'jobs' with at least one step.",
@@ -780,6 +849,7 @@ function readPipeline(
     ...common,
     type: 'pipeline',
     defaultCompute,
+    defaultDatastore,
     continueOnStepFailure: typeof continueValue === 'boolean' ? continueValue : undefined,
     steps,
   };
@@ -791,6 +861,23 @@ type StepRead = Omit<PipelineStep, 'source'> & { source: StepSource | undefined 
 function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra: YamlSource[]): StepRead | undefined {
   const what = `Step '${entry.key}'`;
   if (isMap(entry.value) && entry.value.get('type') === 'automl') return readAutoMLStep(source, entry, what);
+  const typeNode = isMap(entry.value) ? entry.value.get('type', true) : undefined;
+  const typed = TYPED_STEP_TYPES.find((t) => isScalar(typeNode) && typeNode.value === t);
+  if (typed) {
+    const f = fields(source, entry.value, what, typedStepKeys(typed));
+    const inputs = readInputs(source, f.get('inputs'), what, true);
+    const outputs = readOutputs(source, f.get('outputs'), what, true);
+    const step = readTypedStep(source, f, typed, what, workspaceRoot, extra, inputs, outputs);
+    return {
+      name: entry.key,
+      displayName: text(source, f.get('display_name'), `${what}'s 'display_name'`),
+      compute: computeName(source, f.get('compute'), true),
+      inputs,
+      outputs,
+      location: source.locate(entry.keyNode),
+      source: step && { kind: 'typed', step },
+    };
+  }
   const f = fields(source, entry.value, what, [
     'type',
     'component',
@@ -818,7 +905,7 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
   const base = {
     name: entry.key,
     displayName: text(source, f.get('display_name'), `${what}'s 'display_name'`),
-    compute: computeName(source, f.get('compute')),
+    compute: computeName(source, f.get('compute'), true),
     inputs,
     outputs,
     location: source.locate(entry.keyNode),
@@ -911,7 +998,7 @@ function readAutoMLStep(source: YamlSource, entry: Field, what: string): StepRea
   };
 }
 
-function readComponentFile(
+export function readComponentFile(
   file: string,
   workspaceRoot: string,
   extra: YamlSource[],
@@ -998,13 +1085,15 @@ function readComponentFile(
 function checkPipelineBindings(source: YamlSource, job: CommonJobFields, steps: StepRead[]): void {
   const stepNames = steps.map((s) => s.name);
   const outputsOf = (step: StepRead): string[] | undefined =>
-    step.source?.kind === 'file'
-      ? Object.keys(step.source.outputs)
-      : step.source?.kind === 'inline'
-        ? Object.keys(step.outputs)
-        : step.source?.kind === 'automl'
-          ? [...new Set(['best_model', ...Object.keys(step.outputs)])] // every AutoML job outputs best_model
-          : undefined; // a registered component's outputs are checked against its spec at submission
+    step.source?.kind === 'typed'
+      ? Object.keys(typedOutputs(step.source.step, step.outputs) ?? {})
+      : step.source?.kind === 'file'
+        ? Object.keys(step.source.outputs)
+        : step.source?.kind === 'inline'
+          ? Object.keys(step.outputs)
+          : step.source?.kind === 'automl'
+            ? [...new Set(['best_model', ...Object.keys(step.outputs)])] // every AutoML job outputs best_model
+            : undefined; // a registered component's outputs are checked against its spec at submission
   for (const step of steps) {
     const bindings = [
       ...Object.values(step.inputs).flatMap((i) => (i.kind === 'binding' ? [i] : [])),
@@ -1013,6 +1102,9 @@ function checkPipelineBindings(source: YamlSource, job: CommonJobFields, steps: 
         ? Object.values(step.source.spec.data).flatMap((d) => (d.kind === 'binding' ? [d] : []))
         : []),
     ];
+    const computeBinding = step.compute?.startsWith('${{') ? parseBinding(step.compute) : undefined;
+    if (computeBinding && step.compute)
+      bindings.push({ kind: 'binding', binding: computeBinding, expression: step.compute, location: step.location });
     for (const { binding, expression, location } of bindings) {
       const problem = (message: string) =>
         source.problems.push({ message: `Step '${step.name}': ${expression} ${message}`, location });

@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import type { AutoMLSpec } from './automl/read.js';
 import type {
   AutoMLJob,
+  SparkJob,
+  SweepJob,
   CommandJob,
   DataType,
   JobInput,
@@ -18,6 +20,9 @@ import type {
   PipelineStep,
 } from './jobFile.js';
 import { nodeTaskFields, taskDetails } from './automl/body.js';
+import { sparkJobRest } from './jobFile/spark.js';
+import { typedNodeFields, typedOutputs, type TypedResolution, type TypedStep } from './jobFile/steps.js';
+import { sweepRestSettings } from './jobFile/sweep.js';
 
 export const ANONYMOUS_COMPONENT_NAME = 'azureml_anonymous';
 const PIPELINE_COMPONENT_SCHEMA = 'https://azuremlschemas.azureedge.net/latest/pipelineComponent.schema.json';
@@ -46,6 +51,8 @@ export interface Resolved {
   componentIds: Map<PipelineStep, string>;
   /** Output types of registered components' outputs, by step, for bindings' types. */
   registeredOutputs: Map<PipelineStep, Record<string, DataType>>;
+  /** The datastore's ARM id (settings.default_datastore). */
+  datastoreId?: (name: string) => string;
 }
 
 type Json = Record<string, unknown>;
@@ -128,6 +135,50 @@ export function commandJobBody(
   };
 }
 
+/** A sweep job (SweepJob, 2024-04-01): the trial is a command without inputs of its own. */
+export function sweepJobBody(job: SweepJob, meta: JobMetadata, resolved: Resolved, compute: string | undefined): Json {
+  const trial = job.trial;
+  return {
+    ...base(meta),
+    jobType: 'Sweep',
+    ...(compute ? { computeId: resolved.computeId(compute) } : {}),
+    inputs: mapValues(job.inputs, (i) => jobInput(i, resolved)),
+    outputs: mapValues(job.outputs, jobOutput),
+    ...(job.identity ? { identity: { identityType: job.identity } } : {}),
+    ...sweepRestSettings(job.sweep),
+    trial: {
+      command: trial.command,
+      environmentId: resolved.environmentIds.get(trial),
+      ...(resolved.codeIds.has(trial) ? { codeId: resolved.codeIds.get(trial) } : {}),
+      environmentVariables: trial.environmentVariables,
+      ...(trial.instanceCount || trial.instanceType || trial.shmSize
+        ? {
+            resources: dropUndefined({
+              instanceCount: trial.instanceCount ?? 1,
+              instanceType: trial.instanceType,
+              shmSize: trial.shmSize,
+            }),
+          }
+        : {}),
+      ...(trial.distribution ? { distribution: trial.distribution } : {}),
+    },
+  };
+}
+
+/** A Spark job (SparkJob, 2024-04-01). */
+export function sparkJobBody(job: SparkJob, meta: JobMetadata, resolved: Resolved, compute: string | undefined): Json {
+  return {
+    ...base(meta),
+    ...(compute ? { computeId: resolved.computeId(compute) } : {}),
+    inputs: mapValues(job.inputs, (i) => jobInput(i, resolved)),
+    outputs: mapValues(job.outputs, jobOutput),
+    ...sparkJobRest(
+      { ...job, compute },
+      { codeId: resolved.codeIds.get(job.spark), environmentId: resolved.environmentIds.get(job.spark) },
+    ),
+  };
+}
+
 export function autoMLJobBody(
   job: AutoMLJob,
   meta: JobMetadata,
@@ -178,6 +229,8 @@ function stepInputType(
     if (other.source.kind === 'file') return other.source.outputs[b.output]?.type ?? 'uri_folder';
     if (other.source.kind === 'registered') return resolved.registeredOutputs.get(other)?.[b.output] ?? 'uri_folder';
     if (other.source.kind === 'automl' && b.output === 'best_model') return 'mlflow_model';
+    if (other.source.kind === 'typed')
+      return typedOutputs(other.source.step, other.outputs)?.[b.output] ?? 'uri_folder';
     const declared = other.outputs[b.output];
     return declared?.kind === 'data' ? declared.type : 'uri_folder';
   }
@@ -195,8 +248,8 @@ export function anonymousComponent(
   step: PipelineStep,
   resolved: Resolved,
 ): { name: string; version: string; componentSpec: Json } {
-  if (step.source.kind === 'registered' || step.source.kind === 'automl')
-    throw new Error(`${step.source.kind} steps are not anonymous components`);
+  if (step.source.kind === 'registered' || step.source.kind === 'automl' || step.source.kind === 'typed')
+    throw new Error(`${step.source.kind} steps are not anonymous command components`);
   const spec = step.source.spec;
   const inputs =
     step.source.kind === 'file'
@@ -236,10 +289,13 @@ export function anonymousComponent(
     is_deterministic: true,
     _source: step.source.kind === 'file' ? 'YAML.COMPONENT' : 'YAML.JOB',
   });
-  // azure-ai-ml's anonymous version: a GUID made of the content's hash.
+  return { name: ANONYMOUS_COMPONENT_NAME, version: anonymousVersion(componentSpec), componentSpec };
+}
+
+/** azure-ai-ml's anonymous version: a GUID made of the content's hash. */
+export function anonymousVersion(componentSpec: Json): string {
   const hex = contentHash(componentSpec);
-  const version = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-  return { name: ANONYMOUS_COMPONENT_NAME, version, componentSpec };
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** An ARM id inside a componentSpec is written `azureml:<ARM id>`; a registry's `azureml://` URI stays as it is. */
@@ -247,25 +303,77 @@ function assetReferenceInSpec(id: string | undefined): string | undefined {
   return id?.startsWith('/') ? `azureml:${id}` : id;
 }
 
+/** Outputs a step declares with a value (azure-ai-ml leaves `name:` with nothing out of a node). */
+function writtenOutputs(outputs: Record<string, JobOutput>): Record<string, JobOutput> {
+  return Object.fromEntries(Object.entries(outputs).filter(([, o]) => !(o.kind === 'data' && o.empty)));
+}
+
+/** A step's compute: a cluster's ARM id, or a `${{parent.inputs.x}}` binding sent as written. */
+function stepComputeId(compute: string | undefined, resolved: Resolved): string | undefined {
+  if (compute === undefined) return undefined;
+  return compute.startsWith('${{') ? compute : resolved.computeId(compute);
+}
+
+/** How typed steps (spark, parallel, sweep) see their resolved code, environments and bound ports. */
+export function typedResolution(job: PipelineJob | undefined, step: PipelineStep, resolved: Resolved): TypedResolution {
+  return {
+    codeId: (runnable) => resolved.codeIds.get(runnable),
+    environmentId: (runnable) => resolved.environmentIds.get(runnable),
+    inputPort: (input) => {
+      if (input.kind === 'literal') return { type: input.type };
+      if (input.kind === 'data') return { type: input.type, mode: input.mode };
+      const parent = input.binding.kind === 'parent-input' ? job?.inputs[input.binding.name] : undefined;
+      return {
+        type: input.type ?? (job ? stepInputType(job, step, input, resolved) : 'uri_folder'),
+        mode: input.mode ?? (parent?.kind === 'data' ? parent.mode : undefined),
+      };
+    },
+    outputPort: (output) => {
+      if (output.kind === 'data') return { type: output.type, mode: output.mode };
+      const parent = output.binding.kind === 'parent-output' ? job?.outputs[output.binding.name] : undefined;
+      return parent?.kind === 'data' ? { type: parent.type, mode: parent.mode } : { type: 'uri_folder' };
+    },
+  };
+}
+
 /** A step as a node of the pipeline's `jobs` (free-form in the REST API; azure-ai-ml's shape). */
-export function stepNode(step: PipelineStep, resolved: Resolved): Json {
+export function stepNode(step: PipelineStep, resolved: Resolved, job?: PipelineJob): Json {
   if (step.source.kind === 'automl') return autoMLNode(step, step.source.spec, resolved);
+  const typed = step.source.kind === 'typed' ? step.source.step : undefined;
+  const node = commandOrTypedNode(step, resolved, job, typed);
+  if (typed && Object.keys(node.outputs as Json).length === 0) delete node.outputs;
+  return node;
+}
+
+function commandOrTypedNode(
+  step: PipelineStep,
+  resolved: Resolved,
+  job: PipelineJob | undefined,
+  typed: TypedStep | undefined,
+): Json {
   return dropUndefined({
     name: step.name,
-    type: 'command',
+    type: typed?.type ?? 'command',
     display_name: step.displayName,
-    componentId: resolved.componentIds.get(step),
-    computeId: step.compute ? resolved.computeId(step.compute) : undefined,
+    componentId: typed?.type === 'sweep' ? undefined : resolved.componentIds.get(step),
+    trial: typed?.type === 'sweep' ? { componentId: resolved.componentIds.get(step) } : undefined,
+    computeId: stepComputeId(step.compute, resolved),
     inputs: mapValues(step.inputs, (input) => {
       if (input.kind === 'literal') return { job_input_type: 'literal', value: literal(input.value) };
-      if (input.kind === 'binding') return { job_input_type: 'literal', value: input.expression };
+      if (input.kind === 'binding')
+        return dropUndefined({
+          job_input_type: 'literal',
+          value: input.expression,
+          mode: input.mode ? INPUT_MODES[input.mode] : undefined,
+        });
       return dropUndefined({
         job_input_type: input.type,
         uri: input.local ? (resolved.dataUris.get(input) ?? input.path) : input.path,
         mode: input.mode ? INPUT_MODES[input.mode] : undefined,
       });
     }),
-    outputs: mapValues(step.outputs, (output) =>
+    // A typed step with no outputs has no `outputs` in its node (captured from azure-ai-ml 1.35).
+    outputs: mapValues(typed ? writtenOutputs(step.outputs) : step.outputs, (output) =>
       output.kind === 'binding'
         ? { value: output.expression, type: 'literal' }
         : dropUndefined({
@@ -278,7 +386,19 @@ export function stepNode(step: PipelineStep, resolved: Resolved): Json {
       step.source.kind === 'inline' && Object.keys(step.source.spec.environmentVariables).length
         ? step.source.spec.environmentVariables
         : undefined,
-    _source: { registered: 'REMOTE.WORKSPACE.COMPONENT', file: 'YAML.COMPONENT', inline: 'YAML.JOB' }[step.source.kind],
+    _source:
+      step.source.kind === 'typed'
+        ? typed && (typed.type === 'sweep' || typed.file)
+          ? 'YAML.COMPONENT'
+          : 'YAML.JOB'
+        : { registered: 'REMOTE.WORKSPACE.COMPONENT', file: 'YAML.COMPONENT', inline: 'YAML.JOB', automl: 'YAML.JOB' }[
+            step.source.kind
+          ],
+    // Last: a typed step's own fields (its environment_variables, among others) are the node's.
+    ...(typed
+      ? // The node's own compute: a pipeline's default does not make a Spark node's identity Managed (spark.py).
+        typedNodeFields(typed, step.compute, typedResolution(job, step, resolved))
+      : {}),
   });
 }
 
@@ -307,6 +427,8 @@ function autoMLNode(step: PipelineStep, spec: AutoMLSpec, resolved: Resolved): J
 function pipelineSettings(job: PipelineJob, resolved: Resolved, compute: string | undefined, source: string): Json {
   return dropUndefined({
     default_compute: compute ? resolved.computeId(compute) : undefined,
+    default_datastore:
+      job.defaultDatastore && resolved.datastoreId ? resolved.datastoreId(job.defaultDatastore) : undefined,
     continue_on_step_failure: job.continueOnStepFailure,
     _source: source,
   });
@@ -325,7 +447,7 @@ export function pipelineJobBody(
     inputs: mapValues(job.inputs, (i) => jobInput(i, resolved)),
     outputs: mapValues(job.outputs, jobOutput),
     settings: pipelineSettings(job, resolved, compute, 'YAML.JOB'),
-    jobs: Object.fromEntries(job.steps.map((step) => [step.name, stepNode(step, resolved)])),
+    jobs: Object.fromEntries(job.steps.map((step) => [step.name, stepNode(step, resolved, job)])),
   };
 }
 
@@ -348,7 +470,7 @@ export function pipelineComponentSpec(job: PipelineJob, resolved: Resolved, name
           : { type: 'string' },
     ),
     outputs: mapValues(job.outputs, (o) => ({ type: o.kind === 'data' ? o.type : 'uri_folder' })),
-    jobs: Object.fromEntries(job.steps.map((step) => [step.name, stepNode(step, resolved)])),
+    jobs: Object.fromEntries(job.steps.map((step) => [step.name, stepNode(step, resolved, job)])),
     _source: 'YAML.JOB',
   });
 }

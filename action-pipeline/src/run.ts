@@ -35,6 +35,8 @@ import {
   autoMLJobBody,
   commandJobBody,
   componentJobBody,
+  sparkJobBody,
+  sweepJobBody,
   contentHash,
   pipelineComponentSpec,
   pipelineJobBody,
@@ -42,6 +44,7 @@ import {
   type Resolved,
 } from './rest.js';
 import { openRunHistory } from './runHistory.js';
+import { registerTypedStep } from './typedSteps.js';
 import { followJob, type JobOutcome } from './watch.js';
 
 const ML = 'Microsoft.MachineLearningServices/workspaces';
@@ -136,9 +139,13 @@ export async function runPipeline(context: ActionContext, inputs: PipelineInputs
       ? commandJobBody(job, meta, resolved, computeName)
       : job.type === 'automl'
         ? autoMLJobBody(job, meta, resolved, computeName)
-        : published
-          ? componentJobBody(job, meta, resolved, computeName, published.id)
-          : pipelineJobBody(job, meta, resolved, computeName);
+        : job.type === 'sweep'
+          ? sweepJobBody(job, meta, resolved, computeName)
+          : job.type === 'spark'
+            ? sparkJobBody(job, meta, resolved, computeName)
+            : published
+              ? componentJobBody(job, meta, resolved, computeName, published.id)
+              : pipelineJobBody(job, meta, resolved, computeName);
   const runId = jobName(meta.displayName);
   let submitted;
   try {
@@ -206,7 +213,7 @@ function requiredActions(inputs: PipelineInputs, job: JobDefinition | undefined)
   if (job) {
     required.push({ action: `${ML}/components/versions/write`, purpose: 'register the pipeline steps as components' });
     required.push({ action: `${ML}/codes/versions/write`, purpose: "register local 'code:' folders" });
-    if (commandsOf(job).some((spec) => typeof spec.environment !== 'string'))
+    if (commandsOf(job).some((spec) => spec.environment !== undefined && typeof spec.environment !== 'string'))
       required.push({ action: `${ML}/environments/versions/write`, purpose: 'register the inline environments' });
     required.push({ action: `${ML}/datastores/listsecrets/action`, purpose: 'upload code with the datastore key' });
   }
@@ -236,7 +243,8 @@ async function checkComputes(
   // neither is a cluster of the workspace to check.
   const names = new Set<string>();
   if (fallback) names.add(fallback);
-  if (job.type === 'pipeline') for (const step of job.steps) if (step.compute) names.add(step.compute);
+  if (job.type === 'pipeline')
+    for (const step of job.steps) if (step.compute && !step.compute.startsWith('${{')) names.add(step.compute);
   names.delete(SERVERLESS_COMPUTE);
   for (const name of names) {
     try {
@@ -266,6 +274,7 @@ async function resolveReferences(
     dataUris: new Map(),
     componentIds: new Map(),
     registeredOutputs: new Map(),
+    datastoreId: (name) => workspaceResourceId(settings, `datastores/${name}`),
   };
   // One upload per distinct folder: two steps sharing ./src share one code version.
   const codeByFolder = new Map<string, string>();
@@ -289,6 +298,7 @@ async function resolveReferences(
       resolved.codeIds.set(spec, await assetId(connection, spec.code.reference, 'codes'));
     }
     const environment = spec.environment;
+    if (environment === undefined) continue; // a Spark job or step may run without one
     const key = typeof environment === 'string' ? environment : `inline:${environment.version}`;
     let environmentId = environments.get(key);
     if (!environmentId) {
@@ -326,6 +336,10 @@ async function resolveReferences(
     }
     for (const step of job.steps) {
       if (step.source.kind === 'registered' || step.source.kind === 'automl') continue;
+      if (step.source.kind === 'typed') {
+        resolved.componentIds.set(step, await registerTypedStep(connection, job, step, resolved));
+        continue;
+      }
       const component = anonymousComponent(job, step, resolved);
       try {
         await client.componentVersions.createOrUpdate(

@@ -1,4 +1,4 @@
-// Jobs (command, pipeline, AutoML, sweep): PUT answers 201 at once (not an LRO, DESIGN.md), then
+// Jobs (command, pipeline, AutoML, sweep, Spark): PUT answers 201 at once (not an LRO, DESIGN.md), then
 // the job runs on timers through NotStarted → Queued → Running → Completed (or Failed when a fault
 // rule's lroFailed matched the PUT); pipeline steps run one after another as child runs; AutoML
 // produces a `best_model` output. Cancel (202 + Location) and delete (202 + Location) are LROs.
@@ -80,8 +80,16 @@ export function isServerless(ctx: EmulatorContext, computeRef: unknown): boolean
   );
 }
 
-function checkRefs(ctx: EmulatorContext, p: Record<string, unknown>): void {
-  if (!isServerless(ctx, p.computeId) && typeof p.computeId === 'string' && !findCompute(ctx, p.computeId)) {
+/**
+ * A pipeline node's computeId may be a pipeline input binding: azure-ai-ml 1.35 sends
+ * `${{parent.inputs.x}}` as written (captured from azureml-examples'
+ * pipeline_with_train_eval_pipeline_component), and the service resolves it when the step runs.
+ */
+const COMPUTE_BINDING = /^\$\{\{\s*parent\.inputs\.([A-Za-z_][\w.]*)\s*\}\}$/;
+
+function checkRefs(ctx: EmulatorContext, p: Record<string, unknown>, node = false): void {
+  const bound = node && typeof p.computeId === 'string' && COMPUTE_BINDING.test(p.computeId);
+  if (!bound && !isServerless(ctx, p.computeId) && typeof p.computeId === 'string' && !findCompute(ctx, p.computeId)) {
     throw bad(`Compute '${p.computeId}' was not found in the workspace.`);
   }
   if (
@@ -160,8 +168,16 @@ function stepsOf(ctx: EmulatorContext, p: Record<string, unknown>): StepPlan[] {
         : isRecord(step) && typeof step.displayName === 'string'
           ? step.displayName
           : name,
-    compute: isRecord(step) && typeof step.computeId === 'string' ? step.computeId : fallback,
+    compute: isRecord(step) && typeof step.computeId === 'string' ? boundCompute(ctx, p, step.computeId) : fallback,
   }));
+}
+
+/** A step's compute, with a `${{parent.inputs.x}}` binding replaced by that input's value. */
+function boundCompute(ctx: EmulatorContext, p: Record<string, unknown>, computeId: string): string {
+  const m = COMPUTE_BINDING.exec(computeId);
+  const input = m && isRecord(p.inputs) ? p.inputs[m[1] ?? ''] : undefined;
+  if (!m) return computeId;
+  return isRecord(input) && typeof input.value === 'string' ? `${ctx.workspaceId}/computes/${input.value}` : computeId;
 }
 
 /** What a failing script leaves at the end of its log, as a Python traceback does. */
@@ -320,7 +336,25 @@ export function submitJob(
   const id = jobId(ctx, name);
   checkRefs(ctx, p);
   if (p.jobType === 'Pipeline' && isRecord(p.jobs)) {
-    for (const step of Object.values(p.jobs)) if (isRecord(step)) checkRefs(ctx, step);
+    for (const [name, step] of Object.entries(p.jobs)) {
+      if (!isRecord(step)) continue;
+      checkRefs(ctx, step, true);
+      const bound = typeof step.computeId === 'string' ? COMPUTE_BINDING.exec(step.computeId) : null;
+      const input = bound && isRecord(p.inputs) ? p.inputs[bound[1] ?? ''] : undefined;
+      if (bound && !isRecord(input))
+        throw bad(
+          `Step '${name}' binds its compute to pipeline input '${bound[1] ?? ''}', which the pipeline does not have.`,
+        );
+      // A sweep node points at its trial's component (azure-ai-ml's sweep node: trial.componentId).
+      if (
+        isRecord(step.trial) &&
+        typeof step.trial.componentId === 'string' &&
+        !resolveAsset(ctx, step.trial.componentId, 'components')
+      )
+        throw bad(
+          `Component '${step.trial.componentId}' (the trial of step '${name}') was not found in the workspace.`,
+        );
+    }
   }
   defaultOutputs(name, p);
   const experimentName = typeof p.experimentName === 'string' && p.experimentName ? p.experimentName : 'Default';

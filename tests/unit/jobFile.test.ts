@@ -222,14 +222,13 @@ describe('pipeline jobs', () => {
       'v.yml': 'type: bogus\n',
     });
     expect(problemsOf(broken, 's.yml')[0]).toMatch(/^s\.yml:\d+:\d+ YAML syntax: /);
-    expect(problemsOf(broken, 't.yml')).toEqual([
-      "t.yml:1:7 'type' is 'sweep': sweep jobs are not read by action-pipeline yet; submit this file with az ml job create.",
-    ]);
+    // Sweep jobs are read: an empty one is told each thing it lacks.
+    expect(problemsOf(broken, 't.yml')).toContain("t.yml:1:1 A sweep job needs 'trial': the command each trial runs.");
     expect(problemsOf(broken, 'u.yml')[0]).toContain(
       "fine-tuning jobs are not in Azure ML's stable REST API (2024-04-01",
     );
     expect(problemsOf(broken, 'v.yml')).toEqual([
-      "v.yml:1:7 'type' is 'bogus'; action-pipeline runs command, pipeline and automl jobs.",
+      "v.yml:1:7 'type' is 'bogus'; action-pipeline runs command, pipeline, automl, sweep and spark jobs.",
     ]);
   });
 });
