@@ -45,7 +45,7 @@ import {
 } from './rest.js';
 import { openRunHistory } from './runHistory.js';
 import { registerTypedStep } from './typedSteps.js';
-import { followJob, type JobOutcome } from './watch.js';
+import { followJob, readJob, type JobOutcome } from './watch.js';
 
 const ML = 'Microsoft.MachineLearningServices/workspaces';
 const COMMIT_PROPERTY = 'azureml-actions.commit';
@@ -669,7 +669,7 @@ async function waitForProvisioning(
 export async function cancelJob(context: ActionContext, inputs: PipelineInputs, runId: string): Promise<void> {
   const settings = inputs.common.azure;
   const { client } = openClient(context, settings);
-  const job = await client.jobs.get(settings.resourceGroup, settings.workspace, runId);
+  const job = await readJob(client, settings, runId);
   const status = String((job.properties as { status?: string }).status);
   if (['Completed', 'Failed', 'Canceled', 'CancelRequested', 'NotResponding'].includes(status)) return;
   context.log.warning(`The workflow stopped while job ${runId} was ${status}: cancelling it.`);

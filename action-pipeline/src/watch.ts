@@ -5,6 +5,7 @@
 
 import type { ActionContext } from '../../shared/action/context.js';
 import { explainArmError } from '../../shared/azure/armError.js';
+import { armJson, JOBS_API_VERSION } from '../../shared/azure/armRequest.js';
 import type { WorkspaceConnection } from '../../shared/azure/connect.js';
 import { POLL_INTERVAL_MS, waitForOperation } from '../../shared/azure/lro.js';
 import { UserError } from '../../shared/errors.js';
@@ -64,7 +65,7 @@ export async function followJob(options: {
 
   for (;;) {
     let changed = false;
-    const job = await client.jobs.get(settings.resourceGroup, settings.workspace, runId).catch((error: unknown) => {
+    const job = await readJob(client, settings, runId).catch((error: unknown) => {
       throw explainArmError(error, `reading job ${runId}`);
     });
     const now = String((job.properties as { status?: string }).status ?? 'Unknown');
@@ -101,7 +102,7 @@ export async function followJob(options: {
     );
   }
 
-  const job = await client.jobs.get(settings.resourceGroup, settings.workspace, runId);
+  const job = await readJob(client, settings, runId);
   const jobOutputs = (job.properties as { outputs?: Record<string, { uri?: string | null }> }).outputs ?? {};
   const outputs = Object.fromEntries(Object.entries(jobOutputs).flatMap(([name, o]) => (o.uri ? [[name, o.uri]] : [])));
   const metrics = await collectMetrics(history, runId, children);
@@ -221,4 +222,24 @@ async function timedOut(
     metrics: {},
     failure: new UserError(message, { input: 'timeout' }),
   };
+}
+
+/**
+ * A job as Azure answers at the api-version it was submitted at: the SDK's 2022-10-01 has no Spark
+ * jobs (its JobBase discriminator lists AutoML, Command, Pipeline and Sweep only).
+ */
+export async function readJob(
+  client: WorkspaceConnection['client'],
+  settings: WorkspaceConnection['settings'],
+  runId: string,
+): Promise<{ properties: Record<string, unknown> }> {
+  const { body } = await armJson(
+    client,
+    settings,
+    'GET',
+    `jobs/${encodeURIComponent(runId)}`,
+    undefined,
+    JOBS_API_VERSION,
+  );
+  return { properties: (body.properties as Record<string, unknown> | undefined) ?? {} };
 }
