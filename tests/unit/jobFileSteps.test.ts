@@ -207,6 +207,8 @@ inputs:
 jobs:
   wrangle:
     type: spark
+    description: clean the data
+    tags: {stage: prep}
     code: ./src
     entry: {file: main.py}
     inputs:
@@ -278,6 +280,8 @@ describe('spark, parallel and sweep steps', () => {
     });
     expect(stepNode(wrangle, r, job)).toMatchObject({
       type: 'spark',
+      description: 'clean the data',
+      tags: { stage: 'prep' },
       identity: { identity_type: 'UserIdentity' },
       entry: { file: 'main.py', spark_job_entry_type: 'SparkJobPythonEntry' },
       resources: { instance_type: 'standard_e4s_v3', runtime_version: '3.4' },

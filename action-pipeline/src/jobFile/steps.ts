@@ -19,7 +19,7 @@ import {
   type StepSource,
 } from '../jobFile.js';
 import { DATA_TYPES, LITERAL_TYPES } from '../jobFile.js';
-import { entries, fields, oneOf, scalar, text, YamlSource, type Field } from '../yamlSource.js';
+import { entries, fields, oneOf, scalar, stringMap, text, YamlSource, type Field } from '../yamlSource.js';
 import { PARALLEL_KEYS, readParallelSpec, type ParallelSpec } from './parallel.js';
 import {
   checkSparkArgs,
@@ -50,30 +50,38 @@ export interface ComponentFileInfo {
   outputs: Record<string, Json>;
 }
 
-export type TypedStep =
-  | {
-      type: 'spark';
-      spark: SparkSpec;
-      resources: SparkResources | undefined;
-      identity: CommonJobFields['identity'];
-      file: ComponentFileInfo | undefined;
-    }
-  | {
-      type: 'parallel';
-      parallel: ParallelSpec;
-      identity: CommonJobFields['identity'];
-      file: ComponentFileInfo | undefined;
-      /** The node's own settings, over the component file's (builders/parallel.py: node or component). */
-      nodeSettings: Record<string, unknown>;
-    }
-  | {
-      type: 'sweep';
-      sweep: SweepSettings;
-      trial: Extract<StepSource, { kind: 'file' }> | { kind: 'registered'; reference: string };
-      identity: CommonJobFields['identity'];
-      /** The sweep node's `resources` (JobResourceConfiguration), as written. */
-      resources: Json | undefined;
-    };
+/** A node's own description and tags (BaseNodeSchema), sent on the node as written. */
+export interface NodeText {
+  description?: string;
+  tags?: Record<string, string>;
+}
+
+export type TypedStep = NodeText &
+  (
+    | {
+        type: 'spark';
+        spark: SparkSpec;
+        resources: SparkResources | undefined;
+        identity: CommonJobFields['identity'];
+        file: ComponentFileInfo | undefined;
+      }
+    | {
+        type: 'parallel';
+        parallel: ParallelSpec;
+        identity: CommonJobFields['identity'];
+        file: ComponentFileInfo | undefined;
+        /** The node's own settings, over the component file's (builders/parallel.py: node or component). */
+        nodeSettings: Record<string, unknown>;
+      }
+    | {
+        type: 'sweep';
+        sweep: SweepSettings;
+        trial: Extract<StepSource, { kind: 'file' }> | { kind: 'registered'; reference: string };
+        identity: CommonJobFields['identity'];
+        /** The sweep node's `resources` (JobResourceConfiguration), as written. */
+        resources: Json | undefined;
+      }
+  );
 
 export const TYPED_STEP_TYPES = ['spark', 'parallel', 'sweep'] as const;
 
@@ -245,6 +253,12 @@ export function readTypedStep(
   outputs: Record<string, JobOutput>,
 ): TypedStep | undefined {
   const identity = identityOf(source, f.get('identity'));
+  const description = text(source, f.get('description'), `${what}'s 'description'`);
+  const tags = f.has('tags') ? stringMap(source, f.get('tags'), `${what}'s 'tags'`) : undefined;
+  const nodeText: NodeText = {
+    ...(description !== undefined ? { description } : {}),
+    ...(tags ? { tags } : {}),
+  };
   if (type === 'sweep') {
     const sweep = readSweepSettings(source, f, what);
     const trialField = f.get('trial');
@@ -275,7 +289,14 @@ export function readTypedStep(
       checkPortNames(source, f, what, Object.keys(trial.inputs), inputs, `trial ${reference ?? ''}`, true);
     const resources = f.get('resources')?.value;
     if (!sweep || !trial) return undefined;
-    return { type, sweep, trial, identity, resources: resources ? (source.pyYamlValue(resources) as Json) : undefined };
+    return {
+      ...nodeText,
+      type,
+      sweep,
+      trial,
+      identity,
+      resources: resources ? (source.pyYamlValue(resources) as Json) : undefined,
+    };
   }
   const componentField = f.get('component');
   let file: ReturnType<typeof readTypedComponentFile>;
@@ -310,7 +331,14 @@ export function readTypedStep(
     if (spark && file && f.has('conf'))
       spark.conf = readSparkSpec(source, new Map([['conf', f.get('conf')!]]), what, { codeRequired: false })?.conf;
     if (!spark) return undefined;
-    return { type, spark, resources: readSparkResources(source, f.get('resources')), identity, file: file?.info };
+    return {
+      ...nodeText,
+      type,
+      spark,
+      resources: readSparkResources(source, f.get('resources')),
+      identity,
+      file: file?.info,
+    };
   }
   const own = readParallelSpec(source, f, what);
   const parallel = file ? readParallelSpec(file.source, file.f, 'A parallel component') : own;
@@ -323,7 +351,7 @@ export function readTypedStep(
     );
     return undefined;
   }
-  return { type, parallel, identity, file: file?.info, nodeSettings: own.settings };
+  return { ...nodeText, type, parallel, identity, file: file?.info, nodeSettings: own.settings };
 }
 
 /** Inputs a step sets must be declared by its component; required ones must be set. */
@@ -446,6 +474,14 @@ function componentParallelSettings(settings: Record<string, unknown>): Record<st
 
 /** The fields a typed step's node carries besides name, type, inputs, outputs, componentId, computeId. */
 export function typedNodeFields(step: TypedStep, compute: string | undefined, r: TypedResolution): Json {
+  return {
+    ...(step.description !== undefined ? { description: step.description } : {}),
+    ...(step.tags ? { tags: step.tags } : {}),
+    ...typedOwnFields(step, compute, r),
+  };
+}
+
+function typedOwnFields(step: TypedStep, compute: string | undefined, r: TypedResolution): Json {
   if (step.type === 'sweep')
     return dropUndefined({
       ...sweepNodeSettings(step.sweep),
