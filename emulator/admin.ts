@@ -202,6 +202,16 @@ export async function handleAdmin(ctx: EmulatorContext, req: EmuRequest): Promis
     case 'DELETE /oidc/claims':
       ctx.oidcOverrides = {};
       return { status: 204 };
+    case 'POST /taken-endpoint-names': {
+      const body = parseJsonBody(req);
+      if (!isRecord(body) || !Array.isArray(body.names) || body.names.some((n) => typeof n !== 'string'))
+        throw new ArmError(400, 'InvalidRequest', 'Expected {"names": ["endpoint-name", ...]}.');
+      for (const name of body.names as string[]) ctx.takenEndpointNames.add(name.toLowerCase());
+      return json(200, { names: [...ctx.takenEndpointNames] });
+    }
+    case 'DELETE /taken-endpoint-names':
+      ctx.takenEndpointNames.clear();
+      return { status: 204 };
     default:
       {
         // POST /schedules/{name}/trigger: fire a schedule now (the emulator never fires them on time).

@@ -163,6 +163,11 @@ export class EmulatorContext {
   faults: FaultRule[] = [];
   /** Claims overriding/adding to the next GitHub ID tokens (admin POST /oidc/claims). */
   oidcOverrides: Record<string, unknown> = {};
+  /**
+   * Online endpoint names another subscription holds in this region (admin POST /taken-endpoint-names):
+   * Azure refuses creating them, since endpoint names are unique per region.
+   */
+  takenEndpointNames = new Set<string>();
   scoring: ScoringHandler | undefined;
   /** Per-feature state that is saved with --state-dir (e.g. endpoint keys, deployment logs), by key. */
   readonly extra = new Map<string, unknown>();

@@ -156,6 +156,23 @@ export const onlineEndpointRoutes: ArmRoute[] = [
       const id = endpointId(ctx, name);
       const existing = getResource(ctx, id);
       if (existing) requireEndpointIdle(ctx, name);
+      // Endpoint names are unique per region, across subscriptions: Azure's answer, as quoted in
+      // Azure/azureml-examples#1931 (an ASP.NET validation problem, hence 400; no public report shows
+      // the status itself).
+      if (!existing && ctx.takenEndpointNames.has(name.toLowerCase())) {
+        throw new ArmError(
+          400,
+          'BadRequest',
+          JSON.stringify({
+            errors: {
+              '': [
+                'There is already an endpoint with this name, Endpoint name needs to be unique within a region. Try some other name.',
+              ],
+            },
+            title: 'One or more validation errors occurred.',
+          }),
+        );
+      }
       let compute: string | null = null;
       if (typeof p.compute === 'string' && p.compute !== '') {
         const c = findCompute(ctx, p.compute);

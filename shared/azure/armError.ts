@@ -59,6 +59,11 @@ export function explainArmError(error: unknown, operation: string, hint?: string
     .filter(Boolean)
     .join(', ');
   let advice = hint ?? '';
+  if (/unique within a region/i.test(details.message ?? '') && !hint) {
+    // Azure's validation answer for an online endpoint name another subscription holds in the region.
+    advice =
+      "Online endpoint names are unique within an Azure region across every subscription, and another one holds this name: choose another 'endpoint' (for example with your workspace or repository in it).";
+  }
   if (details.status === 403 && !hint) {
     advice =
       'The identity this step logs in as lacks a role on this scope: see the action named above and grant a role that includes it.';

@@ -90,6 +90,18 @@ describe('action-deploy', () => {
     expect(unauthorized.status).toBe(401);
   });
 
+  it('an endpoint name another subscription holds in the region: explained at once, not retried, nothing made', async () => {
+    await admin(emu, 'POST', '/taken-endpoint-names', { names: ['taken-elsewhere'] });
+    const run = await deploy({ endpoint: 'taken-elsewhere', model: 'vad:1' });
+    expect(run.exitCode).toBe(1);
+    const [error = ''] = errors(run);
+    expect(error).toContain('There is already an endpoint with this name');
+    expect(error).toContain("choose another 'endpoint'");
+    expect(run.log).not.toContain('busy with another operation');
+    await expect(fetchEndpoint('taken-elsewhere')).rejects.toMatchObject({ statusCode: 404 });
+    await admin(emu, 'DELETE', '/taken-endpoint-names');
+  });
+
   it('rerunning the same deployment is a no-op that still runs the gate', async () => {
     const again = await deploy({ endpoint: 'vad-prod', model: 'azureml:vad:1', ...gate });
     expect(errors(again)).toEqual([]);
