@@ -43,6 +43,13 @@ export interface EmulatorSettings {
    * `EmulatorSpecViolation` (the test suite's mode); `off`. Env AZUREML_EMULATOR_SPEC_VALIDATION wins.
    */
   specValidation: 'off' | 'requests' | 'strict';
+  /**
+   * Which deployments run in Microsoft's inference server (pythonScoring.ts): `auto` (default) every
+   * scoring script and MLflow model, except action-deploy's generic ONNX score.py, answered by the
+   * native fast path (onnxScoring.ts: the same contract, ten times faster, no Python); `all` that
+   * script too; `off` none, every call goes to the ScoringHandler (front-end tests with their own).
+   */
+  pythonScoring: 'auto' | 'all' | 'off';
 }
 
 export const defaultSettings: EmulatorSettings = {
@@ -62,6 +69,7 @@ export const defaultSettings: EmulatorSettings = {
   amlTokenLifetimeSeconds: 3600,
   accessTokenLifetimeSeconds: 3599,
   specValidation: 'requests',
+  pythonScoring: 'auto',
 };
 
 export interface FederatedCredential {

@@ -21,6 +21,7 @@ import { seedKubernetesCompute } from './arm/computes.js';
 import { seedCuratedEnvironments } from './arm/curated.js';
 import { createServer } from './server.js';
 import { onnxScoringHandler } from './onnxScoring.js';
+import { stopAllPythonServers } from './pythonScoring.js';
 import type { ScoringHandler } from './scoring.js';
 
 export { ensureCa, trustEmulatorCa, caDir } from './ca.js';
@@ -278,6 +279,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     stopped ??= (async () => {
       for (const t of ctx.timers) clearTimeout(t);
       ctx.timers.clear();
+      await stopAllPythonServers(ctx);
       if (statePath) saveState(ctx, statePath);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

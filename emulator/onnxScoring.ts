@@ -4,7 +4,8 @@
 // - `triton_model` (a Triton repository `<name>/<version>/model.onnx`): KServe v2 routes;
 // - `custom_model` whose scoring script is action-deploy's generic ONNX score.py (byte for byte the
 //   file in action-deploy/assets/onnx-generic/): the JSON contract at POST /score;
-// - anything else (other scripts, MLflow models): undefined, so the emulator answers 502 and logs why.
+// - anything else (other scripts, MLflow models) runs in a Python inference server (pythonScoring.ts);
+//   reaching this handler means that server is not running: 502 with why, logged.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -58,13 +59,14 @@ async function plan(req: ScoringRequest): Promise<{ file: string; contract: Load
     const m = found[0] as RegExpExecArray;
     return { file: m[0], contract: { kind: 'kserve-v2', name: m[1] as string, version: m[2] as string } };
   }
-  if (type === 'mlflow_model') return 'MLflow models are not run by the emulator';
+  if (type === 'mlflow_model')
+    return "the MLflow model's inference server is not running (see the deployment's InferenceServer log)";
   if (type !== 'custom_model') return `model type '${model.modelType}' is not run by the emulator`;
   if (!req.code) return 'a custom_model deployment needs a scoring script';
   const script = await req.code.readFile(req.code.scoringScript).catch(() => undefined);
   const expected = genericScoreHash();
   if (!script || expected === undefined || sha256(script) !== expected) {
-    return `the scoring script '${req.code.scoringScript}' is not action-deploy's generic ONNX score.py; the emulator does not run other Python scoring scripts`;
+    return `the inference server of scoring script '${req.code.scoringScript}' is not running (see the deployment's InferenceServer log)`;
   }
   const vars = (req.deployment.properties as Record<string, unknown>).environmentVariables as
     Record<string, unknown> | undefined;

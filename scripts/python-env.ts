@@ -8,6 +8,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pipFailure } from '../shared/python/pip.js';
+
+export { pipFailure };
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const PYTHON_LOCK = join(ROOT, 'python', 'requirements.lock');
@@ -68,19 +71,6 @@ function baseInterpreter(): { python: string; version: string } | { reason: stri
         ? `no Python ${SUPPORTED.min.join('.')}-${SUPPORTED.max.join('.')} with venv (found ${seen.join(', ')}); set AZUREML_PYTHON to one`
         : 'no Python 3 with the venv module was found (python3, /usr/bin/python3); set AZUREML_PYTHON to one',
   };
-}
-
-/** What pip could not install, from its error output: the package and pip's own last error line. */
-export function pipFailure(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim());
-  const named = /(?:satisfies the requirement|No matching distribution found for) ([A-Za-z0-9_.-]+(?:==[^\s)]+)?)/.exec(
-    stderr,
-  )?.[1];
-  const hash = /^\s*([A-Za-z0-9_.-]+==\S+) from https?:\S+?:?$/m.exec(stderr)?.[1];
-  const last = lines.filter((l) => l.startsWith('ERROR:')).at(-1) ?? lines.filter(Boolean).at(-1) ?? '';
-  const pkg = named ?? hash;
-  const said = last.replace(/^ERROR:\s*/, '');
-  return pkg && !said.includes(pkg) ? `${pkg}: ${said}` : said;
 }
 
 function sizeOf(dir: string): number {

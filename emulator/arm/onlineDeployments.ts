@@ -6,6 +6,7 @@
 import type { EmulatorContext } from '../context.js';
 import { ArmError, isRecord, json } from '../http.js';
 import { listBlobs, parseDatastoreUri } from '../blob.js';
+import { needsPython, provisionPythonServer, stopPythonServer } from '../pythonScoring.js';
 import { asyncOperationReply, locationReply, startOperation } from './lro.js';
 import { getEndpoint, isKubernetesEndpoint, requireEndpointIdle } from './onlineEndpoints.js';
 import {
@@ -155,8 +156,8 @@ async function provision(
     }
     logLine(logs.StorageInitializer, 'Storage initializer completed.');
   }
-  logLine(logs.InferenceServer, 'Starting AzureML Inference Server (emulated)');
   if (crash) {
+    logLine(logs.InferenceServer, 'Starting AzureML Inference Server (emulated)');
     for (const line of crash.logs) containerOutput(logs.InferenceServer, line);
     logLine(logs.InferenceServer, 'Container exited with code 1; restarting (CrashLoopBackOff)');
     return {
@@ -165,6 +166,12 @@ async function provision(
         'User container has crashed or terminated. Please see troubleshooting guide, available here: https://aka.ms/oe-tsg#error-resourcenotready',
     };
   }
+  const body = getResource(ctx, id)?.body;
+  const properties = body && isRecord(body.properties) ? body.properties : {};
+  const python = await needsPython(ctx, properties, model);
+  if (body && python) return provisionPythonServer(ctx, id, body, model, python, logs.InferenceServer);
+  await stopPythonServer(ctx, id);
+  logLine(logs.InferenceServer, 'Starting AzureML Inference Server (emulated)');
   logLine(logs.InferenceServer, 'Server is ready: listening on 0.0.0.0:31311');
 }
 
@@ -379,7 +386,8 @@ export const onlineDeploymentRoutes: ArmRoute[] = [
         resourceId: id,
         apiVersion: call.apiVersion,
         faults: call.faults,
-        complete: () => {
+        complete: async () => {
+          await stopPythonServer(ctx, id);
           deleteResource(ctx, id);
           ctx.extra.delete(`logs:${id.toLowerCase()}`);
           const rt = endpointRuntime(ctx, endpointId(ctx, epName));

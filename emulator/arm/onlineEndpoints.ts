@@ -19,6 +19,7 @@ import {
   terminalStates,
 } from './onlineState.js';
 import { ML, WS, type ArmCall, type ArmRoute } from './router.js';
+import { stopPythonServer } from '../pythonScoring.js';
 import { deleteResource, getResource, listChildren, page, putResource, view } from './store.js';
 import { requireWorkspace } from './workspaces.js';
 
@@ -302,7 +303,8 @@ export const onlineEndpointRoutes: ArmRoute[] = [
         apiVersion: call.apiVersion,
         faults: call.faults,
         steps: 3,
-        complete: () => {
+        complete: async () => {
+          for (const d of listChildren(ctx, id, 'deployments')) await stopPythonServer(ctx, d.id);
           deleteResource(ctx, id);
           dropRuntime(ctx, id);
         },

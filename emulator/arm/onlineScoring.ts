@@ -14,6 +14,7 @@ import type { ScoringCode, ScoringModel } from '../scoring.js';
 import { containerOutput, deploymentId, deploymentLogs, endpointId, endpointRuntime, logLine } from './onlineState.js';
 import { getResource } from './store.js';
 import { resolveAsset } from './onlineDeployments.js';
+import { proxyToServer, pythonServerOf } from '../pythonScoring.js';
 
 const scoreAction = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action';
 
@@ -177,6 +178,16 @@ export async function scoreOnline(ctx: EmulatorContext, req: EmuRequest, _faults
     logLine(logs.InferenceServer, `${req.method} ${rest} 502: ${reason}`);
     return json(502, { message: reason }, headers);
   };
+  const python = pythonServerOf(ctx, dep.id);
+  if (python) {
+    let proxied: Reply;
+    try {
+      proxied = await proxyToServer(python, { method: req.method, path: rest, headers: req.headers, body: req.body });
+    } catch (error) {
+      return why(`The deployment's inference server did not answer: ${(error as Error).message}`);
+    }
+    return { ...proxied, headers: { ...headers, ...(proxied.headers ?? {}) } };
+  }
   if (!ctx.scoring) {
     return why(
       "The emulator has no scoring handler plugged in (startEmulator({ scoring }) / setScoring): it cannot run this deployment's model.",
