@@ -15,11 +15,12 @@ import {
   EnvironmentBuildError,
   ensureScoringVenv,
   INFERENCE_SERVER_PACKAGE,
+  mlflowRequirements,
   namesInferenceServer,
   pythonMismatch,
   type ScoringRequirements,
 } from '../shared/python/environment.js';
-import { startInferenceServer, type InferenceServer } from '../shared/python/inferenceServer.js';
+import { forwardToServer, startInferenceServer, type InferenceServer } from '../shared/python/inferenceServer.js';
 import { listBlobs, parseDatastoreUri, readBlob, type BlobLocation } from './blob.js';
 import type { EmulatorContext } from './context.js';
 import { isRecord, type Reply } from './http.js';
@@ -160,20 +161,6 @@ function deploymentRequirements(ctx: EmulatorContext, environmentId: string): Sc
       );
   }
   return base;
-}
-
-/** An MLflow model's own conda file (as Azure reads it for no-code deployments), plus the packages Azure's MLflow image carries. */
-function mlflowRequirements(modelFolder: string): ScoringRequirements {
-  const condaFile = join(modelFolder, 'conda.yaml');
-  const own = existsSync(condaFile)
-    ? condaRequirements(readFileSync(condaFile, 'utf8'), 'the model conda.yaml')
-    : { requirements: [], python: undefined, notes: ['the model has no conda.yaml: only the MLflow image packages'] };
-  // `mlflow` becomes mlflow-skinny at the same version: the model loads with it, and the full
-  // package (a tracking server and UI) is not what scoring imports.
-  own.requirements = own.requirements.map((r) => r.replace(/^mlflow(?=$|[=<>!~\s[])/i, 'mlflow-skinny'));
-  for (const pkg of [INFERENCE_SERVER_PACKAGE, 'mlflow-skinny'])
-    if (!own.requirements.some((r) => r.toLowerCase().startsWith(pkg))) own.requirements.push(pkg);
-  return own;
 }
 
 /**
@@ -323,32 +310,10 @@ export function pythonServerOf(ctx: EmulatorContext, deploymentId: string): Infe
   return serversOf(ctx).get(deploymentId.toLowerCase())?.server;
 }
 
-/** Headers not passed to the inference server: the caller's credentials stay at the front end. */
-const NOT_FORWARDED = new Set([
-  'authorization',
-  'host',
-  'connection',
-  'content-length',
-  'transfer-encoding',
-  'keep-alive',
-]);
-
 /** A scoring call passed to the deployment's server, as Azure's front end routes it. */
-export async function proxyToServer(
+export function proxyToServer(
   server: InferenceServer,
   request: { method: string; path: string; headers: Record<string, string | string[] | undefined>; body: Buffer },
 ): Promise<Reply> {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(request.headers))
-    if (v !== undefined && !NOT_FORWARDED.has(k.toLowerCase())) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-  const response = await fetch(`${server.url}${request.path}`, {
-    method: request.method,
-    headers,
-    ...(request.method === 'GET' || request.method === 'HEAD' ? {} : { body: request.body }),
-  });
-  const body = Buffer.from(await response.arrayBuffer());
-  const out: Record<string, string> = {};
-  const type = response.headers.get('content-type');
-  if (type) out['content-type'] = type;
-  return { status: response.status, headers: out, body };
+  return forwardToServer(server.url, request);
 }

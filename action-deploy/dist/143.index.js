@@ -1,4 +1,4 @@
-const k=143,M=[143],y={2143:((g,m,i)=>{i.d(m,{loadWorkerModel:()=>l});var u=i(5919),h=i.n(u),p=i(6695);const f=`
+const k=143,M=[143],y={32143:((g,m,i)=>{i.d(m,{loadWorkerModel:()=>l});var u=i(75919),h=i.n(u),p=i(26695);const f=`
 const { parentPort, workerData } = require('node:worker_threads');
 const plain = (metadata) =>
   metadata.map((m) => ({ name: m.name, isTensor: m.isTensor, type: m.type, shape: m.shape ? [...m.shape] : undefined }));

@@ -44,6 +44,8 @@ export interface DeploySettings {
   environment: string | undefined;
   codePath: string | undefined;
   scoringScript: string | undefined;
+  /** target local: the conda file of the environment a scoring script runs in on the runner. */
+  condaFile: string | undefined;
   environmentVariables: Record<string, string>;
   instanceType: string | undefined;
   instanceCount: number;
@@ -193,6 +195,7 @@ function readDeploySettings(
       allowed: "it must be 'azureml:NAME:VERSION' or 'azureml:NAME@latest'.",
     }),
     codePath: reader.path('code-path', { kind: 'directory' }),
+    condaFile: reader.path('conda-file', { kind: 'file' }),
     scoringScript: reader.optionalString('scoring-script', {
       // Relative to code-path and inside it: no absolute path, no '..' segment.
       pattern: /^(?![\\/])(?![A-Za-z]:)(?!.*(?:^|[\\/])\.\.(?:[\\/]|$))[^\0\r\n]{1,255}\.py$/,
@@ -240,6 +243,20 @@ function readDeploySettings(
       reader.nameOf('scoring-script'),
       '',
       "it is required with 'code-path' (for example score.py).",
+    );
+  }
+  if (settings.condaFile !== undefined && target !== 'local') {
+    throw new InputError(
+      reader.nameOf('conda-file'),
+      settings.condaFile,
+      `it applies to target 'local'; on Azure (target '${target}') name a registered environment in 'environment' (action-register with kind 'environment' registers a conda file).`,
+    );
+  }
+  if (target === 'local' && settings.codePath !== undefined && settings.condaFile === undefined) {
+    throw new InputError(
+      reader.nameOf('conda-file'),
+      '',
+      "target 'local' runs a scoring script in a Python environment built from a conda file: set 'conda-file' (the file your registered environment was made from).",
     );
   }
   return model === undefined ? undefined : { ...settings, model };

@@ -1,5 +1,7 @@
-// `target: local`: serves the model on the runner itself (no Docker), with the same scoring contract
-// as Azure (shared/scoring on onnxruntime-web: no native binaries in the bundle). The bundle starts
+// `target: local`: serves the model on the runner itself (no Docker), as Azure serves it: an ONNX model
+// without code with the same scoring contract (shared/scoring on onnxruntime-web: no native binaries
+// in the bundle, no Python); a scoring script (code-path) or an MLflow model in Microsoft's inference
+// server, in a Python virtual environment built from the conda file (shared/python). The bundle starts
 // itself again as a detached server process that outlives this step, so later steps of the job can
 // call it; the post step (or local-keep-alive: false) stops it. A registered model is downloaded
 // from the workspace first (serveRegisteredModel); only that path loads the Azure SDK. The server
@@ -9,14 +11,28 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import type { ActionContext } from '../../shared/action/context.js';
 import { gateFailure, runSmokeGate } from '../../shared/action/smokeGate.js';
 import { UserError } from '../../shared/errors.js';
+import {
+  condaRequirements,
+  EnvironmentBuildError,
+  ensureScoringVenv,
+  findInterpreter,
+  INFERENCE_SERVER_PACKAGE,
+  isMlflowModel,
+  mlflowRequirements,
+  namesInferenceServer,
+  pythonMismatch,
+  type ScoringRequirements,
+} from '../../shared/python/environment.js';
+import { forwardToServer, startInferenceServer } from '../../shared/python/inferenceServer.js';
 import { findTritonModel, loadModel, startScoringServer, type ScoringContract } from '../../shared/scoring/index.js';
 import type { SmokeResult } from '../../shared/smoke/index.js';
 import type { DeployInputs } from './inputs.js';
@@ -54,13 +70,117 @@ const SERVER_ENVIRONMENT = [
 ];
 const READY_TIMEOUT_MS = 120_000;
 
+/** action-deploy's MLflow scoring script (answers like Azure's generated one), shipped beside the bundle. */
+const MLFLOW_SCORE_PY = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'assets', 'mlflow', 'score.py');
+
+/** A scoring script served in azmlinfsrv: what the server process starts. */
+interface PythonServing {
+  python: string;
+  entryScript: string;
+  appRoot: string;
+  modelDir: string;
+  environment: Record<string, string>;
+  /** For the log and the summary. */
+  what: string;
+}
+
 interface ServerSpec {
   modelPath: string;
   port: number;
   readyFile: string;
+  python?: PythonServing;
 }
 
-export async function deployLocal(context: ActionContext, request: LocalRequest): Promise<void> {
+/**
+ * How the model is served in Python, or undefined for an ONNX model without code (served natively).
+ * Builds the environment now, in the step, so a package pip cannot install fails the step with its reason.
+ */
+async function preparePython(
+  context: ActionContext,
+  d: LocalRequest['deploy'],
+  modelPath: string,
+  runDir: string,
+  modelFolderName: string,
+): Promise<PythonServing | undefined> {
+  const mlflow = d.codePath === undefined && statSync(modelPath).isDirectory() && isMlflowModel(modelPath);
+  if (d.codePath === undefined && !mlflow) return undefined;
+  const { log } = context;
+  const what = mlflow
+    ? `MLflow model ${path.basename(modelPath)} (no scoring script: served as Azure's no-code deployment)`
+    : `scoring script ${d.scoringScript ?? 'score.py'}`;
+  const env = context.inputs.env.bind(context.inputs);
+  const pythonLocation = env('pythonLocation');
+  const base = await findInterpreter([
+    ...(pythonLocation ? [path.join(pythonLocation, 'bin', 'python')] : []),
+    'python3',
+    'python',
+  ]);
+  if (!base) {
+    throw new UserError(
+      `target 'local' runs the ${what} with Python 3.8 or newer, and none was found on the runner (python3, python): add a step 'uses: actions/setup-python@v5' with 'python-version: "3.11"' before this one.`,
+    );
+  }
+  let requirements: ScoringRequirements;
+  if (mlflow) requirements = mlflowRequirements(modelPath);
+  else {
+    const condaFile = d.condaFile as string;
+    try {
+      requirements = condaRequirements(readFileSync(condaFile, 'utf8'), condaFile);
+    } catch (error) {
+      throw new UserError((error as Error).message, { input: 'conda-file' });
+    }
+    if (!namesInferenceServer(requirements.requirements)) {
+      requirements.requirements.push(INFERENCE_SERVER_PACKAGE);
+      log.warning(
+        `${condaFile} does not name ${INFERENCE_SERVER_PACKAGE}: it was added here; on Azure your image or conda file must provide it.`,
+      );
+    }
+  }
+  const mismatch = pythonMismatch(requirements.python, base);
+  if (mismatch) log.warning(`Python version: ${mismatch}.`);
+  const venv = await log.group(`Python environment for the ${what}`, async () => {
+    for (const note of requirements.notes) log.info(note);
+    try {
+      return await ensureScoringVenv({
+        base,
+        requirements: requirements.requirements,
+        cacheRoot: path.join(env('RUNNER_TEMP') ?? os.tmpdir(), 'azureml-scoring-envs'),
+        log: (line) => log.info(line),
+      });
+    } catch (error) {
+      if (!(error instanceof EnvironmentBuildError)) throw error;
+      throw new UserError(`The scoring environment could not be built on the runner: ${error.message}`, {
+        input: mlflow ? 'model' : 'conda-file',
+      });
+    }
+  });
+  // The model where Azure mounts it: AZUREML_MODEL_DIR holds the registered file or folder by its name.
+  // A copy, not a link: MLflow refuses a model whose files resolve outside the folder it was given.
+  const modelDir = path.join(runDir, 'azureml-models', 'local', '1');
+  mkdirSync(modelDir, { recursive: true });
+  cpSync(path.resolve(modelPath), path.join(modelDir, modelFolderName), { recursive: true, dereference: true });
+  const environment = { ...d.environmentVariables, ...(mlflow ? { MLFLOW_MODEL_FOLDER: modelFolderName } : {}) };
+  if (mlflow) {
+    const entryScript = path.join(runDir, 'score.py');
+    cpSync(MLFLOW_SCORE_PY, entryScript);
+    return { python: venv.python, entryScript, appRoot: runDir, modelDir, environment, what };
+  }
+  const appRoot = path.resolve(d.codePath as string);
+  return {
+    python: venv.python,
+    entryScript: path.join(appRoot, d.scoringScript ?? 'score.py'),
+    appRoot,
+    modelDir,
+    environment,
+    what,
+  };
+}
+
+export async function deployLocal(
+  context: ActionContext,
+  request: LocalRequest,
+  modelFolderName?: string,
+): Promise<void> {
   const d = request.deploy;
   const { log } = context;
   if (d.model.kind !== 'local')
@@ -76,7 +196,13 @@ export async function deployLocal(context: ActionContext, request: LocalRequest)
     `azureml-local-${process.pid}-${Date.now()}`,
   );
   mkdirSync(runDir, { recursive: true });
-  const spec: ServerSpec = { modelPath: d.model.path, port: d.localPort, readyFile: path.join(runDir, 'ready.json') };
+  const python = await preparePython(context, d, d.model.path, runDir, modelFolderName ?? path.basename(d.model.path));
+  const spec: ServerSpec = {
+    modelPath: d.model.path,
+    port: d.localPort,
+    readyFile: path.join(runDir, 'ready.json'),
+    ...(python ? { python } : {}),
+  };
   const logFile = path.join(runDir, 'server.log');
   const out = openSync(logFile, 'a');
   // The script the runner started (dist/index.js): this code runs in a chunk of the bundle, and
@@ -163,13 +289,18 @@ export async function serveRegisteredModel(context: ActionContext, request: Depl
       : undefined;
   const model = await resolveRequestedModel(run, existing);
   const modelPath = await context.log.group(`Download ${model.name}:${model.version}`, () => downloadModel(run, model));
-  await deployLocal(context, {
-    dryRun: false,
-    endpoint: request.endpoint,
-    target: 'local',
-    operation: 'serve-local',
-    deploy: { ...d, model: { kind: 'local', path: modelPath } },
-  });
+  await deployLocal(
+    context,
+    {
+      dryRun: false,
+      endpoint: request.endpoint,
+      target: 'local',
+      operation: 'serve-local',
+      deploy: { ...d, model: { kind: 'local', path: modelPath } },
+    },
+    // Azure mounts a registered folder under its own name (…/paths/LocalUpload/<hash>/model/ → model).
+    path.basename(model.modelUri.replace(/\/+$/, '')),
+  );
 }
 
 /** Post step: asks the server this job started to stop, through its loopback control port. */
@@ -242,7 +373,8 @@ async function waitUntilReady(
 
 function tail(file: string): string {
   try {
-    return readFileSync(file, 'utf8').split('\n').slice(-20).join('\n');
+    // A Python traceback and azmlinfsrv's listing of the model folder take more than a few lines.
+    return readFileSync(file, 'utf8').split('\n').slice(-60).join('\n');
   } catch {
     return '(no server log)';
   }
@@ -253,6 +385,7 @@ export async function serveLocally(specJson: string): Promise<void> {
   const spec = JSON.parse(specJson) as ServerSpec;
   const key = process.env[LOCAL_KEY_VARIABLE] ?? '';
   if (key === '') throw new Error('no key for the local scoring server');
+  if (spec.python) return servePython(spec, key);
   let contract: ScoringContract;
   let modelFile = spec.modelPath;
   if (statSync(spec.modelPath).isDirectory()) {
@@ -274,6 +407,52 @@ export async function serveLocally(specJson: string): Promise<void> {
     JSON.stringify({
       scoringUri,
       contract: contract.kind === 'json' ? 'JSON contract (POST /score)' : `KServe v2 (model ${contract.name})`,
+      controlPort,
+    }),
+  );
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+/** Server mode for a scoring script: azmlinfsrv on a loopback port behind the key-checking front. */
+async function servePython(spec: ServerSpec, key: string): Promise<void> {
+  const python = spec.python as PythonServing;
+  const inference = await startInferenceServer({
+    python: python.python,
+    entryScript: python.entryScript,
+    appRoot: python.appRoot,
+    modelDir: python.modelDir,
+    environment: python.environment,
+    onOutput: (line) => process.stdout.write(`${line}\n`),
+  }).catch((error: unknown) => {
+    // The server's own output (the traceback) is already in the log: end with the reason, not a stack.
+    process.stdout.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+  const server = await startScoringServer({
+    forward: (request) => forwardToServer(inference.url, request),
+    keys: [key],
+    port: spec.port,
+    deploymentName: 'local',
+  });
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    void Promise.all([server.close(), inference.stop()]).then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  // A crash after it was ready ends the front too: the post step then finds nothing to stop.
+  void inference.exited.then(() => {
+    if (!stopping) void server.close().finally(() => process.exit(1));
+  });
+  const controlPort = await startControlServer(process.env[LOCAL_STOP_TOKEN_VARIABLE] ?? '', stop);
+  writeFileSync(
+    spec.readyFile,
+    JSON.stringify({
+      scoringUri: server.scoringUri,
+      contract: `${python.what} in azmlinfsrv (POST /score)`,
       controlPort,
     }),
   );

@@ -252,7 +252,24 @@ async function buildVenv(
   return { python: path.join(dir, 'bin', 'python'), built: true };
 }
 
-/** Reads a text file when it exists. */
-export function readIfExists(file: string): string | undefined {
-  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+/**
+ * An MLflow model's requirements as Azure's no-code deployment reads them (the model folder's
+ * conda.yaml), plus the packages Azure's MLflow image carries (azureml-inference-server-http, mlflow-skinny).
+ */
+export function mlflowRequirements(modelFolder: string): ScoringRequirements {
+  const condaFile = path.join(modelFolder, 'conda.yaml');
+  const own: ScoringRequirements = existsSync(condaFile)
+    ? condaRequirements(readFileSync(condaFile, 'utf8'), 'the model conda.yaml')
+    : { requirements: [], python: undefined, notes: ['the model has no conda.yaml: only the MLflow image packages'] };
+  // `mlflow` becomes mlflow-skinny at the same version: the model loads with it, and the full
+  // package (tracking server, UI) is nothing scoring imports.
+  own.requirements = own.requirements.map((r) => r.replace(/^mlflow(?=$|[=<>!~\s[])/i, 'mlflow-skinny'));
+  for (const pkg of [INFERENCE_SERVER_PACKAGE, 'mlflow-skinny'])
+    if (!own.requirements.some((r) => r.toLowerCase().startsWith(pkg))) own.requirements.push(pkg);
+  return own;
+}
+
+/** Whether a folder is an MLflow model (it holds an MLmodel file). */
+export function isMlflowModel(folder: string): boolean {
+  return existsSync(path.join(folder, 'MLmodel'));
 }

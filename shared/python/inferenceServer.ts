@@ -158,3 +158,38 @@ export async function startInferenceServer(options: InferenceServerOptions): Pro
   }
   return { url, pid: child.pid ?? -1, exited, stop };
 }
+
+/** Headers not passed to the inference server: the caller's credentials stay at the front that checked them. */
+const NOT_FORWARDED = new Set([
+  'authorization',
+  'host',
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+]);
+
+/** A scoring call passed on to an inference server, after the front checked its key or token. */
+export async function forwardToServer(
+  serverUrl: string,
+  request: {
+    method: string;
+    path: string;
+    headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+    body: Uint8Array | string | undefined;
+  },
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(request.headers))
+    if (v !== undefined && !NOT_FORWARDED.has(k.toLowerCase())) headers[k] = typeof v === 'string' ? v : v.join(', ');
+  const response = await fetch(`${serverUrl}${request.path}`, {
+    method: request.method,
+    headers,
+    ...(request.method === 'GET' || request.method === 'HEAD' || request.body === undefined
+      ? {}
+      : { body: request.body }),
+  });
+  const body = Buffer.from(await response.arrayBuffer());
+  const type = response.headers.get('content-type');
+  return { status: response.status, headers: type ? { 'content-type': type } : {}, body };
+}

@@ -7,13 +7,23 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../logger.js';
-import type { ScoringContract, ScoringResponse } from './handler.js';
+import type { HeaderValues, ScoringContract, ScoringResponse } from './handler.js';
 import { bearerKeyChecker, errorResponse, handleScoringRequest, isLivenessPath } from './handler.js';
 import type { InferenceModel } from './inference.js';
 
 export interface ScoringServerOptions {
-  model: InferenceModel;
-  contract: ScoringContract;
+  /** The ONNX model this server runs with `contract`; or, with `forward`, none. */
+  model?: InferenceModel;
+  contract?: ScoringContract;
+  /**
+   * Answers each authenticated request instead of a model (a scoring script's inference server
+   * behind this key-checking front: shared/python). The body is passed as received.
+   */
+  forward?: (request: { method: string; path: string; headers: HeaderValues; body: Buffer }) => Promise<{
+    status: number;
+    headers: Record<string, string>;
+    body: Buffer;
+  }>;
   /** Accepted endpoint keys (`Authorization: Bearer <key>`). At least one: endpoints are never anonymous. */
   keys: readonly string[];
   /** Default 127.0.0.1: the local target serves the runner itself, not its network. */
@@ -49,9 +59,15 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
     throw new Error('startScoringServer needs at least one non-empty key: scoring endpoints are never anonymous');
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const { model, contract, deploymentName, logger } = options;
+  const { model, contract, forward, deploymentName, logger } = options;
+  if (!forward && (!model || !contract))
+    throw new Error('startScoringServer needs a model and its contract, or forward');
 
-  const answer = (request: IncomingMessage, response: ServerResponse, result: ScoringResponse): void => {
+  const answer = (
+    request: IncomingMessage,
+    response: ServerResponse,
+    result: ScoringResponse | { status: number; headers: Record<string, string>; body: Buffer },
+  ): void => {
     const requestIdHeader = request.headers['x-request-id'];
     const headers: Record<string, string | number> = {
       ...result.headers,
@@ -97,7 +113,15 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
       if (tooLarge)
         return answer(request, response, errorResponse(413, `The request body is larger than ${maxBodyBytes} bytes`));
       const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, received);
-      handleScoringRequest(model, contract, { method, path, headers: request.headers, body }).then(
+      const handled = forward
+        ? forward({ method, path, headers: request.headers, body })
+        : handleScoringRequest(model as InferenceModel, contract as ScoringContract, {
+            method,
+            path,
+            headers: request.headers,
+            body,
+          });
+      handled.then(
         (result) => answer(request, response, result),
         (error: unknown) => {
           logger?.warning(
@@ -126,7 +150,7 @@ export async function startScoringServer(options: ScoringServerOptions): Promise
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `${options.tls ? 'https' : 'http'}://${host}:${address.port}`;
   const scoringUri =
-    contract.kind === 'json' ? `${url}/score` : `${url}/v2/models/${encodeURIComponent(contract.name)}/infer`;
+    contract?.kind === 'kserve-v2' ? `${url}/v2/models/${encodeURIComponent(contract.name)}/infer` : `${url}/score`;
   return {
     url,
     scoringUri,

@@ -227,6 +227,7 @@ const ACTIONS: ActionSpec[] = [
       environment: { kind: 'environmentRef' },
       'code-path': { kind: 'pathDir', context: { 'scoring-script': 'score.py' } },
       'scoring-script': { kind: 'scoringScript', context: { 'code-path': 'code' } },
+      'conda-file': { kind: 'pathFile', context: { target: 'local', model: 'models/m.onnx' } },
       'environment-variables': { kind: 'keyValue' },
       'instance-type': { kind: 'image' },
       'instance-count': { kind: 'int' },

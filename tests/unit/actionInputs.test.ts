@@ -512,6 +512,27 @@ const CASES: Record<string, Case[]> = {
       error: ['scoring-script', /set 'code-path' too/],
     },
     {
+      name: 'target local: a scoring script runs in the environment of conda-file',
+      inputs: {
+        target: 'local',
+        model: 'model.onnx',
+        'code-path': 'code',
+        'scoring-script': 'score.py',
+        'conda-file': 'conda.yml',
+      },
+      check: (p) => expect(p.deploy).toMatchObject({ condaFile: path.join(ws, 'conda.yml') }),
+    },
+    {
+      name: 'target local: a scoring script without conda-file',
+      inputs: { target: 'local', model: 'model.onnx', 'code-path': 'code', 'scoring-script': 'score.py' },
+      error: ['conda-file', /target 'local' runs a scoring script in a Python environment built from a conda file/],
+    },
+    {
+      name: 'conda-file is for target local only',
+      inputs: { 'conda-file': 'conda.yml' },
+      error: ['conda-file', /it applies to target 'local'; on Azure \(target 'aci'\) name a registered environment/],
+    },
+    {
       name: 'scoring-script must be python',
       inputs: { 'code-path': 'code', 'scoring-script': 'score.sh' },
       error: ['scoring-script', /Python file/],
