@@ -18,6 +18,7 @@ import { dedupe } from './suite/dedupe.js';
 import { delta } from './suite/delta.js';
 import { deploy } from './suite/deploy.js';
 import { memory } from './suite/memory.js';
+import { scoringScript } from './suite/scoringScript.js';
 import { serve } from './suite/serve.js';
 import { smoke } from './suite/smoke.js';
 import { upload } from './suite/upload.js';
@@ -30,6 +31,7 @@ export const BENCHMARKS: readonly Benchmark[] = [
   coldStart,
   smoke,
   serve,
+  scoringScript,
   bundle,
   deploy,
 ];

@@ -91,7 +91,7 @@ export function ensurePythonEnv(log: (line: string) => void = () => undefined): 
   if ('reason' in base) return base;
   const started = Date.now();
   log(
-    `Python environment: installing python/requirements.lock into .cache/python with ${base.python} ${base.version} (about 30 s and 285 MB the first time)`,
+    `Python environment: installing python/requirements.lock into .cache/python with ${base.python} ${base.version} (about 50 s and 630 MB the first time)`,
   );
   rmSync(PYTHON_ENV_DIR, { recursive: true, force: true });
   mkdirSync(PYTHON_ENV_DIR, { recursive: true });
