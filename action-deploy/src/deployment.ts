@@ -95,7 +95,9 @@ export async function deploymentBody(
   location: string,
 ): Promise<OnlineDeployment> {
   const d = run.deploy;
-  const scoring = model.modelType === 'custom_model' ? await scoringCode(run) : {};
+  // A custom_model always has code (ours for ONNX); an MLflow or Triton model has code when the step
+  // gives it (Azure then runs that script instead of generating one), never silently without it.
+  const scoring = model.modelType === 'custom_model' || d.codePath !== undefined ? await scoringCode(run) : {};
   const iso = (ms: number | undefined) =>
     ms === undefined ? undefined : `PT${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}S`;
   const probe = (p: DeploySettings['livenessProbe']) =>
