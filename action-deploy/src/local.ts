@@ -108,6 +108,12 @@ async function preparePython(
   const what = mlflow
     ? `MLflow model ${path.basename(modelPath)} (no scoring script: served as Azure's no-code deployment)`
     : `scoring script ${d.scoringScript ?? 'score.py'}`;
+  if (process.platform === 'win32') {
+    // The venv layout (bin/python) and stopping the server's process group are POSIX here.
+    throw new UserError(
+      `target 'local' serves the ${what} on Linux and macOS runners only; use a Linux runner (runs-on: ubuntu-latest) for this step.`,
+    );
+  }
   const env = context.inputs.env.bind(context.inputs);
   const pythonLocation = env('pythonLocation');
   const base = await findInterpreter([
