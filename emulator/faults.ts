@@ -34,6 +34,12 @@ export interface FaultRule {
   lroDurationMs?: number;
   /** The deployment created/updated by the matched request crash-loops with these log lines. */
   crashLoop?: { logs: string[] };
+  /**
+   * The job submitted by the matched request stops answering (NotResponding) or is paused (Paused)
+   * for `ms` once it runs, then carries on: real jobs do both for a while (a lost node, a low-priority
+   * preemption) and are not finished.
+   */
+  jobStall?: { status: 'NotResponding' | 'Paused'; ms: number };
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -78,16 +84,28 @@ export function parseFaultRule(input: unknown): FaultRule {
       ...(typeof input.lroFailed.step === 'string' ? { step: input.lroFailed.step } : {}),
     };
   }
+  if (isRecord(input.jobStall)) {
+    const status = input.jobStall.status === 'Paused' ? 'Paused' : 'NotResponding';
+    rule.jobStall = { status, ms: typeof input.jobStall.ms === 'number' ? input.jobStall.ms : 1000 };
+  }
   if (isRecord(input.crashLoop)) {
     const logs = Array.isArray(input.crashLoop.logs) ? input.crashLoop.logs.map(String) : [];
     rule.crashLoop = { logs };
   }
-  const effects = [rule.status, rule.reset, rule.delayMs, rule.lroFailed, rule.lroDurationMs, rule.crashLoop];
+  const effects = [
+    rule.status,
+    rule.reset,
+    rule.delayMs,
+    rule.lroFailed,
+    rule.lroDurationMs,
+    rule.crashLoop,
+    rule.jobStall,
+  ];
   if (effects.every((e) => e === undefined)) {
     throw new ArmError(
       400,
       'InvalidFault',
-      'A fault rule needs an effect: status (+retryAfter), reset, delayMs, lroFailed, lroDurationMs or crashLoop.',
+      'A fault rule needs an effect: status (+retryAfter), reset, delayMs, lroFailed, lroDurationMs, crashLoop or jobStall.',
     );
   }
   return rule;

@@ -139,7 +139,9 @@ async function serve(
 
   const hits = takeFaults(ctx.faults, req.method, req.path);
   const front = hits.filter((r) => r.status !== undefined || r.reset === true || r.delayMs !== undefined);
-  const later: FaultRule[] = hits.filter((r) => r.lroFailed || r.lroDurationMs !== undefined || r.crashLoop);
+  const later: FaultRule[] = hits.filter(
+    (r) => r.lroFailed || r.lroDurationMs !== undefined || r.crashLoop || r.jobStall,
+  );
   const delay = front.reduce((ms, r) => ms + (r.delayMs ?? 0), 0);
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
 

@@ -671,7 +671,8 @@ export async function cancelJob(context: ActionContext, inputs: PipelineInputs, 
   const { client } = openClient(context, settings);
   const job = await readJob(client, settings, runId);
   const status = String((job.properties as { status?: string }).status);
-  if (['Completed', 'Failed', 'Canceled', 'CancelRequested', 'NotResponding'].includes(status)) return;
+  // A NotResponding or Paused job is still alive (and billing): it is cancelled like a running one.
+  if (['Completed', 'Failed', 'Canceled', 'CancelRequested'].includes(status)) return;
   context.log.warning(`The workflow stopped while job ${runId} was ${status}: cancelling it.`);
   await waitForOperation(
     () =>

@@ -13,7 +13,15 @@ import { inertLine, inertValue, runnerLines } from '../../shared/github/untruste
 import { formatDuration } from '../../shared/inputs/duration.js';
 import type { RunHistory, RunInfo } from './runHistory.js';
 
-export const TERMINAL_STATES = ['Completed', 'Failed', 'Canceled', 'NotResponding', 'Paused'];
+/** A job ends in one of these (the spec's JobStatus); every other state, NotResponding and Paused included, passes. */
+export const TERMINAL_STATES = ['Completed', 'Failed', 'Canceled'];
+/** States a running job can be in for a while and leave again: waited out, with a line that says why. */
+const STALLED_STATES: Record<string, string> = {
+  NotResponding:
+    'Azure has lost contact with its node for now; waiting for it to answer again (the timeout still applies)',
+  Paused:
+    'paused (for example a low-priority node was taken back); waiting for it to resume (the timeout still applies)',
+};
 /** Polls start quick (short jobs end quick) and back off while nothing changes. */
 const FIRST_POLL_MS = 500;
 const MAX_POLL_MS = 15_000;
@@ -70,7 +78,7 @@ export async function followJob(options: {
     });
     const now = String((job.properties as { status?: string }).status ?? 'Unknown');
     if (now !== status) {
-      say(`job ${runId}: ${now}`);
+      say(`job ${runId}: ${now}${STALLED_STATES[now] ? `: ${STALLED_STATES[now]}` : ''}`);
       status = now;
       changed = true;
     }

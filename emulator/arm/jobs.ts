@@ -5,6 +5,7 @@
 // Progress, logs and metrics are read through run history / MLflow (../dataplane.ts).
 import { createHash } from 'node:crypto';
 import type { EmulatorContext, StoredResource } from '../context.js';
+import type { FaultRule } from '../faults.js';
 import { ArmError, isRecord, json } from '../http.js';
 import { findCompute } from './computes.js';
 import { locationReply, startOperation } from './lro.js';
@@ -194,6 +195,7 @@ function execute(
   name: string,
   failure: { code: string; message: string; step?: string } | undefined,
   durationMs: number | undefined,
+  stall: FaultRule['jobStall'],
 ): void {
   const run = runs(ctx).get(name)!;
   const r = getResource(ctx, jobId(ctx, name));
@@ -208,16 +210,43 @@ function execute(
   const stillRunning = (): boolean =>
     !terminalJobStates.includes(runs(ctx).get(name)?.status ?? 'Canceled') &&
     runs(ctx).get(name)?.status !== 'CancelRequested';
-  ctx.later(step, () => {
+  // Azure's job lifecycle (the spec's JobStatus): NotStarted → Starting → Provisioning → Preparing →
+  // Queued → Running → Finalizing → Completed (or Failed; CancelRequested → Canceled on cancel), and a
+  // running job may be NotResponding or Paused for a while before it carries on (fault `jobStall`).
+  const stallMs = stall?.ms ?? 0;
+  /** Times after the stall began move by its length. */
+  const later = (at: number, work: () => void) => ctx.later(at > 2.5 * step ? at + stallMs : at, work);
+  const phases: Array<[number, string]> = [
+    [0.25 * step, 'Starting'],
+    [0.5 * step, 'Provisioning'],
+    [0.75 * step, 'Preparing'],
+  ];
+  for (const [at, status] of phases)
+    later(at, () => {
+      if (stillRunning()) setJobStatus(ctx, name, status);
+    });
+  later(step, () => {
     if (!stillRunning()) return;
     setJobStatus(ctx, name, 'Queued');
     log(run, `Job ${name} queued on ${isServerless(ctx, p.computeId) ? 'serverless compute' : String(p.computeId)}`);
   });
-  ctx.later(2 * step, () => {
+  later(2 * step, () => {
     if (!stillRunning()) return;
     setJobStatus(ctx, name, 'Running');
     log(run, `Job ${name} running`);
   });
+  if (stall) {
+    ctx.later(2.5 * step, () => {
+      if (!stillRunning()) return;
+      setJobStatus(ctx, name, stall.status);
+      log(run, `Job ${name} is ${stall.status}`);
+    });
+    ctx.later(2.5 * step + stallMs, () => {
+      if (!stillRunning()) return;
+      setJobStatus(ctx, name, 'Running');
+      log(run, `Job ${name} running again`);
+    });
+  }
   // Steps after a failed one never start: Azure cancels the rest of the pipeline.
   const ranSteps = failingIndex >= 0 ? steps.slice(0, failingIndex + 1) : steps;
   const children = steps.map((s) => {
@@ -240,7 +269,7 @@ function execute(
   });
   ranSteps.forEach((s, i) => {
     const child = children[i] as RunRecord;
-    ctx.later((3 + i * 2) * step, () => {
+    later((3 + i * 2) * step, () => {
       if (!stillRunning()) return;
       child.status = 'Running';
       child.startTimeUtc = new Date().toISOString();
@@ -249,7 +278,7 @@ function execute(
         `Step ${s.name} started on ${isServerless(ctx, child.target) ? 'serverless compute' : String(child.target)}`,
       );
     });
-    ctx.later((4 + i * 2) * step, () => {
+    later((4 + i * 2) * step, () => {
       if (!stillRunning()) return;
       if (failure && i === failingIndex) {
         child.status = 'Failed';
@@ -264,7 +293,10 @@ function execute(
     });
   });
   const end = (3 + Math.max(1, ranSteps.length * 2)) * step;
-  ctx.later(end, () => {
+  later(end - step / 2, () => {
+    if (stillRunning()) setJobStatus(ctx, name, 'Finalizing');
+  });
+  later(end, () => {
     if (!stillRunning()) return;
     if (failure) {
       for (const child of children.slice(failingIndex + 1)) child.status = 'Canceled';
@@ -332,6 +364,7 @@ export function submitJob(
   principalName: string,
   failure: { code: string; message: string; step?: string } | undefined,
   durationMs?: number,
+  stall?: FaultRule['jobStall'],
 ): StoredResource {
   const id = jobId(ctx, name);
   checkRefs(ctx, p);
@@ -393,7 +426,7 @@ export function submitJob(
     metrics: [],
     children: [],
   });
-  execute(ctx, name, failure, durationMs);
+  execute(ctx, name, failure, durationMs, stall);
   return stored;
 }
 
@@ -472,6 +505,7 @@ export const jobRoutes: ArmRoute[] = [
         call.principalName,
         call.faults.find((f) => f.lroFailed)?.lroFailed,
         call.faults.find((f) => f.lroDurationMs !== undefined)?.lroDurationMs,
+        call.faults.find((f) => f.jobStall)?.jobStall,
       );
       return json(201, view(stored));
     },

@@ -265,6 +265,26 @@ describe('command jobs', () => {
     );
     expect(failed.log).toContain('Traceback (most recent call last):');
   });
+
+  it('passes through the whole job lifecycle and waits out NotResponding and Paused (not terminal)', async () => {
+    for (const stalled of ['NotResponding', 'Paused']) {
+      await admin(emu, 'POST', '/faults', {
+        method: 'PUT',
+        path: '/subscriptions/**/jobs/*',
+        jobStall: { status: stalled, ms: 1500 },
+        count: 1,
+      });
+      const run = await pipeline({ job: 'command.yml' });
+      expect(errorOf(run)).toContain('(no error; exit 0)');
+      expect(run.outputs.status).toBe('Completed');
+      const states = [...run.log.matchAll(/job \S+: ([A-Za-z]+)/g)].map((m) => m[1]);
+      // Polls may skip a short state; the order and the stall must show.
+      expect(states).toContain(stalled);
+      expect(states.indexOf(stalled)).toBeLessThan(states.lastIndexOf('Completed'));
+      expect(states.at(-1)).toBe('Completed');
+      expect(run.log).toMatch(stalled === 'NotResponding' ? /lost contact with its node/ : /waiting for it to resume/);
+    }
+  });
 });
 
 describe('inline environments', () => {
