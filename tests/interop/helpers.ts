@@ -8,12 +8,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { admin } from '../emulator/helpers.js';
-import { PYTHON as VENV_PYTHON, PYTHON_SKIP_REASON } from '../support/python.js';
+// Not tests/support/python.ts: that module imports jest, and `npm run corpus` runs these helpers outside it.
+import { pythonEnvStatus } from '../../scripts/python-env.js';
 
 export const INTEROP_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const PYTHON_DIR = path.join(INTEROP_DIR, 'python');
+const venv = pythonEnvStatus();
+const PYTHON_SKIP_REASON = 'reason' in venv ? venv.reason : '';
 /** The project's virtual environment (`npm run python-env`); AZUREML_INTEROP_PYTHON names another. */
-export const PYTHON = process.env.AZUREML_INTEROP_PYTHON ?? VENV_PYTHON;
+export const PYTHON = process.env.AZUREML_INTEROP_PYTHON ?? ('python' in venv ? venv.python : undefined);
 
 let checked: string | null | undefined;
 

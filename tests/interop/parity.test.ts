@@ -14,6 +14,15 @@ import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { start } from '../emulator/helpers.js';
 import { runAction, type ActionRun } from '../harness/runAction.js';
+import {
+  DIFFERENCES_OF_EVERY_FILE,
+  compareBodies,
+  componentSpecs,
+  knownDifference,
+  normalise,
+  type Difference,
+  type KnownDifference,
+} from './bodyParity.js';
 import { aml, stopAml, INTEROP_DIR, mark, requests, skipReason, type LoggedRequest } from './helpers.js';
 
 const reason = skipReason();
@@ -21,36 +30,13 @@ const suite = reason ? describe.skip : describe;
 
 type Json = Record<string, unknown>;
 
-export interface KnownDifference {
-  /** Job file, or '*' for every file. */
-  file: string;
-  /** Flattened field path (a regular expression over it when it starts with '^'). */
-  field: string;
-  /** Why the two clients differ here; "bug:" when action-pipeline should change. */
-  reason: string;
-}
-
 /**
  * Differences between action-pipeline's requests and azure-ai-ml's (python/requirements.lock) for the same job file.
  * Fields are paths into the PUT body of the job (`properties.…`); inside a pipeline step,
  * `jobs.<step>.component.…` is the anonymous component's `componentSpec` that the step points at.
  */
 export const KNOWN_DIFFERENCES: KnownDifference[] = [
-  // By design: action-pipeline's lineage and naming.
-  { file: '*', field: 'properties.displayName', reason: "by design: action-pipeline appends ' @ <short commit>'" },
-  { file: '*', field: 'properties.tags.commit', reason: 'by design: lineage tag of action-pipeline' },
-  { file: '*', field: '^properties\\.properties\\.azureml-actions\\.', reason: 'by design: lineage properties' },
-  { file: '*', field: 'properties.isArchived', reason: 'harmless: azure-ai-ml sends the default (false)' },
-  // How a data input is referred to: both forms name the same data, and Azure takes both.
-  {
-    file: '*',
-    field: '^properties\\.inputs\\.[^.]+\\.uri$',
-    reason:
-      "parity: ours sends a registered data input as written ('azureml:NAME:VERSION') and a local upload's " +
-      "long-form datastore URI; azure-ai-ml the data version's ARM id and the short 'azureml://datastores/...' URI " +
-      "(the same folder: both upload to azure-ai-ml's LocalUpload key). Kept: the spec's AssetJobInput.uri is any " +
-      "'Input Asset URI' and prescribes no form; the long form is what action-register outputs, the same in any workspace",
-  },
+  ...DIFFERENCES_OF_EVERY_FILE,
   // AutoML.
   {
     file: 'automl-classification.yml',
@@ -156,70 +142,11 @@ async function submitted(since: number): Promise<{ job: LoggedRequest; component
   // Refused submissions count too: the body is compared, and the answer's status is a field.
   const jobs = log.filter((r) => r.method === 'PUT' && /\/jobs\/[^/]+$/.test(r.path));
   if (jobs.length !== 1) throw new Error(`expected one job PUT, got ${jobs.length}`);
-  const components = new Map<string, Json>();
-  for (const r of log)
-    if (r.method === 'PUT' && /\/components\/[^/]+\/versions\/[^/]+$/.test(r.path) && r.status < 300)
-      components.set(r.path.toLowerCase(), (r.requestBody as Json).properties as Json);
-  return { job: jobs[0] as LoggedRequest, components };
-}
-
-const ARM_ID =
-  /^(azureml:)?\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\//i;
-
-/** Generated names → placeholders; a step's componentId → the spec of the component it names. */
-function normalise(value: unknown, components: Map<string, Json>, key = ''): unknown {
-  if (Array.isArray(value)) return value.map((v) => normalise(v, components));
-  if (value !== null && typeof value === 'object') {
-    const out: Json = {};
-    for (const [k, v] of Object.entries(value as Json)) {
-      if (k === 'componentId' && typeof v === 'string' && /\/components\/azureml_anonymous\//i.test(v)) {
-        const spec = components.get(v.toLowerCase());
-        out.component = spec ? normalise(spec.componentSpec, components) : `<unregistered ${v}>`;
-      } else out[k] = normalise(v, components, k);
-    }
-    return out;
-  }
-  if (typeof value === 'string') {
-    // Code versions are generated names; the form of the reference (`azureml:` or not) is compared.
-    if ((key === 'codeId' || key === 'code') && /\/codes\/[^/]+\/versions\/[^/]+$/.test(value))
-      return value.replace(/^(azureml:)?.*$/, (_, prefix: string | undefined) => `${prefix ?? ''}<code version>`);
-    // Uploads are not normalised: both tools put the same content at the same LocalUpload key.
-    return value.replace(ARM_ID, '$1<workspace>/');
-  }
-  return value;
-}
-
-/** Leaf paths → JSON values. An empty object is no field: ARM treats `{}` and absent alike. */
-function flatten(value: unknown, prefix: string, out: Map<string, string>): Map<string, string> {
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    for (const [k, v] of Object.entries(value as Json)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
-  } else out.set(prefix, JSON.stringify(value));
-  return out;
-}
-
-export interface Difference {
-  file: string;
-  field: string;
-  ours: string | undefined;
-  theirs: string | undefined;
-}
-
-function compare(file: string, ours: unknown, theirs: unknown): Difference[] {
-  const a = flatten(ours, '', new Map());
-  const b = flatten(theirs, '', new Map());
-  const diffs: Difference[] = [];
-  for (const field of [...new Set([...a.keys(), ...b.keys()])].sort()) {
-    if (a.get(field) !== b.get(field)) diffs.push({ file, field, ours: a.get(field), theirs: b.get(field) });
-  }
-  return diffs;
+  return { job: jobs[0] as LoggedRequest, components: componentSpecs(log) };
 }
 
 function known(d: Difference): KnownDifference | undefined {
-  return KNOWN_DIFFERENCES.find(
-    (k) =>
-      (k.file === '*' || k.file === d.file) &&
-      (k.field.startsWith('^') ? new RegExp(k.field).test(d.field) : k.field === d.field),
-  );
+  return knownDifference(KNOWN_DIFFERENCES, d);
 }
 
 const found: Difference[] = [];
@@ -236,7 +163,7 @@ suite('job YAML parity: action-pipeline and azure-ai-ml send the same ARM reques
       const between = await mark(emu);
       await aml(emu, 'job-create', { file: path.join(workspace, file) }, { cwd: workspace });
       const theirs = await submitted(between);
-      const diffs = compare(
+      const diffs = compareBodies(
         file,
         { $status: mine.job.status, ...(normalise(mine.job.requestBody, mine.components) as Json) },
         { $status: theirs.job.status, ...(normalise(theirs.job.requestBody, theirs.components) as Json) },

@@ -196,6 +196,10 @@ def job_create(c, a):
     from azure.ai.ml import load_job
 
     job = load_job(source=a["file"], params_override=a.get("overrides", []))
+    if a.get("name"):
+        # The job's name is only in the request's path: a caller that chooses it finds the PUT in
+        # the emulator's log also when the PUT is refused, and files with the same `name` never collide.
+        job.name = a["name"]
     created = c.jobs.create_or_update(job, experiment_name=a.get("experiment"))
     return _job(created)
 
