@@ -30,12 +30,19 @@ function bad(message: string): ArmError {
   return new ArmError(400, 'BadArgument', message);
 }
 
-/** Resolves an asset reference (ARM id, or `azureml:name:version`) of the workspace to its resource. */
+/**
+ * Resolves an asset reference (ARM id, `azureml:name:version`, or `azureml:name@latest`) of the
+ * workspace to its resource. `@latest` is what azure-ai-ml 1.35 sends unresolved as a job's
+ * environmentId for `environment: azureml:NAME@latest` (captured against this emulator for the
+ * corpus's tensorflow, pytorch and lightgbm samples; tests/corpus/RESULTS.md), which Azure resolves.
+ */
 export function resolveAsset(
   ctx: EmulatorContext,
   ref: string,
   collection: string,
 ): Record<string, unknown> | undefined {
+  const label = /^azureml:([^:/@]+)@latest$/.exec(ref);
+  if (label) return listChildren(ctx, `${ctx.workspaceId}/${collection}/${label[1]}`, 'versions').at(-1)?.body;
   const short = /^azureml:([^:/]+):([^:/]+)$/.exec(ref);
   const id = short ? `${ctx.workspaceId}/${collection}/${short[1]}/versions/${short[2]}` : ref.replace(/^azureml:/, '');
   if (!id.toLowerCase().startsWith(`${ctx.workspaceId.toLowerCase()}/${collection.toLowerCase()}/`)) return undefined;
