@@ -9,6 +9,16 @@ import { ClientAssertionCredential } from '@azure/identity';
 import { ARM_SCOPE, start } from '../emulator/helpers.js';
 import { requestIdToken } from '../harness/inProcess.js';
 import { REPO_ROOT, runAction } from '../harness/runAction.js';
+import { stopAml } from '../interop/helpers.js';
+import { LINEAGE_DIFFERENCES, knownDifference } from '../interop/bodyParity.js';
+import {
+  CORPUS_DIFFERENCES,
+  comparableBody,
+  compareFile,
+  submitWithAzureAiMl,
+  submittedBodies,
+  type ParityResult,
+} from './parity.js';
 
 export const CORPUS_DIR =
   process.env.AZUREML_CORPUS_DIR ?? path.join(REPO_ROOT, '..', 'shared', 'corpus', 'azureml-examples');
@@ -218,6 +228,14 @@ export interface CorpusResult {
   cause: string;
   /** The error as the step printed it (empty when submitted). */
   message: string;
+  /** The job name action-pipeline PUT the job under (also when the emulator refused it). */
+  runId?: string;
+  /** What azure-ai-ml did with the same file: its error, empty when it submitted (parity.ts). */
+  azureAiMl?: { error: string };
+  /** The job bodies each client sent, as compared (normalised, components inlined). */
+  bodies?: { ours: Record<string, unknown> | undefined; theirs: Record<string, unknown> | undefined };
+  /** The two job bodies compared, when both clients sent one. */
+  parity?: ParityResult;
 }
 
 /** One error's cause: the first line, without the file location and the file's own values. */
@@ -257,13 +275,22 @@ export async function runJobFile(emu: RunningEmulator, file: string, dir = CORPU
     workspace: dir,
     timeoutMs: 120_000,
   });
-  if (run.exitCode === 0) return { file, type, outcome: 'submitted', cause: '', message: '' };
+  // A job the emulator refused was PUT too: its name is in the error ("submitting job NAME").
+  const runId = run.outputs['run-id'] ?? /submitting job ([A-Za-z0-9_-]+)/.exec(run.log)?.[1];
+  if (run.exitCode === 0) return { file, type, outcome: 'submitted', cause: '', message: '', runId };
   const message = stable(
     run.annotations.find((a) => a.level === 'error')?.message ?? run.log.trim().split('\n').slice(-1)[0] ?? '',
     dir,
   );
   const crashed = /unexpected error \(a bug\)/.test(message);
-  return { file, type, outcome: crashed ? 'crashed' : 'refused', cause: causeOf(message), message };
+  return {
+    file,
+    type,
+    outcome: crashed ? 'crashed' : 'refused',
+    cause: causeOf(message),
+    message,
+    ...(runId ? { runId } : {}),
+  };
 }
 
 /** All files, `concurrency` at a time (each run is its own node process). */
@@ -285,16 +312,35 @@ export async function runCorpus(
   return results;
 }
 
-/** The whole measure: a fresh emulator, the workspace a user would have, every file run. */
+/**
+ * The whole measure: a fresh emulator, the workspace a user would have, every file run through
+ * action-pipeline and, at the same time in one session, through azure-ai-ml; then the two job
+ * bodies of each file compared.
+ */
 export async function measureCorpus(
   files: string[],
   progress?: (done: number, result: CorpusResult) => void,
+  dir = CORPUS_DIR,
 ): Promise<CorpusResult[]> {
   const emu = await start({ azurite: true, settings: { specValidation: 'requests' } });
   try {
-    await prepareWorkspace(emu, workspaceNeeds(files));
-    return await runCorpus(emu, files, progress ? { progress } : {});
+    await prepareWorkspace(emu, workspaceNeeds(files, dir), dir);
+    const [results, theirs] = await Promise.all([
+      runCorpus(emu, files, { dir, ...(progress ? { progress } : {}) }),
+      submitWithAzureAiMl(emu, files, dir, (m) => stable(m, dir)),
+    ]);
+    const { jobs, components } = await submittedBodies(emu);
+    return results.map((r, i) => {
+      const aml = theirs[i]!;
+      const bodies = {
+        ours: comparableBody(r.runId ? jobs.get(r.runId) : undefined, components),
+        theirs: comparableBody(jobs.get(aml.jobName), components),
+      };
+      const parity = compareFile(r.file, bodies.ours, bodies.theirs);
+      return { ...r, azureAiMl: { error: aml.error }, bodies, ...(parity ? { parity } : {}) };
+    });
   } finally {
+    stopAml(emu);
     await emu.stop();
   }
 }
@@ -344,12 +390,86 @@ export function formatResults(results: CorpusResult[], measuredAt = new Date()):
     const [outcome, cause] = key.split('\t') as [string, string];
     lines.push(`| ${n} | ${outcome} | ${escapeCell(cause)} |`);
   }
-  lines.push('', '## Files', '', '| file | type | outcome | message |', '| --- | --- | --- | --- |');
+  lines.push(...formatParity(results));
+  lines.push(
+    '',
+    '## Files',
+    '',
+    '| file | type | outcome | message | azure-ai-ml | body parity |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
   for (const r of results)
     lines.push(
-      `| ${r.file} | ${r.type} | ${r.outcome} | ${escapeCell((r.message.split('\n')[0] ?? '').slice(0, 300))} |`,
+      `| ${r.file} | ${r.type} | ${r.outcome} | ${escapeCell((r.message.split('\n')[0] ?? '').slice(0, 300))} | ${escapeCell(azureAiMlCell(r))} | ${escapeCell(parityCell(r))} |`,
     );
   return `${lines.join('\n')}\n`;
+}
+
+const azureAiMlCell = (r: CorpusResult): string =>
+  !r.azureAiMl ? '' : r.azureAiMl.error ? `refused: ${r.azureAiMl.error.slice(0, 200)}` : 'submitted';
+
+function parityCell(r: CorpusResult): string {
+  if (!r.parity) return '';
+  if (r.parity.parity === 'equal') return 'equal';
+  const listed = r.parity.differences.length - r.parity.unlisted.length;
+  if (r.parity.parity === 'listed') return `listed differences (${listed} fields)`;
+  return `UNLISTED: ${r.parity.unlisted.map((d) => d.field).join(', ')}`;
+}
+
+/** The weightiest kind of listed difference of a file whose differences are all listed. */
+function worst(r: CorpusResult): 'by design' | 'harmless' | 'other client' | 'bug' | undefined {
+  if (r.parity?.parity !== 'listed') return undefined;
+  const rows = r.parity.differences.flatMap((d) => knownDifference(CORPUS_DIFFERENCES, d) ?? []);
+  const reasons = rows.map((row) => row.reason);
+  if (reasons.some((x) => x.startsWith('bug:'))) return 'bug';
+  if (reasons.some((x) => /^(emulator|azure-ai-ml bug):/.test(x))) return 'other client';
+  if (rows.some((row) => !LINEAGE_DIFFERENCES.includes(row) && !row.reason.startsWith('by design:'))) return 'harmless';
+  return 'by design';
+}
+
+/** The parity section: how many files' bodies are equal, differ only as listed, or otherwise; the listed rows that occur. */
+function formatParity(results: CorpusResult[]): string[] {
+  const count = (pred: (r: CorpusResult) => boolean) => results.filter(pred).length;
+  const amlSubmitted = (r: CorpusResult) => r.azureAiMl !== undefined && !r.azureAiMl.error;
+  const ours = (r: CorpusResult) => r.outcome === 'submitted';
+  const lines = [
+    '',
+    `## Request bodies beside azure-ai-ml's`,
+    '',
+    'Each file is also submitted by azure-ai-ml (python/requirements.lock, `load_job` + `jobs.create_or_update`,',
+    "from the file's folder) to the same workspace, and the two job PUT bodies (with the anonymous components",
+    'their steps point at) are compared as tests/interop/parity.test.ts compares them (tests/interop/bodyParity.ts).',
+    'A difference is allowed only by a row of CORPUS_DIFFERENCES (tests/corpus/parity.ts) with its reason.',
+    '',
+    '| files | |',
+    '| ---: | --- |',
+    `| ${count((r) => r.parity !== undefined)} | both sent a job: |`,
+    `| ${count((r) => r.parity?.parity === 'equal')} | equal bodies |`,
+    `| ${count((r) => worst(r) === 'by design')} | equal but for action-pipeline's lineage, naming and experiment (by design) and isArchived |`,
+    `| ${count((r) => worst(r) === 'harmless')} | also harmless, parity or api-version differences (listed) |`,
+    `| ${count((r) => worst(r) === 'other client')} | also a listed refusal of azure-ai-ml's body by the emulator (emulator or azure-ai-ml issue) |`,
+    `| ${count((r) => worst(r) === 'bug')} | also a listed bug of action-pipeline (a key dropped or sent otherwise) |`,
+    `| ${count((r) => r.parity?.parity === 'unlisted')} | unlisted differences (a failure) |`,
+    `| ${count((r) => ours(r) && amlSubmitted(r) && !r.parity)} | both submitted, a body not found (a failure) |`,
+    `| ${count((r) => ours(r) && !amlSubmitted(r) && !r.parity)} | action-pipeline submitted, azure-ai-ml refused before sending |`,
+    `| ${count((r) => !ours(r) && amlSubmitted(r))} | azure-ai-ml submitted, action-pipeline refused |`,
+    `| ${count((r) => !ours(r) && !amlSubmitted(r))} | both refused |`,
+    '',
+    'A sent job counts also when the emulator refused it: its status is compared (`$status`).',
+    '',
+    '| files | field | reason |',
+    '| ---: | --- | --- |',
+  ];
+  for (const row of CORPUS_DIFFERENCES) {
+    const files = count(
+      (r) => r.parity?.differences.some((d) => knownDifference(CORPUS_DIFFERENCES, d) === row) ?? false,
+    );
+    if (files > 0)
+      lines.push(
+        `| ${files} | ${escapeCell(`${row.file === '*' ? '' : `${row.file}: `}${row.field}`)} | ${escapeCell(row.reason)} |`,
+      );
+  }
+  return lines;
 }
 
 function escapeCell(text: string): string {
