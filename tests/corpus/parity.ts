@@ -71,7 +71,7 @@ export const CORPUS_DIFFERENCES: KnownDifference[] = [
   // Pipeline steps and their anonymous components.
   {
     file: '*',
-    field: '^properties\\.jobs\\.[^.]+\\.component\\.inputs\\.[^.]+\\.(default|min|max)$',
+    field: '^properties\\.jobs\\.[^.]+\\.(trial\\.)?component\\.inputs\\.[^.]+\\.(default|min|max)$',
     // Python's str(): True/False for booleans.
     when: (ours, theirs) =>
       typeof theirs === 'string' &&
@@ -86,7 +86,7 @@ export const CORPUS_DIFFERENCES: KnownDifference[] = [
   },
   {
     file: '*',
-    field: '^properties\\.jobs\\.[^.]+\\.component\\.inputs\\.[^.]+\\.default$',
+    field: '^properties\\.jobs\\.[^.]+\\.(trial\\.)?component\\.inputs\\.[^.]+\\.default$',
     when: (ours, theirs) => ours === undefined && theirs !== undefined,
     reason:
       "parity: an inline step's literal input is also the default of its anonymous component's input in azure-ai-ml; " +
@@ -102,7 +102,7 @@ export const CORPUS_DIFFERENCES: KnownDifference[] = [
   },
   {
     file: '*',
-    field: '^properties\\.jobs\\.[^.]+\\.component\\.version$',
+    field: '^properties\\.jobs\\.[^.]+\\.(trial\\.)?component\\.version$',
     when: (_, theirs) => theirs === '1',
     reason:
       "parity: azure-ai-ml's anonymous component spec carries version '1' whatever the component file says " +
@@ -118,7 +118,7 @@ export const CORPUS_DIFFERENCES: KnownDifference[] = [
   },
   {
     file: '*',
-    field: 'properties.environmentId',
+    field: '^properties\\.(trial\\.)?environmentId$',
     when: (ours, theirs) =>
       typeof ours === 'string' &&
       typeof theirs === 'string' &&
@@ -168,25 +168,19 @@ export const CORPUS_DIFFERENCES: KnownDifference[] = [
   },
   {
     file: '*',
-    field: 'properties.settings.default_datastore',
-    when: (ours) => ours === undefined,
-    reason: "bug: the pipeline's settings.default_datastore is dropped",
-  },
-  {
-    file: '*',
-    field: '^properties\\.jobs\\.[^.]+\\.component\\.inputs\\.[^.]+\\.(enum|min|max)$',
+    field: '^properties\\.jobs\\.[^.]+\\.(trial\\.)?component\\.inputs\\.[^.]+\\.(enum|min|max)$',
     when: (ours) => ours === undefined,
     reason: "bug: a component input's enum, min and max are dropped",
   },
   {
     file: '*',
-    field: '^properties\\.jobs\\.[^.]+\\.component\\.outputs\\.[^.]+\\.description$',
+    field: '^properties\\.jobs\\.[^.]+\\.(trial\\.)?component\\.outputs\\.[^.]+\\.description$',
     when: (ours) => ours === undefined,
     reason: "bug: a component output's description is dropped",
   },
   {
     file: '*',
-    field: '^properties\\.jobs\\.[^.]+\\.component\\.outputs\\.[^.]+\\.(type|mode)$',
+    field: '^properties\\.jobs\\.[^.]+\\.(trial\\.)?component\\.outputs\\.[^.]+\\.(type|mode)$',
     reason:
       "bug: an inline step's output bound to a pipeline output takes its type and mode in azure-ai-ml (uri_file, " +
       'rw_mount); ours declares uri_folder without a mode',
