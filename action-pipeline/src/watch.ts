@@ -154,6 +154,33 @@ async function collectMetrics(
   return metrics;
 }
 
+/** Runs whose log could not be read, kept in the printed-lines map under this prefix: warned once. */
+const UNREADABLE = 'unreadable:';
+
+/**
+ * A run's log, or '' when it cannot be read: then a warning says why (once per run), so a job that
+ * prints nothing is never mistaken for one whose log was lost.
+ */
+async function readLog(
+  context: ActionContext,
+  history: RunHistory,
+  runId: string,
+  label: string,
+  printed: Map<string, number>,
+): Promise<string> {
+  try {
+    return await history.log(runId);
+  } catch (error) {
+    if (!printed.has(`${UNREADABLE}${runId}`)) {
+      printed.set(`${UNREADABLE}${runId}`, 0);
+      context.log.warning(
+        `The log of ${inertValue(label)} could not be read: ${inertValue((error as Error).message)}. The job is followed without it.`,
+      );
+    }
+    return '';
+  }
+}
+
 async function printNewLogLines(
   context: ActionContext,
   history: RunHistory,
@@ -161,7 +188,7 @@ async function printNewLogLines(
   label: string,
   printed: Map<string, number>,
 ): Promise<void> {
-  const text = await history.log(runId).catch(() => '');
+  const text = await readLog(context, history, runId, label, printed);
   // Split as the runner splits (a tqdm `\r` starts a line too), each line inert (`##[` mid-line).
   const lines = runnerLines(text).filter((l) => l !== '');
   const already = printed.get(runId) ?? 0;
@@ -185,7 +212,7 @@ async function explainFailure(
     const error = run.error ? `${run.error.code}: ${run.error.message}` : `ended ${run.status}`;
     reasons.push(`${label} failed: ${error}`);
     context.log.error(`The ${label} failed: ${error}`);
-    const log = await history.log(run.runId).catch(() => '');
+    const log = await readLog(context, history, run.runId, label, printed);
     const lines = runnerLines(log).filter((l) => l !== '');
     if (lines.length > 0 && (printed.get(run.runId) ?? 0) < lines.length) {
       const tail = lines.slice(-LOG_TAIL_LINES);

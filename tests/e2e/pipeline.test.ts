@@ -266,6 +266,18 @@ describe('command jobs', () => {
     expect(failed.log).toContain('Traceback (most recent call last):');
   });
 
+  it('says when a job log cannot be read instead of printing nothing, and still follows the job', async () => {
+    await admin(emu, 'POST', '/faults', { path: '/history/**/logs/std_log.txt', status: 503 });
+    try {
+      const run = await pipeline({ job: 'command.yml', 'stream-logs': 'true' });
+      expect(errorOf(run)).toContain('(no error; exit 0)');
+      const warnings = run.annotations.filter((a) => a.level === 'warning').map((a) => a.message);
+      expect(warnings.filter((w) => /The log of .* could not be read: .*503/.test(w))).toHaveLength(1);
+    } finally {
+      await admin(emu, 'DELETE', '/faults');
+    }
+  });
+
   it('passes through the whole job lifecycle and waits out NotResponding and Paused (not terminal)', async () => {
     for (const stalled of ['NotResponding', 'Paused']) {
       await admin(emu, 'POST', '/faults', {
