@@ -40,6 +40,8 @@ describe('npm run bench -- --smoke', () => {
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('unknown benchmark(s): no-such');
-    expect(run.stderr).toContain('upload, dedupe, delta, memory, cold-start, smoke, serve, bundle, deploy');
+    expect(run.stderr).toContain(
+      'upload, dedupe, delta, memory, cold-start, smoke, serve, serve-script, bundle, deploy',
+    );
   });
 });

@@ -198,7 +198,7 @@ describe('broken workflows make the demo fail and say where', () => {
 
   test('a job without id-token: write cannot log in with OIDC', () => {
     const run = result(`${FIXTURES}/no-id-token.yml`);
-    expect(run.failures[0]?.message).toContain("add 'permissions: id-token: write'");
+    expect(run.failures[0]?.message).toContain("Add 'permissions: id-token: write'");
   });
 
   test('runner features (expressions, env, outputs, needs, continue-on-error, masks) behave as on GitHub', () => {

@@ -10,80 +10,12 @@ import path from 'node:path';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { admin, start } from '../emulator/helpers.js';
 import { runAction, type ActionRun } from '../harness/runAction.js';
+import { JOB_KIND_FILES } from '../support/jobKinds.js';
 
 let emu: RunningEmulator;
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'pipeline-steps-ws-'));
 
-const FILES: Record<string, string> = {
-  'src/main.py': 'print("hello")\n',
-  'sweep.yml': `$schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json
-type: sweep
-trial:
-  command: python main.py --lr \${{search_space.lr}}
-  code: src
-  environment: azureml:AzureML-sklearn-1.5@latest
-sampling_algorithm: random
-search_space:
-  lr: {type: loguniform, min_value: -6, max_value: -1}
-objective: {goal: maximize, primary_metric: accuracy}
-early_termination: {type: median_stopping, evaluation_interval: 2}
-limits: {max_total_trials: 4, max_concurrent_trials: 2, timeout: 3600}
-`,
-  'spark.yml': `type: spark
-code: ./src
-entry: {file: main.py}
-conf: {spark.driver.cores: 1, spark.driver.memory: 2g, spark.executor.cores: 2, spark.executor.memory: 2g, spark.executor.instances: 2}
-args: --x 1
-resources: {instance_type: standard_e4s_v3, runtime_version: "3.4"}
-`,
-  'trial.yml': `type: command
-inputs: {lr: {type: number, default: 0.1}}
-outputs: {model: {type: uri_folder}}
-code: ./src
-environment: azureml:AzureML-sklearn-1.5@latest
-command: python main.py --lr \${{inputs.lr}} --model \${{outputs.model}}
-`,
-  'pipeline.yml': `type: pipeline
-display_name: steps of every kind
-inputs:
-  raw: {type: uri_file, path: azureml://datastores/workspaceblobstore/paths/raw.csv, mode: direct}
-jobs:
-  wrangle:
-    type: spark
-    code: ./src
-    entry: {file: main.py}
-    inputs:
-      data: \${{parent.inputs.raw}}
-    outputs:
-      out: {type: uri_folder, mode: direct}
-    args: --data \${{inputs.data}} --out \${{outputs.out}}
-    resources: {instance_type: standard_e4s_v3, runtime_version: "3.4"}
-  score:
-    type: parallel
-    inputs:
-      data:
-        path: \${{parent.jobs.wrangle.outputs.out}}
-        type: uri_folder
-        mode: ro_mount
-    outputs: {scores: {type: uri_file}}
-    input_data: \${{inputs.data}}
-    mini_batch_size: "1"
-    resources: {instance_count: 1}
-    task:
-      type: run_function
-      code: ./src
-      entry_script: main.py
-      environment: azureml:AzureML-sklearn-1.5@latest
-      append_row_to: \${{outputs.scores}}
-  tune:
-    type: sweep
-    trial: ./trial.yml
-    sampling_algorithm: grid
-    search_space: {lr: {type: choice, values: [0.1, 0.01]}}
-    objective: {goal: minimize, primary_metric: loss}
-    limits: {max_total_trials: 2}
-`,
-};
+const FILES = JOB_KIND_FILES;
 
 beforeAll(async () => {
   emu = await start({ azurite: true, settings: { specValidation: 'strict' } });
