@@ -88,18 +88,27 @@ export interface ComponentPort {
 
 /**
  * An environment written in the file itself. Like azure-ai-ml, it is registered as an anonymous
- * version of CliV2AnonymousEnvironment named by its content (shared/azure/anonymousEnvironment.ts).
+ * version of CliV2AnonymousEnvironment named by its content (shared/azure/anonymousEnvironment.ts):
+ * an image (with a conda file), or a Docker build context folder, uploaded first.
  */
 export interface InlineEnvironment {
   kind: 'inline';
-  image: string;
+  /** A Docker image, or undefined when the environment is built from `build`. */
+  image: string | undefined;
   /** The conda file as azure-ai-ml sends it: PyYAML's dump of the loaded file or mapping. */
   condaFile: string | undefined;
+  /** A local Docker build context (absolute folder) and its Dockerfile's path inside it, as written. */
+  build: { folder: string; dockerfilePath: string | undefined } | undefined;
   osType: 'Linux' | 'Windows' | undefined;
   description: string | undefined;
   tags: Record<string, string>;
-  /** The version azure-ai-ml gives this content. */
-  version: string;
+  /**
+   * The version azure-ai-ml gives this content. A build context's is known only once its folder is
+   * hashed (at upload time, run.ts): undefined here then.
+   */
+  version: string | undefined;
+  /** Equal for the same definition: its version, or the build context folder and Dockerfile. */
+  identity: string;
   location: SourceLocation;
 }
 
@@ -627,12 +636,36 @@ export function readInlineEnvironment(source: YamlSource, field: Field): InlineE
     'name',
     'version',
   ]);
+  const build = f.has('build') ? readBuildContext(source, f.get('build')!) : undefined;
   if (f.has('build')) {
-    source.report(
-      f.get('build')?.keyNode,
-      "An inline 'environment' with a Docker 'build' context is not supported yet: register it with action-register (kind: environment, build context) and refer to it as azureml:NAME:VERSION, or give an 'image'.",
-    );
-    return undefined;
+    if (build === undefined) return undefined;
+    // azure-ai-ml's Environment.validate: "Docker image or Dockerfile should be provided not both".
+    if (f.has('image')) {
+      source.report(
+        f.get('image')?.keyNode,
+        "An inline 'environment' takes 'image' or a Docker 'build' context, not both (azure-ai-ml refuses both too).",
+      );
+      return undefined;
+    }
+    // A conda file beside a build context is not part of the build (azure-ai-ml names and builds the
+    // environment from the folder alone), so it would be silently ignored: refuse it instead.
+    if (f.has('conda_file')) {
+      source.report(
+        f.get('conda_file')?.keyNode,
+        "An inline 'environment' with a Docker 'build' context takes its packages from the Dockerfile; 'conda_file' would be ignored. Install them in the Dockerfile, or use 'image' with 'conda_file'.",
+      );
+      return undefined;
+    }
+    return {
+      kind: 'inline',
+      image: undefined,
+      condaFile: undefined,
+      build,
+      ...environmentDetails(source, f),
+      version: undefined,
+      identity: `build:${build.folder}:${build.dockerfilePath ?? ''}`,
+      location: source.locate(field.value),
+    };
   }
   const image = text(source, f.get('image'), "The inline environment's 'image'");
   if (image === undefined) {
@@ -669,19 +702,72 @@ export function readInlineEnvironment(source: YamlSource, field: Field): InlineE
     }
   }
   const condaFile = conda === undefined || conda === null ? undefined : pyYamlDump(conda);
-  const osType = text(source, f.get('os_type'), "The inline environment's 'os_type'");
-  if (osType !== undefined && !/^(linux|windows)$/i.test(osType))
-    source.report(f.get('os_type')?.value, `'os_type' is '${osType}'; allowed values are 'linux', 'windows'.`);
+  const version = anonymousEnvironmentVersion({ image, condaFile });
   return {
     kind: 'inline',
     image,
     condaFile,
+    build: undefined,
+    ...environmentDetails(source, f),
+    version,
+    identity: version,
+    location: source.locate(field.value),
+  };
+}
+
+function environmentDetails(
+  source: YamlSource,
+  f: Map<string, Field>,
+): Pick<InlineEnvironment, 'osType' | 'description' | 'tags'> {
+  const osType = text(source, f.get('os_type'), "The inline environment's 'os_type'");
+  if (osType !== undefined && !/^(linux|windows)$/i.test(osType))
+    source.report(f.get('os_type')?.value, `'os_type' is '${osType}'; allowed values are 'linux', 'windows'.`);
+  return {
     osType: osType === undefined ? undefined : /^windows$/i.test(osType) ? 'Windows' : 'Linux',
     description: text(source, f.get('description'), "The inline environment's 'description'"),
     tags: stringMap(source, f.get('tags'), "The inline environment's 'tags'"),
-    version: anonymousEnvironmentVersion({ image, condaFile }),
-    location: source.locate(field.value),
   };
+}
+
+/**
+ * `build: {path, dockerfile_path}` as azure-ai-ml's BuildContextSchema reads it: a local folder
+ * (uploaded, then named by its object hash). An http(s) context is taken by azure-ai-ml but never
+ * given an anonymous name there, so it cannot be registered the way it does: refused, saying so.
+ */
+function readBuildContext(source: YamlSource, field: Field): InlineEnvironment['build'] {
+  const f = fields(source, field.value, "The inline environment's 'build'", ['path', 'dockerfile_path']);
+  const where = "The inline environment's 'build'";
+  const written = text(source, f.get('path'), `${where} 'path'`);
+  const dockerfilePath = text(source, f.get('dockerfile_path'), `${where} 'dockerfile_path'`);
+  if (written === undefined) {
+    source.report(field.keyNode, `${where} needs 'path' (the folder with the Dockerfile, relative to the file).`);
+    return undefined;
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(written)) {
+    source.report(
+      f.get('path')?.value,
+      `${where} 'path' is '${written}': a remote build context is not supported; give a folder of the repository, or register the environment with action-register and refer to it as azureml:NAME:VERSION.`,
+    );
+    return undefined;
+  }
+  const folder = source.localPath(f.get('path')?.value, written, `${where} 'path'`);
+  if (folder === undefined) return undefined;
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    source.report(
+      f.get('path')?.value,
+      `${where} 'path' '${written}' is not a folder (relative to ${source.displayPath}).`,
+    );
+    return undefined;
+  }
+  const dockerfile = path.join(folder, dockerfilePath ?? 'Dockerfile');
+  if (!existsSync(dockerfile) || !statSync(dockerfile).isFile()) {
+    source.report(
+      f.get(dockerfilePath === undefined ? 'path' : 'dockerfile_path')?.value,
+      `The build context '${written}' has no ${dockerfilePath ?? 'Dockerfile'}${dockerfilePath === undefined ? " (set 'dockerfile_path' if it has another name)" : ''}.`,
+    );
+    return undefined;
+  }
+  return { folder, dockerfilePath };
 }
 
 export function readCommandSpec(source: YamlSource, f: Map<string, Field>, owner: string): CommandSpec | undefined {
@@ -772,13 +858,20 @@ export function commandsOf(job: JobDefinition): CodeAndEnvironment[] {
   return [];
 }
 
-/** The distinct inline environments of a job, by version. */
+/** An inline environment in a log line or plan: what it is built from, relative to the working folder. */
+export function describeInlineEnvironment(environment: InlineEnvironment): string {
+  if (environment.build)
+    return `Docker build context ${path.relative(process.cwd(), environment.build.folder) || '.'}${environment.build.dockerfilePath ? `, ${environment.build.dockerfilePath}` : ''}`;
+  return `${environment.image}${environment.condaFile ? ' + conda file' : ''}`;
+}
+
+/** The distinct inline environments of a job. */
 export function inlineEnvironmentsOf(job: JobDefinition): InlineEnvironment[] {
-  const byVersion = new Map<string, InlineEnvironment>();
+  const byIdentity = new Map<string, InlineEnvironment>();
   for (const { environment } of commandsOf(job))
-    if (environment !== undefined && typeof environment !== 'string' && !byVersion.has(environment.version))
-      byVersion.set(environment.version, environment);
-  return [...byVersion.values()];
+    if (environment !== undefined && typeof environment !== 'string' && !byIdentity.has(environment.identity))
+      byIdentity.set(environment.identity, environment);
+  return [...byIdentity.values()];
 }
 
 /** `${{inputs.x}}` and `${{outputs.y}}` in a command must name the step's own inputs and outputs. */

@@ -10,7 +10,7 @@ import { formatDuration } from '../../shared/inputs/duration.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
 import { readPipelineInputs, type PipelineInputs } from './inputs.js';
-import { inlineEnvironmentsOf, loadJobFile, type JobDefinition } from './jobFile.js';
+import { describeInlineEnvironment, inlineEnvironmentsOf, loadJobFile, type JobDefinition } from './jobFile.js';
 import { JobFileError } from './yamlSource.js';
 import { UserError } from '../../shared/errors.js';
 
@@ -84,8 +84,9 @@ export function planPipeline(inputs: PipelineInputs, job?: JobDefinition): Plan 
   for (const environment of job ? inlineEnvironmentsOf(job) : [])
     steps.push({
       verb: 'create',
-      target: `environments/${ANONYMOUS_ENVIRONMENT_NAME}/versions/${environment.version}`,
-      detail: `unless it exists: the inline environment of ${environment.location.file}:${environment.location.line} (${environment.image}${environment.condaFile ? ' + conda file' : ''})`,
+      // A build context's version is azure-ai-ml's hash of its folder, read only when the job runs.
+      target: `environments/${ANONYMOUS_ENVIRONMENT_NAME}/versions/${environment.version ?? '<hash of the build context>'}`,
+      detail: `unless it exists: the inline environment of ${environment.location.file}:${environment.location.line} (${describeInlineEnvironment(environment)})`,
     });
   if (inputs.job)
     steps.push({

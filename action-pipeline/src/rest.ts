@@ -13,6 +13,7 @@ import type {
   SweepJob,
   CommandJob,
   DataType,
+  InlineEnvironment,
   JobInput,
   JobOutput,
   LiteralType,
@@ -91,6 +92,37 @@ export interface JobMetadata {
   description: string | undefined;
   tags: Record<string, string>;
   properties: Record<string, string>;
+}
+
+/**
+ * The properties of an inline environment's anonymous version. A build context goes as azure-ai-ml
+ * 1.35 sends it (tests/interop/captured/build-context-*.json): the https URL of its uploaded folder
+ * with a trailing '/', the Dockerfile's path only when the file names one, os type and tags only
+ * when written.
+ */
+export function inlineEnvironmentBody(environment: InlineEnvironment, contextUri?: string): Json {
+  const described = environment.description ? { description: environment.description } : {};
+  if (environment.build) {
+    if (contextUri === undefined) throw new Error('a build context environment needs its uploaded folder');
+    return {
+      isAnonymous: true,
+      build: {
+        contextUri,
+        ...(environment.build.dockerfilePath ? { dockerfilePath: environment.build.dockerfilePath } : {}),
+      },
+      ...(environment.osType ? { osType: environment.osType } : {}),
+      ...described,
+      ...(Object.keys(environment.tags).length ? { tags: environment.tags } : {}),
+    };
+  }
+  return {
+    isAnonymous: true,
+    image: environment.image,
+    ...(environment.condaFile ? { condaFile: environment.condaFile } : {}),
+    osType: environment.osType ?? 'Linux',
+    ...described,
+    tags: environment.tags,
+  };
 }
 
 function base(meta: JobMetadata): Json {
@@ -285,7 +317,9 @@ export function anonymousComponent(
         : undefined,
     description: step.source.kind === 'file' ? step.source.description : undefined,
     inputs,
-    outputs,
+    // azure-ai-ml 1.35 leaves a component file without outputs without the key
+    // (tests/interop/captured/build-context-component-step.json).
+    outputs: file && Object.keys(outputs).length === 0 ? undefined : outputs,
     is_deterministic: true,
     _source: step.source.kind === 'file' ? 'YAML.COMPONENT' : 'YAML.JOB',
   });

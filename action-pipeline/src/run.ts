@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { ActionContext } from '../../shared/action/context.js';
 import { escapeCell } from '../../shared/action/plan.js';
-import { ANONYMOUS_ENVIRONMENT_NAME } from '../../shared/azure/anonymousEnvironment.js';
+import { ANONYMOUS_ENVIRONMENT_NAME, anonymousEnvironmentVersion } from '../../shared/azure/anonymousEnvironment.js';
 import { explainArmError, isNotFound } from '../../shared/azure/armError.js';
 import { CONTENT_HASH_PROPERTY, registerVersion, versionStore } from '../../shared/azure/assets.js';
 import { armJson, JOBS_API_VERSION } from '../../shared/azure/armRequest.js';
@@ -19,11 +19,12 @@ import { POLL_INTERVAL_MS, waitForOperation } from '../../shared/azure/lro.js';
 import type { RequiredAction } from '../../shared/azure/preflight.js';
 import { UserError } from '../../shared/errors.js';
 import { formatDuration } from '../../shared/inputs/duration.js';
-import { createSnapshot, uploadSnapshot } from '../../shared/upload/index.js';
+import { azureAiMlObjectHash, createSnapshot, uploadSnapshot } from '../../shared/upload/index.js';
 import { ensureCompute, type ComputeResult } from './compute.js';
 import { autoMLDataOf } from './automl/data.js';
 import {
   commandsOf,
+  describeInlineEnvironment,
   type InlineEnvironment,
   type JobDefinition,
   type PipelineJob,
@@ -38,6 +39,7 @@ import {
   sparkJobBody,
   sweepJobBody,
   contentHash,
+  inlineEnvironmentBody,
   pipelineComponentSpec,
   pipelineJobBody,
   type JobMetadata,
@@ -299,7 +301,7 @@ async function resolveReferences(
     }
     const environment = spec.environment;
     if (environment === undefined) continue; // a Spark job or step may run without one
-    const key = typeof environment === 'string' ? environment : `inline:${environment.version}`;
+    const key = typeof environment === 'string' ? environment : `inline:${environment.identity}`;
     let environmentId = environments.get(key);
     if (!environmentId) {
       environmentId =
@@ -365,50 +367,52 @@ async function resolveReferences(
 
 /**
  * An inline environment as azure-ai-ml registers it: CliV2AnonymousEnvironment at its content's
- * version, created only when that version does not exist yet (so its image is built once).
+ * version, created only when that version does not exist yet (so its image is built once). A build
+ * context is named by azure-ai-ml's object hash of its folder and uploaded where azure-ai-ml uploads
+ * it (LocalUpload/<that hash>/<folder>), only when the version is new.
  */
 async function registerInlineEnvironment(
   { log }: ActionContext,
-  { client, settings }: WorkspaceConnection,
+  connection: WorkspaceConnection,
   environment: InlineEnvironment,
 ): Promise<string> {
+  const { client, settings, session } = connection;
   const { resourceGroup, workspace } = settings;
   const where = `${environment.location.file}:${environment.location.line}`;
-  const label = `${ANONYMOUS_ENVIRONMENT_NAME}:${environment.version.slice(0, 12)}…`;
-  const id = workspaceResourceId(
-    settings,
-    `environments/${ANONYMOUS_ENVIRONMENT_NAME}/versions/${environment.version}`,
-  );
+  const build = environment.build;
+  const snapshot = build ? await createSnapshot(build.folder, { logger: log }) : undefined;
+  const objectHash = snapshot ? await azureAiMlObjectHash(snapshot) : undefined;
+  const version =
+    environment.version ??
+    anonymousEnvironmentVersion({ buildContextHash: objectHash, dockerfilePath: build?.dockerfilePath });
+  const label = `${ANONYMOUS_ENVIRONMENT_NAME}:${version.slice(0, 12)}…`;
+  const id = workspaceResourceId(settings, `environments/${ANONYMOUS_ENVIRONMENT_NAME}/versions/${version}`);
   try {
-    await client.environmentVersions.get(resourceGroup, workspace, ANONYMOUS_ENVIRONMENT_NAME, environment.version);
+    await client.environmentVersions.get(resourceGroup, workspace, ANONYMOUS_ENVIRONMENT_NAME, version);
     log.info(`Environment (inline, ${where}): ${label}, already registered.`);
     return id;
   } catch (error) {
     if (!isNotFound(error)) throw explainArmError(error, `reading the inline environment of ${where}`);
   }
+  let contextUri: string | undefined;
+  if (snapshot) {
+    const datastore = await openDatastore({ client, settings, credential: session.credential, log });
+    const upload = await uploadSnapshot(datastore.container, snapshot, {
+      logger: log,
+      azureAiMlObjectHash: objectHash,
+      linkedAsset: { name: ANONYMOUS_ENVIRONMENT_NAME, version },
+    });
+    // The spec's BuildContext.contextUri takes a blob URI; azure-ai-ml sends the folder's with a '/'.
+    contextUri = `${datastore.blobUrlOf(upload.assetPath)}/`;
+  }
   try {
-    await client.environmentVersions.createOrUpdate(
-      resourceGroup,
-      workspace,
-      ANONYMOUS_ENVIRONMENT_NAME,
-      environment.version,
-      {
-        properties: {
-          isAnonymous: true,
-          image: environment.image,
-          ...(environment.condaFile ? { condaFile: environment.condaFile } : {}),
-          osType: environment.osType ?? 'Linux',
-          ...(environment.description ? { description: environment.description } : {}),
-          tags: environment.tags,
-        },
-      },
-    );
+    await client.environmentVersions.createOrUpdate(resourceGroup, workspace, ANONYMOUS_ENVIRONMENT_NAME, version, {
+      properties: inlineEnvironmentBody(environment, contextUri),
+    });
   } catch (error) {
     throw explainArmError(error, `registering the inline environment of ${where}`);
   }
-  log.info(
-    `Environment (inline, ${where}): ${label}, registered (${environment.image}${environment.condaFile ? ' + conda file' : ''}).`,
-  );
+  log.info(`Environment (inline, ${where}): ${label}, registered (${describeInlineEnvironment(environment)}).`);
   return id;
 }
 

@@ -5,9 +5,10 @@
 // AutoML job whose best model is registered, and YAML errors reported before any request.
 
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { RunningEmulator } from '../../emulator/index.js';
 import { admin, mlClient, oidcCredential, start } from '../emulator/helpers.js';
 import { REPO_ROOT, runAction, type ActionRun } from '../harness/runAction.js';
@@ -361,6 +362,81 @@ describe('inline environments', () => {
     expect(errorOf(changed)).toContain('(no error; exit 0)');
     expect(changed.log).toMatch(/CliV2AnonymousEnvironment:[0-9a-f]{12}…, registered/);
     expect(changed.log).not.toContain(version!.slice(0, 12));
+    expect(await environmentPuts()).toBe(before + 2);
+  });
+
+  it('uploads a Docker build context where azure-ai-ml does and registers it once, at its version', async () => {
+    mkdirSync(path.join(workspace, 'docker-context'), { recursive: true });
+    writeFileSync(
+      path.join(workspace, 'docker-context', 'Dockerfile'),
+      'FROM python:3.11-slim\nRUN pip install mlflow\n',
+    );
+    writeFileSync(
+      path.join(workspace, 'build-env.yml'),
+      [
+        'command: echo built',
+        'compute: azureml:cpu-cluster',
+        'environment:',
+        '  build:',
+        '    path: docker-context',
+        '',
+      ].join('\n'),
+    );
+    const before = await environmentPuts();
+    const plan = await pipeline({ job: 'build-env.yml', 'dry-run': 'true' });
+    expect(errorOf(plan)).toContain('(no error; exit 0)');
+    expect(plan.log).toContain('(Docker build context docker-context)');
+    expect(await environmentPuts()).toBe(before);
+
+    const first = await pipeline({
+      job: 'build-env.yml',
+      wait: 'false',
+      'create-compute': 'true',
+      compute: 'cpu-cluster',
+      'max-nodes': '4',
+    });
+    expect(errorOf(first)).toContain('(no error; exit 0)');
+    const version = new RegExp(
+      `Environment \\(inline, build-env.yml:4\\): ${ANONYMOUS}:([0-9a-f]{12})…, registered \\(Docker build context docker-context\\)`,
+    ).exec(first.log)?.[1];
+    expect(version).toBeDefined();
+    const submitted = await (await client()).jobs.get(emu.resourceGroup, emu.workspace, first.outputs['run-id'] ?? '');
+    const environmentId = String((submitted.properties as { environmentId?: string }).environmentId);
+    const fullVersion = new RegExp(`/environments/${ANONYMOUS}/versions/(${version!}[0-9a-f]{52})$`).exec(
+      environmentId,
+    )?.[1];
+    expect(fullVersion).toBeDefined();
+    const env = await (
+      await client()
+    ).environmentVersions.get(emu.resourceGroup, emu.workspace, ANONYMOUS, fullVersion!);
+    const contextUri = env.properties.build?.contextUri ?? '';
+    // azure-ai-ml's folder for a build context: LocalUpload/<its object hash>/<folder name>/, over https.
+    expect(contextUri).toMatch(/^https:\/\/.+\/LocalUpload\/[0-9a-f]{64}\/docker-context\/$/);
+    expect(env.properties).toMatchObject({ isAnonymous: true });
+    expect(env.properties.image).toBeUndefined();
+    // The Dockerfile is really in the blob store at that folder (Azurite's well-known account key).
+    const blobs = new ContainerClient(
+      `${emu.blobUrl}/devstoreaccount1/${emu.blobContainer}`,
+      new StorageSharedKeyCredential(
+        'devstoreaccount1',
+        'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==',
+      ),
+    );
+    const folder = /\/(LocalUpload\/.+)$/.exec(contextUri)?.[1] ?? '';
+    const dockerfile = await blobs.getBlobClient(`${folder}Dockerfile`).downloadToBuffer();
+    expect(dockerfile.toString()).toContain('RUN pip install mlflow');
+    expect(await environmentPuts()).toBe(before + 1);
+
+    const again = await pipeline({ job: 'build-env.yml', wait: 'false' });
+    expect(errorOf(again)).toContain('(no error; exit 0)');
+    expect(again.log).toContain(`${ANONYMOUS}:${version!}…, already registered`);
+    expect(await environmentPuts()).toBe(before + 1);
+
+    writeFileSync(path.join(workspace, 'docker-context', 'Dockerfile'), 'FROM python:3.12-slim\n');
+    const changed = await pipeline({ job: 'build-env.yml', wait: 'false' });
+    expect(errorOf(changed)).toContain('(no error; exit 0)');
+    expect(changed.log).toMatch(/CliV2AnonymousEnvironment:[0-9a-f]{12}…, registered \(Docker build context/);
+    expect(changed.log).not.toContain(version!);
     expect(await environmentPuts()).toBe(before + 2);
   });
 });

@@ -1,5 +1,5 @@
-// Body parity with azure-ai-ml 1.35.2 for sweep and Spark jobs and for spark, parallel and sweep
-// steps: the bodies it really sent for corpus files (tests/interop/captured/, how they were captured
+// Body parity with azure-ai-ml 1.35.2 for sweep and Spark jobs, for spark, parallel and sweep
+// steps, and for inline environments built from a Docker context: the bodies it really sent for corpus files (tests/interop/captured/, how they were captured
 // is in its README) against the bodies action-pipeline builds for the same files. Ids that differ by
 // nature (code, environment, component and upload ids) become placeholders; each remaining
 // difference is in KNOWN with its reason, and a KNOWN entry that no longer differs fails too.
@@ -7,16 +7,20 @@
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { commandsOf, loadJobFile, type PipelineJob } from '../../action-pipeline/src/jobFile.js';
+import { commandsOf, inlineEnvironmentsOf, loadJobFile, type PipelineJob } from '../../action-pipeline/src/jobFile.js';
 import { typedComponentSpec } from '../../action-pipeline/src/jobFile/steps.js';
 import {
   anonymousComponent,
+  commandJobBody,
+  inlineEnvironmentBody,
   pipelineJobBody,
   sparkJobBody,
   sweepJobBody,
   typedResolution,
   type Resolved,
 } from '../../action-pipeline/src/rest.js';
+import { anonymousEnvironmentVersion } from '../../shared/azure/anonymousEnvironment.js';
+import { azureAiMlObjectHash, createSnapshot } from '../../shared/upload/index.js';
 import { CORPUS_DIR, corpusAvailable } from '../corpus/corpus.js';
 import { REPO_ROOT } from '../harness/runAction.js';
 
@@ -132,7 +136,9 @@ function ourBodies(file: string): { job: Json; components: Record<string, Json> 
       ? sweepJobBody(job, meta, resolved, compute)
       : job.type === 'spark'
         ? sparkJobBody(job, meta, resolved, compute)
-        : pipelineJobBody(job as PipelineJob, meta, resolved, compute);
+        : job.type === 'command'
+          ? commandJobBody(job, meta, resolved, compute)
+          : pipelineJobBody(job as PipelineJob, meta, resolved, compute);
   for (const input of Object.values((properties.inputs ?? {}) as Json))
     if (input && typeof input === 'object' && 'uri' in input && String((input as Json).uri).startsWith('/'))
       (input as Json).uri = 'UPLOAD';
@@ -142,7 +148,7 @@ function ourBodies(file: string): { job: Json; components: Record<string, Json> 
 const fixtures = readdirSync(CAPTURED).filter((f) => f.endsWith('.json'));
 const seen = new Set<RegExp>();
 
-suite(`Bodies azure-ai-ml 1.35.2 sent for sweep, Spark and parallel files${skipped}`, () => {
+suite(`Bodies azure-ai-ml 1.35.2 sent for sweep, Spark, parallel and Docker build context files${skipped}`, () => {
   it.each(fixtures)('%s: the same body but for the listed differences', (name) => {
     const fixture = JSON.parse(readFileSync(path.join(CAPTURED, name), 'utf8')) as Json;
     const theirs = capturedBodies(fixture);
@@ -161,6 +167,33 @@ suite(`Bodies azure-ai-ml 1.35.2 sent for sweep, Spark and parallel files${skipp
     }
     expect(differences).toEqual([]);
   });
+
+  const withEnvironments = fixtures.filter((name) => name.startsWith('build-context-'));
+  it.each(withEnvironments)(
+    '%s: the build context environment at the version, folder and body azure-ai-ml registered',
+    async (name) => {
+      const fixture = JSON.parse(readFileSync(path.join(CAPTURED, name), 'utf8')) as Json;
+      const captured = fixture.environments as Record<string, { properties: Json }>;
+      const job = loadJobFile(path.join(CORPUS_DIR, String(fixture.file)), CORPUS_DIR);
+      const [environment, ...others] = inlineEnvironmentsOf(job);
+      expect(others).toEqual([]);
+      if (!environment?.build) throw new Error(`${String(fixture.file)} has no build context environment`);
+      const objectHash = await azureAiMlObjectHash(await createSnapshot(environment.build.folder));
+      const version = anonymousEnvironmentVersion({
+        buildContextHash: objectHash,
+        dockerfilePath: environment.build.dockerfilePath,
+      });
+      expect(Object.keys(captured)).toEqual([`CliV2AnonymousEnvironment/versions/${version}`]);
+      const theirs = captured[`CliV2AnonymousEnvironment/versions/${version}`]!.properties;
+      const contextUri = String((theirs.build as Json).contextUri);
+      // azure-ai-ml's folder for the context: LocalUpload/<object hash>/<folder name>/ in the blob store.
+      expect(contextUri.endsWith(`/LocalUpload/${objectHash}/${path.basename(environment.build.folder)}/`)).toBe(true);
+      // isArchived: azure-ai-ml sends the default (false), as it does on jobs.
+      const { isArchived, ...rest } = theirs;
+      expect(isArchived).toBe(false);
+      expect(inlineEnvironmentBody(environment, contextUri)).toEqual(rest);
+    },
+  );
 
   it('every listed difference still occurs', () => {
     expect(KNOWN.filter((k) => !seen.has(k.field)).map((k) => k.field.source)).toEqual([]);

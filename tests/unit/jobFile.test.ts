@@ -6,7 +6,12 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadJobFile, type AutoMLJob, type PipelineJob } from '../../action-pipeline/src/jobFile.js';
+import {
+  loadJobFile,
+  type AutoMLJob,
+  type InlineEnvironment,
+  type PipelineJob,
+} from '../../action-pipeline/src/jobFile.js';
 import { anonymousComponent, autoMLJobBody, stepNode, type Resolved } from '../../action-pipeline/src/rest.js';
 import { JobFileError } from '../../action-pipeline/src/yamlSource.js';
 
@@ -366,16 +371,75 @@ describe('inline environments', () => {
     expect(inline.spec.environment).toMatchObject({ version: env.version, condaFile: env.condaFile });
   });
 
-  it('reports a build context, a missing image, an unknown key and a missing conda file at their place', () => {
+  it('reads a Docker build context folder (and a Dockerfile path) as azure-ai-ml reads build', () => {
     const root = workspace({
       'build.yml': job(['build:', '  path: ./docker']),
+      'named.yml': job(['build:', '  path: docker', '  dockerfile_path: gpu.Dockerfile', 'os_type: linux']),
+      'docker/Dockerfile': 'FROM python:3.11\n',
+      'docker/gpu.Dockerfile': 'FROM python:3.11\n',
+    });
+    const plain = loadJobFile(path.join(root, 'build.yml'), root, []);
+    const named = loadJobFile(path.join(root, 'named.yml'), root, []);
+    if (plain.type !== 'command' || named.type !== 'command') throw new Error('command jobs expected');
+    // The version is azure-ai-ml's hash of the folder, computed when it is uploaded (run.ts).
+    expect(plain.spec.environment).toMatchObject({
+      kind: 'inline',
+      image: undefined,
+      build: { folder: path.join(root, 'docker'), dockerfilePath: undefined },
+      version: undefined,
+    });
+    expect(named.spec.environment).toMatchObject({
+      build: { folder: path.join(root, 'docker'), dockerfilePath: 'gpu.Dockerfile' },
+      osType: 'Linux',
+    });
+    // Same folder, another Dockerfile: two environments, as azure-ai-ml names them apart.
+    expect((plain.spec.environment as InlineEnvironment).identity).not.toBe(
+      (named.spec.environment as InlineEnvironment).identity,
+    );
+  });
+
+  it('refuses build contexts azure-ai-ml cannot register or that would not build, at their place', () => {
+    const root = workspace({
+      'both.yml': job(['image: python:3.11', 'build:', '  path: docker']),
+      'conda.yml': job(['build:', '  path: docker', 'conda_file: env.yml']),
+      'remote.yml': job(['build:', '  path: https://example.com/context.tar']),
+      'nopath.yml': job(['build:', '  dockerfile_path: Dockerfile']),
+      'nofolder.yml': job(['build:', '  path: nowhere']),
+      'nodockerfile.yml': job(['build:', '  path: empty']),
+      'unknown.yml': job(['build:', '  path: docker', '  target: prod']),
+      'docker/Dockerfile': 'FROM python:3.11\n',
+      'empty/readme.md': 'no Dockerfile here\n',
+      'env.yml': CONDA,
+    });
+    expect(problemsOf(root, 'both.yml')).toEqual([
+      "both.yml:4:3 An inline 'environment' takes 'image' or a Docker 'build' context, not both (azure-ai-ml refuses both too).",
+    ]);
+    expect(problemsOf(root, 'conda.yml')).toEqual([
+      "conda.yml:6:3 An inline 'environment' with a Docker 'build' context takes its packages from the Dockerfile; 'conda_file' would be ignored. Install them in the Dockerfile, or use 'image' with 'conda_file'.",
+    ]);
+    expect(problemsOf(root, 'remote.yml')).toEqual([
+      "remote.yml:5:11 The inline environment's 'build' 'path' is 'https://example.com/context.tar': a remote build context is not supported; give a folder of the repository, or register the environment with action-register and refer to it as azureml:NAME:VERSION.",
+    ]);
+    expect(problemsOf(root, 'nopath.yml')).toEqual([
+      "nopath.yml:4:3 The inline environment's 'build' needs 'path' (the folder with the Dockerfile, relative to the file).",
+    ]);
+    expect(problemsOf(root, 'nofolder.yml')).toEqual([
+      "nofolder.yml:5:11 The inline environment's 'build' 'path' 'nowhere' is not a folder (relative to nofolder.yml).",
+    ]);
+    expect(problemsOf(root, 'nodockerfile.yml')).toEqual([
+      "nodockerfile.yml:5:11 The build context 'empty' has no Dockerfile (set 'dockerfile_path' if it has another name).",
+    ]);
+    expect(problemsOf(root, 'unknown.yml')).toEqual([
+      "unknown.yml:6:5 The inline environment's 'build' has an unknown field 'target'. Allowed: path, dockerfile_path.",
+    ]);
+  });
+
+  it('reports a missing image, an unknown key and a missing conda file at their place', () => {
+    const root = workspace({
       'noimage.yml': job(['conda_file: env.yml']),
       'unknown.yml': job(['image: python:3.11', 'conda: env.yml']),
       'missing.yml': job(['image: python:3.11', 'conda_file: nowhere.yml']),
     });
-    expect(problemsOf(root, 'build.yml')).toEqual([
-      "build.yml:4:3 An inline 'environment' with a Docker 'build' context is not supported yet: register it with action-register (kind: environment, build context) and refer to it as azureml:NAME:VERSION, or give an 'image'.",
-    ]);
     expect(problemsOf(root, 'noimage.yml')).toEqual([
       "noimage.yml:4:3 An inline 'environment' needs 'image' (a Docker image, e.g. mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu20.04).",
     ]);
