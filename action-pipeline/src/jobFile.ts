@@ -22,6 +22,7 @@ import {
 } from './jobFile/steps.js';
 import { readSweepJob, SWEEP_KEYS, type SweepJob } from './jobFile/sweep.js';
 import {
+  closeName,
   entries,
   fields,
   integer,
@@ -185,8 +186,16 @@ export interface PipelineStep {
   inputs: Record<string, JobInput>;
   outputs: Record<string, JobOutput>;
   source: StepSource;
+  /** A component step's own resources, distribution, limits and environment variables (its node's). */
+  run?: StepRunSettings | undefined;
   location: SourceLocation;
 }
+
+/** What a command step sets for its run, over its component's: they go on the step's node. */
+export type StepRunSettings = Pick<
+  CommandSpec,
+  'instanceCount' | 'instanceType' | 'shmSize' | 'distribution' | 'timeoutSeconds' | 'environmentVariables'
+>;
 
 export interface PipelineJob extends CommonJobFields {
   type: 'pipeline';
@@ -194,6 +203,12 @@ export interface PipelineJob extends CommonJobFields {
   /** settings.default_datastore: a datastore name (azureml:NAME or NAME). */
   defaultDatastore: string | undefined;
   continueOnStepFailure: boolean | undefined;
+  forceRerun: boolean | undefined;
+  /**
+   * `settings` keys the CLI does not know, sent as written: azure-ai-ml's PipelineJobSettingsSchema
+   * takes unknown keys (`unknown = INCLUDE`) and sends them (tests/interop/captured/settings-unknown-key.json).
+   */
+  extraSettings: { key: string; value: unknown; suggestion: string | undefined; location: SourceLocation }[];
   steps: PipelineStep[];
 }
 
@@ -816,6 +831,13 @@ export function readCommandSpec(source: YamlSource, f: Map<string, Field>, owner
       code = { kind: 'local', path: resolved };
     }
   }
+  const run = readRunSettings(source, f);
+  if (command === undefined || environment === undefined) return undefined;
+  return { command, code, environment, ...run, location: source.locate(f.get('command')?.value) };
+}
+
+/** `resources`, `distribution`, `limits` and `environment_variables` of a command, a job or a step. */
+export function readRunSettings(source: YamlSource, f: Map<string, Field>): StepRunSettings {
   const resources = fields(source, f.get('resources')?.value ?? null, "'resources'", [
     'instance_count',
     'instance_type',
@@ -823,19 +845,18 @@ export function readCommandSpec(source: YamlSource, f: Map<string, Field>, owner
     'docker_args',
     'properties',
   ]);
+  // Read but not sent: refused by name rather than dropped.
+  for (const key of ['docker_args', 'properties'])
+    if (resources.has(key))
+      source.report(resources.get(key)?.keyNode, `'resources.${key}' is not sent by action-pipeline yet; remove it.`);
   const limits = fields(source, f.get('limits')?.value ?? null, "'limits'", ['timeout']);
-  if (command === undefined || environment === undefined) return undefined;
   return {
-    command,
-    code,
-    environment,
     environmentVariables: stringMap(source, f.get('environment_variables'), "'environment_variables'"),
     instanceCount: integer(source, resources.get('instance_count'), "'instance_count'", 1, 1000),
     instanceType: text(source, resources.get('instance_type'), "'instance_type'"),
     shmSize: text(source, resources.get('shm_size'), "'shm_size'"),
     distribution: distributionOf(source, f.get('distribution')),
     timeoutSeconds: integer(source, limits.get('timeout'), "limits' 'timeout' (seconds)", 1, 30 * 24 * 3600),
-    location: source.locate(f.get('command')?.value),
   };
 }
 
@@ -894,6 +915,9 @@ export function checkCommandBindings(source: YamlSource, f: Map<string, Field>):
   }
 }
 
+/** The pipeline `settings` azure-ai-ml's PipelineJobSettingsSchema declares. */
+export const SETTINGS_KEYS = ['default_compute', 'default_datastore', 'continue_on_step_failure', 'force_rerun'];
+
 function readPipeline(
   source: YamlSource,
   f: Map<string, Field>,
@@ -902,12 +926,16 @@ function readPipeline(
   extra: YamlSource[],
 ): PipelineJob | undefined {
   // Pipeline-level inputs may not bind to anything; steps may.
-  const settings = fields(source, f.get('settings')?.value ?? null, "'settings'", [
-    'default_compute',
-    'default_datastore',
-    'continue_on_step_failure',
-    'force_rerun',
-  ]);
+  const settingsEntries = entries(source, f.get('settings')?.value ?? null, "'settings'");
+  const settings = new Map(settingsEntries.filter((e) => SETTINGS_KEYS.includes(e.key)).map((e) => [e.key, e]));
+  const extraSettings = settingsEntries
+    .filter((e) => !SETTINGS_KEYS.includes(e.key))
+    .map((e) => ({
+      key: e.key,
+      value: e.value === null ? null : source.pyYamlValue(e.value),
+      suggestion: closeName(e.key, SETTINGS_KEYS),
+      location: source.locate(e.keyNode),
+    }));
   const defaultCompute = computeName(source, settings.get('default_compute'));
   const datastore = text(source, settings.get('default_datastore'), "'default_datastore'");
   const defaultDatastore = datastore?.replace(/^azureml:/, '');
@@ -917,6 +945,13 @@ function readPipeline(
       `'default_datastore' is '${datastore}'; it must be a datastore name (azureml:NAME).`,
     );
   const continueValue = scalar(source, settings.get('continue_on_step_failure'), "'continue_on_step_failure'");
+  const forceRerun = scalar(source, settings.get('force_rerun'), "'force_rerun'");
+  for (const [key, value] of [
+    ['continue_on_step_failure', continueValue],
+    ['force_rerun', forceRerun],
+  ] as const)
+    if (value !== undefined && typeof value !== 'boolean')
+      source.report(settings.get(key)?.value, `'${key}' is '${String(value)}'; it must be true or false.`);
   const jobsField = f.get('jobs');
   const steps: PipelineStep[] = [];
   const readSteps: StepRead[] = [];
@@ -944,6 +979,8 @@ function readPipeline(
     defaultCompute,
     defaultDatastore,
     continueOnStepFailure: typeof continueValue === 'boolean' ? continueValue : undefined,
+    forceRerun: typeof forceRerun === 'boolean' ? forceRerun : undefined,
+    extraSettings,
     steps,
   };
 }
@@ -1014,7 +1051,11 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
         source.report(componentField.value, `${what}'s 'component' is '${reference}'; use azureml:NAME:VERSION.`);
         return undefined;
       }
-      return { ...base, source: { kind: 'registered', reference, location: source.locate(componentField.value) } };
+      return {
+        ...base,
+        run: readRunSettings(source, f),
+        source: { kind: 'registered', reference, location: source.locate(componentField.value) },
+      };
     }
     // Confined like `code:` and `path:`: a component file outside the repository (absolute, `..`,
     // a symbolic link) is refused, as its code would be uploaded.
@@ -1029,6 +1070,7 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
     }
     const component = readComponentFile(file, workspaceRoot, extra);
     if (!component) return { ...base, source: undefined };
+    Object.assign(base, { run: readRunSettings(source, f) });
     for (const name of Object.keys(inputs))
       if (!(name in component.inputs))
         source.report(

@@ -10,7 +10,13 @@ import { formatDuration } from '../../shared/inputs/duration.js';
 import { runAction } from '../../shared/github/adapter.js';
 import { InputReader } from '../../shared/inputs/reader.js';
 import { readPipelineInputs, type PipelineInputs } from './inputs.js';
-import { describeInlineEnvironment, inlineEnvironmentsOf, loadJobFile, type JobDefinition } from './jobFile.js';
+import {
+  describeInlineEnvironment,
+  inlineEnvironmentsOf,
+  loadJobFile,
+  SETTINGS_KEYS,
+  type JobDefinition,
+} from './jobFile.js';
 import { JobFileError } from './yamlSource.js';
 import { UserError } from '../../shared/errors.js';
 
@@ -25,6 +31,13 @@ function readInputs(context: ActionContext): PipelineInputs {
 export async function pipeline(context: ActionContext): Promise<void> {
   const inputs = readInputs(context);
   const job = inputs.job === undefined ? undefined : readJob(context, inputs, inputs.job);
+  // Sent as azure-ai-ml sends them, but said, so a misspelt setting does not go unnoticed.
+  if (job?.type === 'pipeline')
+    for (const extra of job.extraSettings)
+      context.log.warning(
+        `'settings' has a field azure-ai-ml does not know, '${extra.key}'${extra.suggestion ? ` (did you mean '${extra.suggestion}'?)` : ''}; it is sent as written (as azure-ai-ml sends it) and sets none of ${SETTINGS_KEYS.join(', ')}.`,
+        extra.location,
+      );
   if (inputs.common.dryRun) {
     reportPlan(context, planPipeline(inputs, job));
     return;

@@ -19,6 +19,7 @@ import type {
   LiteralType,
   PipelineJob,
   PipelineStep,
+  StepRunSettings,
 } from './jobFile.js';
 import { nodeTaskFields, taskDetails } from './automl/body.js';
 import { sparkJobRest } from './jobFile/spark.js';
@@ -320,6 +321,7 @@ export function anonymousComponent(
     // azure-ai-ml 1.35 leaves a component file without outputs without the key
     // (tests/interop/captured/build-context-component-step.json).
     outputs: file && Object.keys(outputs).length === 0 ? undefined : outputs,
+    ...componentRunSettings(file ? spec : undefined),
     is_deterministic: true,
     _source: step.source.kind === 'file' ? 'YAML.COMPONENT' : 'YAML.JOB',
   });
@@ -419,7 +421,10 @@ function commandOrTypedNode(
     environment_variables:
       step.source.kind === 'inline' && Object.keys(step.source.spec.environmentVariables).length
         ? step.source.spec.environmentVariables
-        : undefined,
+        : step.run && Object.keys(step.run.environmentVariables).length
+          ? step.run.environmentVariables
+          : undefined,
+    ...(typed ? {} : nodeRunSettings(step.source.kind === 'inline' ? step.source.spec : step.run)),
     _source:
       step.source.kind === 'typed'
         ? typed && (typed.type === 'sweep' || typed.file)
@@ -434,6 +439,68 @@ function commandOrTypedNode(
         typedNodeFields(typed, step.compute, typedResolution(job, step, resolved))
       : {}),
   });
+}
+
+/**
+ * A command step's resources, distribution and limits on its node, as azure-ai-ml 1.35 writes them
+ * (snake_case; the timeout as isodate writes a duration): tests/interop/captured/step-run-settings-*.json.
+ */
+function nodeRunSettings(run: StepRunSettings | undefined): Json {
+  if (!run) return {};
+  const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  return dropUndefined({
+    resources:
+      run.instanceCount || run.instanceType || run.shmSize
+        ? dropUndefined({ instance_count: run.instanceCount, instance_type: run.instanceType, shm_size: run.shmSize })
+        : undefined,
+    distribution: run.distribution
+      ? Object.fromEntries(Object.entries(withDefaults(run.distribution)).map(([k, v]) => [snake(k), v]))
+      : undefined,
+    limits: run.timeoutSeconds ? { job_limits_type: 'Command', timeout: isoDuration(run.timeoutSeconds) } : undefined,
+  });
+}
+
+/** azure-ai-ml's TensorFlowDistribution defaults parameter_server_count to 0 and sends it. */
+function withDefaults(distribution: NonNullable<StepRunSettings['distribution']>): Record<string, string | number> {
+  return distribution.distributionType === 'TensorFlow' ? { parameterServerCount: 0, ...distribution } : distribution;
+}
+
+/**
+ * A command component file's own resources and distribution in its componentSpec, as azure-ai-ml 1.35
+ * writes them there (the distribution's type in lower case): tests/interop/captured/step-run-settings-*.json.
+ */
+function componentRunSettings(spec: StepRunSettings | undefined): Json {
+  if (!spec) return {};
+  const snake = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+  const distribution = spec.distribution && withDefaults(spec.distribution);
+  return dropUndefined({
+    resources:
+      spec.instanceCount || spec.instanceType || spec.shmSize
+        ? dropUndefined({
+            instance_count: spec.instanceCount,
+            instance_type: spec.instanceType,
+            shm_size: spec.shmSize,
+          })
+        : undefined,
+    distribution: distribution
+      ? Object.fromEntries(
+          Object.entries(distribution).map(([k, v]) =>
+            k === 'distributionType' ? ['type', String(v).toLowerCase()] : [snake(k), v],
+          ),
+        )
+      : undefined,
+  });
+}
+
+/** Python isodate's duration_isoformat of whole seconds: 3600 → PT1H, 90 → PT1M30S, 90000 → P1DT1H. */
+export function isoDuration(seconds: number): string {
+  const days = Math.floor(seconds / 86400);
+  const hours = Math.floor((seconds % 86400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  const rest = seconds % 60;
+  const time = `${hours ? `${hours}H` : ''}${minutes ? `${minutes}M` : ''}${rest ? `${rest}S` : ''}`;
+  if (!days && !time) return 'P0D';
+  return `P${days ? `${days}D` : ''}${time ? `T${time}` : ''}`;
 }
 
 /** A `type: automl` step as azure-ai-ml 1.35 writes it in `jobs` (captured: tests/fixtures/automl-bodies/). */
@@ -464,6 +531,8 @@ function pipelineSettings(job: PipelineJob, resolved: Resolved, compute: string 
     default_datastore:
       job.defaultDatastore && resolved.datastoreId ? resolved.datastoreId(job.defaultDatastore) : undefined,
     continue_on_step_failure: job.continueOnStepFailure,
+    force_rerun: job.forceRerun,
+    ...Object.fromEntries(job.extraSettings.map((extra) => [extra.key, extra.value])),
     _source: source,
   });
 }

@@ -155,9 +155,7 @@ export function fields(
   const result = new Map<string, Field>();
   for (const field of entries(source, node, what)) {
     if (!allowed.includes(field.key)) {
-      // Close means a typo: one edit in a short name, two in a longer one ('task' is not 'tags').
-      const key = field.key.toLowerCase();
-      const close = allowed.find((a) => editDistance(a, key) <= (key.length >= 6 ? 2 : 1));
+      const close = closeName(field.key, allowed);
       source.report(
         field.keyNode,
         `${what} has an unknown field '${field.key}'${close ? `; did you mean '${close}'?` : '.'} Allowed: ${allowed.join(', ')}.`,
@@ -167,6 +165,12 @@ export function fields(
     result.set(field.key, field);
   }
   return result;
+}
+
+/** The allowed name `key` is a typo of, if any: one edit in a short name, two in a longer one ('task' is not 'tags'). */
+export function closeName(key: string, allowed: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  return allowed.find((a) => editDistance(a, lower) <= (lower.length >= 6 ? 2 : 1));
 }
 
 /** A scalar's value (string, number, boolean) or undefined, reporting non-scalars. */

@@ -52,6 +52,11 @@ const KNOWN: { field: RegExp; reason: string }[] = [
       'existing command-component code (rest.ts anonymousComponent): a component file\'s literal defaults go as YAML wrote them (0.1), azure-ai-ml 1.35 as Python\'s str() ("0.1"); both are the same default to the service',
   },
   {
+    field: /^(job\.properties\.jobs|components)\.[^.]+\.inputs$/,
+    reason:
+      'existing step and component code (rest.ts stepNode, anonymousComponent): a step or component file without inputs goes with inputs {}; azure-ai-ml 1.35 leaves the key out; both mean no inputs',
+  },
+  {
     field: /^job\.properties\.jobs\.[^.]+\.outputs(\.|$)/,
     reason:
       'existing command-step code (rest.ts stepNode): an output written `name:` with nothing goes as {job_output_type: uri_folder}; azure-ai-ml 1.35 leaves it out of a command node (spark, parallel and sweep nodes leave it out as it does)',

@@ -12,7 +12,13 @@ import {
   type InlineEnvironment,
   type PipelineJob,
 } from '../../action-pipeline/src/jobFile.js';
-import { anonymousComponent, autoMLJobBody, stepNode, type Resolved } from '../../action-pipeline/src/rest.js';
+import {
+  anonymousComponent,
+  autoMLJobBody,
+  isoDuration,
+  stepNode,
+  type Resolved,
+} from '../../action-pipeline/src/rest.js';
 import { JobFileError } from '../../action-pipeline/src/yamlSource.js';
 
 function workspace(files: Record<string, string>): string {
@@ -479,5 +485,71 @@ describe('set overrides on any path', () => {
       "job.yml:3:1 A command job has an unknown field 'task'.",
       "job.yml:4:1 A command job has an unknown field 'enviroment_variables'; did you mean 'environment_variables'?",
     ]);
+  });
+});
+
+describe('pipeline settings and component step run settings', () => {
+  const component = [
+    'type: command',
+    'command: python train.py',
+    'environment: azureml:env:1',
+    'resources: {instance_count: 2}',
+    'distribution: {type: tensorflow, worker_count: 2}',
+  ].join('\n');
+  const pipeline = [
+    'type: pipeline',
+    'settings:',
+    '  default_datestore: azureml:workspaceblobstore',
+    '  force_rerun: true',
+    'jobs:',
+    '  train:',
+    '    component: ./train.yml',
+    '    compute: azureml:gpu',
+    '    resources: {instance_count: 2}',
+    '    distribution: {type: pytorch, process_count_per_instance: 2}',
+    '    limits: {timeout: 5400}',
+    '    environment_variables: {MODE: fast}',
+  ].join('\n');
+
+  it('sends unknown settings as written and force_rerun, as azure-ai-ml does', () => {
+    const root = workspace({ 'pipeline.yml': pipeline, 'train.yml': component });
+    const job = loadJobFile(path.join(root, 'pipeline.yml'), root, []) as PipelineJob;
+    expect(job.extraSettings).toEqual([
+      {
+        key: 'default_datestore',
+        value: 'azureml:workspaceblobstore',
+        suggestion: 'default_datastore',
+        location: { file: 'pipeline.yml', line: 3, column: 3 },
+      },
+    ]);
+    expect(job.forceRerun).toBe(true);
+    expect(problemsOf(root, 'pipeline.yml', ['settings.force_rerun=maybe'])).toEqual([
+      "pipeline.yml:1:1 'force_rerun' is 'maybe'; it must be true or false.",
+    ]);
+  });
+
+  it("puts a component step's resources, distribution, limits and variables on its node, the file's in its spec", () => {
+    const root = workspace({ 'pipeline.yml': pipeline, 'train.yml': component });
+    const job = loadJobFile(path.join(root, 'pipeline.yml'), root, []) as PipelineJob;
+    const step = job.steps[0]!;
+    expect(stepNode(step, resolved(), job)).toMatchObject({
+      resources: { instance_count: 2 },
+      distribution: { distribution_type: 'PyTorch', process_count_per_instance: 2 },
+      limits: { job_limits_type: 'Command', timeout: 'PT1H30M' },
+      environment_variables: { MODE: 'fast' },
+    });
+    expect(anonymousComponent(job, step, resolved()).componentSpec).toMatchObject({
+      resources: { instance_count: 2 },
+      distribution: { type: 'tensorflow', worker_count: 2, parameter_server_count: 0 },
+    });
+  });
+
+  it.each([
+    [3600, 'PT1H'],
+    [90, 'PT1M30S'],
+    [90000, 'P1DT1H'],
+    [86400, 'P1D'],
+  ])('writes %i seconds as isodate does: %s', (seconds, text) => {
+    expect(isoDuration(seconds)).toBe(text);
   });
 });
