@@ -145,6 +145,8 @@ export interface CommonJobFields {
   compute: string | undefined;
   inputs: Record<string, JobInput>;
   outputs: Record<string, JobOutput>;
+  /** `services` as the REST API takes them (JobService, camelCase), or undefined when not written. */
+  services: Record<string, JobServiceSpec> | undefined;
 }
 
 export interface CommandJob extends CommonJobFields {
@@ -188,6 +190,8 @@ export interface PipelineStep {
   source: StepSource;
   /** A component step's own resources, distribution, limits and environment variables (its node's). */
   run?: StepRunSettings | undefined;
+  /** A command step's interactive services (its node's). */
+  services?: Record<string, JobServiceSpec> | undefined;
   location: SourceLocation;
 }
 
@@ -346,6 +350,12 @@ function readJob(source: YamlSource, workspaceRoot: string, extra: YamlSource[])
   const allowed = [...COMMON_KEYS, ...JOB_KEYS[type]];
   const f = fields(source, root, `A ${type} job`, allowed);
   const common = readCommon(source, f);
+  // Captured and sent for command jobs and command steps; elsewhere refused by name, never dropped.
+  if (common.services && type !== 'command')
+    source.report(
+      f.get('services')?.keyNode,
+      `'services' on a ${type} job is not sent by action-pipeline yet; remove it, or set services on a command job or step.`,
+    );
   if (type === 'command') {
     const spec = readCommandSpec(source, f, 'The command job');
     checkCommandBindings(source, f);
@@ -379,6 +389,67 @@ const JOB_KEYS = {
   automl: [...AUTOML_JOB_KEYS, ...allTaskKeys()],
 };
 
+/** An interactive service of a job or a step (the REST API's JobService), as azure-ai-ml builds it. */
+export interface JobServiceSpec {
+  jobServiceType: string;
+  port?: number;
+  nodes?: { nodesValueType: 'All' };
+  properties?: Record<string, string>;
+}
+
+/** azure-ai-ml's JobServiceTypeNames.ENTITY_TO_REST for the types a job file may write. */
+const SERVICE_TYPES: Record<string, string> = {
+  jupyter_lab: 'JupyterLab',
+  ssh: 'SSH',
+  tensor_board: 'TensorBoard',
+  vs_code: 'VSCode',
+  custom: 'Custom',
+};
+
+/**
+ * `services:` as azure-ai-ml's JobServiceSchema family reads them (_schema/job/services.py) and
+ * JobServiceBase._to_rest_job_service sends them: `log_dir` and `ssh_public_keys` become the
+ * properties logDir and sshPublicKeys, `nodes` (only 'all') becomes AllNodes.
+ */
+export function readServices(source: YamlSource, field: Field | undefined): CommonJobFields['services'] {
+  if (!field) return undefined;
+  const services: Record<string, JobServiceSpec> = {};
+  for (const entry of entries(source, field.value, "'services'")) {
+    const what = `Service '${entry.key}'`;
+    const f = fields(source, entry.value, what, ['type', 'port', 'nodes', 'properties', 'log_dir', 'ssh_public_keys']);
+    const type = oneOf(source, f.get('type'), `${what}'s 'type'`, Object.keys(SERVICE_TYPES));
+    if (type === undefined) {
+      if (!f.has('type'))
+        source.report(entry.keyNode, `${what} needs 'type' (${Object.keys(SERVICE_TYPES).join(', ')}).`);
+      continue;
+    }
+    for (const [key, owner] of [
+      ['log_dir', 'tensor_board'],
+      ['ssh_public_keys', 'ssh'],
+    ] as const)
+      if (f.has(key) && type !== owner)
+        source.report(f.get(key)?.keyNode, `${what}: '${key}' belongs to a service of type '${owner}', not '${type}'.`);
+    const nodes = text(source, f.get('nodes'), `${what}'s 'nodes'`);
+    if (nodes !== undefined && nodes !== 'all')
+      source.report(f.get('nodes')?.value, `${what}'s 'nodes' is '${nodes}'; the only value is 'all'.`);
+    const properties = {
+      ...stringMap(source, f.get('properties'), `${what}'s 'properties'`),
+      ...(f.has('log_dir') ? { logDir: text(source, f.get('log_dir'), `${what}'s 'log_dir'`) ?? '' } : {}),
+      ...(f.has('ssh_public_keys')
+        ? { sshPublicKeys: text(source, f.get('ssh_public_keys'), `${what}'s 'ssh_public_keys'`) ?? '' }
+        : {}),
+    };
+    const port = integer(source, f.get('port'), `${what}'s 'port'`, 1, 65535);
+    services[entry.key] = {
+      jobServiceType: SERVICE_TYPES[type]!,
+      ...(port !== undefined ? { port } : {}),
+      ...(nodes === 'all' ? { nodes: { nodesValueType: 'All' as const } } : {}),
+      ...(Object.keys(properties).length ? { properties } : {}),
+    };
+  }
+  return services;
+}
+
 export function readCommon(source: YamlSource, f: Map<string, Field>): CommonJobFields {
   const name = text(source, f.get('name'), "'name'");
   if (name !== undefined && !NAME_RULES.asset.pattern.test(name))
@@ -392,6 +463,7 @@ export function readCommon(source: YamlSource, f: Map<string, Field>): CommonJob
     tags: stringMap(source, f.get('tags'), "'tags'"),
     properties: stringMap(source, f.get('properties'), "'properties'"),
     identity: identityOf(source, f.get('identity')),
+    services: readServices(source, f.get('services')),
     compute: computeName(source, f.get('compute')),
     inputs: readInputs(source, f.get('inputs'), 'The job', false),
     outputs: readOutputs(source, f.get('outputs'), 'The job', false),
@@ -1024,6 +1096,7 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
     'display_name',
     'description',
     'tags',
+    'services',
   ]);
   const type = text(source, f.get('type'), `${what}'s 'type'`) ?? 'command';
   if (type !== 'command') {
@@ -1038,6 +1111,7 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
     compute: computeName(source, f.get('compute'), true),
     inputs,
     outputs,
+    services: readServices(source, f.get('services')),
     location: source.locate(entry.keyNode),
   };
   const componentField = f.get('component');
@@ -1047,8 +1121,12 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
     const reference = text(source, componentField, `${what}'s 'component'`);
     if (reference === undefined) return undefined;
     if (reference.startsWith('azureml:')) {
-      if (!/^azureml:[A-Za-z0-9][\w.-]*:[\w.-]+$/.test(reference)) {
-        source.report(componentField.value, `${what}'s 'component' is '${reference}'; use azureml:NAME:VERSION.`);
+      // NAME@latest is resolved to the latest version, as azure-ai-ml resolves it (_operation_orchestrator.py).
+      if (!/^azureml:[A-Za-z0-9][\w.-]*(:[\w.-]+|@latest)$/.test(reference)) {
+        source.report(
+          componentField.value,
+          `${what}'s 'component' is '${reference}'; use azureml:NAME:VERSION or azureml:NAME@latest.`,
+        );
         return undefined;
       }
       return {

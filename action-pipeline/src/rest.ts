@@ -164,6 +164,7 @@ export function commandJobBody(
       : {}),
     ...(spec.distribution ? { distribution: spec.distribution } : {}),
     ...(job.identity ? { identity: { identityType: job.identity } } : {}),
+    ...(job.services ? { services: job.services } : {}),
     ...(spec.timeoutSeconds ? { limits: { jobLimitsType: 'Command', timeout: `PT${spec.timeoutSeconds}S` } } : {}),
   };
 }
@@ -425,6 +426,17 @@ function commandOrTypedNode(
           ? step.run.environmentVariables
           : undefined,
     ...(typed ? {} : nodeRunSettings(step.source.kind === 'inline' ? step.source.spec : step.run)),
+    // Inside `jobs` azure-ai-ml writes a service's keys in snake_case (captured: step-services.json).
+    services: step.services
+      ? mapValues(step.services, (service) =>
+          dropUndefined({
+            job_service_type: service.jobServiceType,
+            port: service.port,
+            nodes: service.nodes ? { nodes_value_type: service.nodes.nodesValueType } : undefined,
+            properties: service.properties,
+          }),
+        )
+      : undefined,
     _source:
       step.source.kind === 'typed'
         ? typed && (typed.type === 'sweep' || typed.file)

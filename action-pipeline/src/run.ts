@@ -450,9 +450,15 @@ async function registeredComponent(
   step: PipelineStep,
 ): Promise<[string, Record<string, 'uri_folder'>]> {
   if (step.source.kind !== 'registered') throw new Error('not a registered component');
-  const [, name = '', version = ''] = /^azureml:([^:]+):(.+)$/.exec(step.source.reference) ?? [];
+  const [, name = '', written] = /^azureml:([^:@]+)(?::(.+)|@latest)$/.exec(step.source.reference) ?? [];
   const where = `${step.source.location.file}:${step.source.location.line}:${step.source.location.column}`;
   try {
+    // NAME@latest: the container's latest version, which azure-ai-ml also resolves before it submits.
+    const version =
+      written ??
+      (await client.componentContainers.get(settings.resourceGroup, settings.workspace, name)).properties
+        .latestVersion ??
+      '';
     const component = await client.componentVersions.get(settings.resourceGroup, settings.workspace, name, version);
     const spec = (component.properties as { componentSpec?: Record<string, unknown> }).componentSpec ?? {};
     const declared = Object.keys((spec.inputs as Record<string, unknown> | undefined) ?? {});

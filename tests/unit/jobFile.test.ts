@@ -553,3 +553,57 @@ describe('pipeline settings and component step run settings', () => {
     expect(isoDuration(seconds)).toBe(text);
   });
 });
+
+describe('services', () => {
+  const job = (services: string[]) =>
+    ['command: python train.py', 'environment: azureml:env:1', 'services:', ...services.map((l) => `  ${l}`)].join(
+      '\n',
+    );
+
+  it('reads services as azure-ai-ml sends them: log_dir and ssh_public_keys as properties, nodes all', () => {
+    const root = workspace({
+      'job.yml': job([
+        'code: {type: vs_code}',
+        'board: {type: tensor_board, log_dir: outputs/tb}',
+        'shell: {type: ssh, ssh_public_keys: ssh-rsa AAA, nodes: all, port: 22}',
+      ]),
+    });
+    const loaded = loadJobFile(path.join(root, 'job.yml'), root, []);
+    expect(loaded.services).toEqual({
+      code: { jobServiceType: 'VSCode' },
+      board: { jobServiceType: 'TensorBoard', properties: { logDir: 'outputs/tb' } },
+      shell: {
+        jobServiceType: 'SSH',
+        port: 22,
+        nodes: { nodesValueType: 'All' },
+        properties: { sshPublicKeys: 'ssh-rsa AAA' },
+      },
+    });
+  });
+
+  it('refuses unknown types, misplaced keys, other nodes, and services on jobs that would drop them', () => {
+    const root = workspace({
+      'bad.yml': job([
+        'a: {type: rdp}',
+        'b: {type: vs_code, log_dir: x}',
+        'c: {type: ssh, nodes: head}',
+        'd: {port: 80}',
+      ]),
+      'pipeline.yml': [
+        'type: pipeline',
+        'services: {code: {type: vs_code}}',
+        'jobs:',
+        '  a: {command: echo, environment: azureml:env:1}',
+      ].join('\n'),
+    });
+    expect(problemsOf(root, 'bad.yml')).toEqual([
+      "bad.yml:4:13 Service 'a''s 'type' is 'rdp'; allowed values are 'jupyter_lab', 'ssh', 'tensor_board', 'vs_code', 'custom'.",
+      "bad.yml:5:22 Service 'b': 'log_dir' belongs to a service of type 'tensor_board', not 'vs_code'.",
+      "bad.yml:6:25 Service 'c''s 'nodes' is 'head'; the only value is 'all'.",
+      "bad.yml:7:3 Service 'd' needs 'type' (jupyter_lab, ssh, tensor_board, vs_code, custom).",
+    ]);
+    expect(problemsOf(root, 'pipeline.yml')).toEqual([
+      "pipeline.yml:2:1 'services' on a pipeline job is not sent by action-pipeline yet; remove it, or set services on a command job or step.",
+    ]);
+  });
+});
