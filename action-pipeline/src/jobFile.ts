@@ -526,6 +526,14 @@ export function computeName(source: YamlSource, field: Field | undefined, bindin
   const binding = parseBinding(value);
   if (binding?.kind === 'parent-input' && bindingsAllowed) return value.trim();
   const name = value.replace(/^azureml:/, '');
+  // Microsoft's samples write `<ATTACHED_SPARK_POOL_NAME>` or `< your compute name >` for the user to fill in.
+  if (/^<[^<>]*>$/.test(name.trim())) {
+    source.report(
+      field?.value,
+      `'compute' is '${value}', a placeholder of the sample file: replace it with the name of your compute (azureml:NAME).`,
+    );
+    return undefined;
+  }
   if (!NAME_RULES.compute.pattern.test(name)) {
     source.report(
       field?.value,

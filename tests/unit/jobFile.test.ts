@@ -607,3 +607,12 @@ describe('services', () => {
     ]);
   });
 });
+
+describe('compute placeholders of the samples', () => {
+  it.each(['<ATTACHED_SPARK_POOL_NAME>', "'< your compute name >'"])('says %s is a placeholder to replace', (value) => {
+    const root = workspace({ 'job.yml': `command: echo\nenvironment: azureml:env:1\ncompute: ${value}\n` });
+    expect(problemsOf(root, 'job.yml')).toEqual([
+      `job.yml:3:10 'compute' is '${value.replace(/'/g, '')}', a placeholder of the sample file: replace it with the name of your compute (azureml:NAME).`,
+    ]);
+  });
+});
