@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { isMap, isScalar, parse, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, parse, type Node } from 'yaml';
 import { anonymousEnvironmentVersion, pyYamlDump } from '../../shared/azure/anonymousEnvironment.js';
 import { NAME_RULES } from '../../shared/azure/names.js';
 import type { SourceLocation } from '../../shared/logger.js';
@@ -85,6 +85,10 @@ export interface ComponentPort {
   optional: boolean;
   default: string | number | boolean | undefined;
   description: string | undefined;
+  /** Bounds of a number or integer input, and the values of an enum one, as the file wrote them. */
+  min?: number | undefined;
+  max?: number | undefined;
+  enum?: string[] | undefined;
 }
 
 /**
@@ -940,6 +944,46 @@ export function readRunSettings(source: YamlSource, f: Map<string, Field>): Step
   };
 }
 
+/** A component input's `min`, `max` (number and integer inputs) and `enum` (string lists), checked. */
+function portBounds(
+  source: YamlSource,
+  p: Map<string, Field>,
+  name: string,
+  type: DataType | LiteralType,
+): Pick<ComponentPort, 'min' | 'max' | 'enum'> {
+  const bound = (key: 'min' | 'max'): number | undefined => {
+    const value = scalar(source, p.get(key), `Input '${name}''s '${key}'`);
+    if (value === undefined) return undefined;
+    if (type !== 'number' && type !== 'integer') {
+      source.report(
+        p.get(key)?.keyNode,
+        `Input '${name}' is of type ${type}; '${key}' applies to number and integer inputs.`,
+      );
+      return undefined;
+    }
+    if (typeof value !== 'number' || (type === 'integer' && !Number.isInteger(value))) {
+      source.report(
+        p.get(key)?.value,
+        `Input '${name}''s '${key}' is '${String(value)}'; it must be ${type === 'integer' ? 'an integer' : 'a number'}.`,
+      );
+      return undefined;
+    }
+    return value;
+  };
+  const enumField = p.get('enum');
+  let values: string[] | undefined;
+  if (enumField) {
+    const node = enumField.value;
+    if (
+      !isSeq(node) ||
+      !node.items.every((item) => isScalar(item) && item.value !== null && typeof item.value !== 'object')
+    )
+      source.report(node ?? enumField.keyNode, `Input '${name}''s 'enum' must be a list of values.`);
+    else values = node.items.map((item) => String((item as { value: unknown }).value));
+  }
+  return { min: bound('min'), max: bound('max'), enum: values };
+}
+
 /**
  * What a job runs that needs its code and environment resolved: a command job's command, a sweep's
  * trial, a Spark job, and each pipeline step's that is not a registered component.
@@ -1276,6 +1320,7 @@ export function readComponentFile(
       optional: scalar(source, p.get('optional'), "'optional'") === true,
       default: scalar(source, p.get('default'), "'default'"),
       description: text(source, p.get('description'), "'description'"),
+      ...portBounds(source, p, entry.key, portType),
     };
   }
   const outputs: Record<string, { type: DataType }> = {};

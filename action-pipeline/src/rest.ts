@@ -293,6 +293,11 @@ export function anonymousComponent(
             optional: port.optional || undefined,
             default: port.default,
             description: port.description,
+            // azure-ai-ml 1.35 sends bounds as Python's str() of the typed value: 0 → '0.0' for a
+            // number input (captured: component-input-bounds.json).
+            min: port.min === undefined ? undefined : pythonNumberText(port.min, port.type),
+            max: port.max === undefined ? undefined : pythonNumberText(port.max, port.type),
+            enum: port.enum,
           }),
         )
       : mapValues(step.inputs, (input) => ({ type: stepInputType(job, step, input, resolved) }));
@@ -327,6 +332,13 @@ export function anonymousComponent(
     _source: step.source.kind === 'file' ? 'YAML.COMPONENT' : 'YAML.JOB',
   });
   return { name: ANONYMOUS_COMPONENT_NAME, version: anonymousVersion(componentSpec), componentSpec };
+}
+
+/** Python's str() of an int or a float: 1 → '1' or '1.0', 1e-7 → '1e-07'. */
+export function pythonNumberText(value: number, type: string): string {
+  if (type === 'integer') return String(Math.trunc(value));
+  if (Number.isInteger(value) && Math.abs(value) < 1e16) return `${value}.0`;
+  return String(value).replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
 /** azure-ai-ml's anonymous version: a GUID made of the content's hash. */

@@ -16,6 +16,7 @@ import {
   anonymousComponent,
   autoMLJobBody,
   isoDuration,
+  pythonNumberText,
   stepNode,
   type Resolved,
 } from '../../action-pipeline/src/rest.js';
@@ -614,5 +615,59 @@ describe('compute placeholders of the samples', () => {
     expect(problemsOf(root, 'job.yml')).toEqual([
       `job.yml:3:10 'compute' is '${value.replace(/'/g, '')}', a placeholder of the sample file: replace it with the name of your compute (azureml:NAME).`,
     ]);
+  });
+});
+
+describe('component input bounds and enums', () => {
+  const component = (inputs: string[]) =>
+    [
+      'type: command',
+      'command: python train.py',
+      'environment: azureml:env:1',
+      'inputs:',
+      ...inputs.map((l) => `  ${l}`),
+    ].join('\n');
+  const pipeline = 'type: pipeline\njobs:\n  train:\n    component: ./train.yml\n';
+
+  it('sends min, max and enum in the component spec as azure-ai-ml writes them', () => {
+    const root = workspace({
+      'pipeline.yml': pipeline,
+      'train.yml': component([
+        'epochs: {type: integer, min: 0, max: 100, default: 10}',
+        'ratio: {type: number, min: 0, max: 1, default: 0.2}',
+        'schedule: {type: string, enum: [step, time-based], default: step}',
+      ]),
+    });
+    const job = loadJobFile(path.join(root, 'pipeline.yml'), root, []) as PipelineJob;
+    expect(anonymousComponent(job, job.steps[0]!, resolved()).componentSpec.inputs).toEqual({
+      epochs: { type: 'integer', min: '0', max: '100', default: 10 },
+      ratio: { type: 'number', min: '0.0', max: '1.0', default: 0.2 },
+      schedule: { type: 'string', enum: ['step', 'time-based'], default: 'step' },
+    });
+  });
+
+  it('refuses bounds on other types, bounds that are not numbers, and an enum that is not a list', () => {
+    const root = workspace({
+      'pipeline.yml': pipeline,
+      'train.yml': component([
+        'a: {type: string, min: 1, optional: true}',
+        'b: {type: integer, max: 1.5, optional: true}',
+        'c: {type: string, enum: step, optional: true}',
+      ]),
+    });
+    expect(problemsOf(root, 'pipeline.yml')).toEqual([
+      "train.yml:5:21 Input 'a' is of type string; 'min' applies to number and integer inputs.",
+      "train.yml:6:27 Input 'b''s 'max' is '1.5'; it must be an integer.",
+      "train.yml:7:27 Input 'c''s 'enum' must be a list of values.",
+    ]);
+  });
+
+  it.each([
+    [0, 'number', '0.0'],
+    [1e-7, 'number', '1e-07'],
+    [0.25, 'number', '0.25'],
+    [7, 'integer', '7'],
+  ])("writes %s (%s) as Python's str() does: %s", (value, type, text) => {
+    expect(pythonNumberText(value, type)).toBe(text);
   });
 });
