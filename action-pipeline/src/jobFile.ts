@@ -1172,6 +1172,15 @@ function readStep(source: YamlSource, entry: Field, workspaceRoot: string, extra
       if (f.has(key)) source.report(f.get(key)?.keyNode, `${what} has both 'component' and '${key}'; use one.`);
     const reference = text(source, componentField, `${what}'s 'component'`);
     if (reference === undefined) return undefined;
+    if (reference.startsWith('azureml://registries/')) {
+      // Registry components need the registry's own API (registries/{name}/components), which
+      // action-pipeline does not call yet: said plainly instead of calling the reference malformed.
+      source.report(
+        componentField.value,
+        `${what}'s 'component' is '${reference}', a registry component: action-pipeline runs workspace components (azureml:NAME:VERSION or azureml:NAME@latest) and does not resolve registry components yet; register the component in the workspace, or submit this file with az ml job create.`,
+      );
+      return undefined;
+    }
     if (reference.startsWith('azureml:')) {
       // NAME@latest is resolved to the latest version, as azure-ai-ml resolves it (_operation_orchestrator.py).
       if (!/^azureml:[A-Za-z0-9][\w.-]*(:[\w.-]+|@latest)$/.test(reference)) {

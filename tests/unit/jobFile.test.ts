@@ -671,3 +671,15 @@ describe('component input bounds and enums', () => {
     expect(pythonNumberText(value, type)).toBe(text);
   });
 });
+
+describe('registry components', () => {
+  it('says a registry component is not resolved yet, instead of calling it malformed', () => {
+    const root = workspace({
+      'pipeline.yml':
+        'type: pipeline\njobs:\n  train:\n    component: azureml://registries/azureml/components/automl_hts_training\n',
+    });
+    expect(problemsOf(root, 'pipeline.yml')).toEqual([
+      "pipeline.yml:4:16 Step 'train''s 'component' is 'azureml://registries/azureml/components/automl_hts_training', a registry component: action-pipeline runs workspace components (azureml:NAME:VERSION or azureml:NAME@latest) and does not resolve registry components yet; register the component in the workspace, or submit this file with az ml job create.",
+    ]);
+  });
+});
