@@ -165,7 +165,8 @@ export function commandJobBody(
     ...(spec.distribution ? { distribution: spec.distribution } : {}),
     ...(job.identity ? { identity: { identityType: job.identity } } : {}),
     ...(job.services ? { services: job.services } : {}),
-    ...(spec.timeoutSeconds ? { limits: { jobLimitsType: 'Command', timeout: `PT${spec.timeoutSeconds}S` } } : {}),
+    // As isodate writes it, as azure-ai-ml sends it (900 → PT15M; the corpus parity of deepspeed-training).
+    ...(spec.timeoutSeconds ? { limits: { jobLimitsType: 'Command', timeout: isoDuration(spec.timeoutSeconds) } } : {}),
   };
 }
 
