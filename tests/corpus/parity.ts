@@ -168,12 +168,6 @@ export const CORPUS_DIFFERENCES: KnownDifference[] = [
   },
   {
     file: '*',
-    field: '^properties\\.jobs\\.[^.]+\\.(trial\\.)?component\\.inputs\\.[^.]+\\.(enum|min|max)$',
-    when: (ours) => ours === undefined,
-    reason: "bug: a component input's enum, min and max are dropped",
-  },
-  {
-    file: '*',
     field: '^properties\\.jobs\\.[^.]+\\.(trial\\.)?component\\.outputs\\.[^.]+\\.description$',
     when: (ours) => ours === undefined,
     reason: "bug: a component output's description is dropped",
@@ -184,12 +178,6 @@ export const CORPUS_DIFFERENCES: KnownDifference[] = [
     reason:
       "bug: an inline step's output bound to a pipeline output takes its type and mode in azure-ai-ml (uri_file, " +
       'rw_mount); ours declares uri_folder without a mode',
-  },
-  {
-    file: '*',
-    field: '^properties\\.services\\.',
-    when: (ours) => ours === undefined,
-    reason: "bug: a command job's services (jupyter_lab, vs_code, tensor_board) are dropped",
   },
 ];
 
