@@ -57,14 +57,6 @@ export const KNOWN_DIFFERENCES: KnownDifference[] = [
       "parity: ours sends 'azureml:iris:1' as written, azure-ai-ml the data version's ARM id (action-pipeline " +
       'resolves environments and code to ARM ids, not data references)',
   },
-  // Command jobs.
-  {
-    file: 'command-data.yml',
-    field: 'properties.limits.timeout',
-    reason:
-      "harmless: the same duration written 'PT3600S' (ours, the YAML's seconds) and 'PT1H' (azure-ai-ml); the spec " +
-      "types it 'format: duration' (ISO 8601) 'with precision as low as Seconds', where both are valid: kept",
-  },
   // Anonymous components of pipeline steps.
   {
     file: 'pipeline-registered-component.yml',
