@@ -61,7 +61,7 @@ export async function followJob(options: {
   const started = Date.now();
   const elapsed = () => formatDuration(Date.now() - started);
   const stepStates = new Map<string, string>();
-  const printedLogLines = new Map<string, number>();
+  const logsSeen: LogsSeen = { lines: new Map(), unreadable: new Set() };
   let status = '';
   let children: RunInfo[] = [];
   let pollMs = FIRST_POLL_MS;
@@ -97,7 +97,7 @@ export async function followJob(options: {
     }
     if (options.streamLogs) {
       const runs = isPipeline ? children.filter((c) => c.status !== 'NotStarted') : [{ runId, displayName: runId }];
-      for (const run of runs) await printNewLogLines(context, history, run.runId, run.displayName, printedLogLines);
+      for (const run of runs) await printNewLogLines(context, history, run.runId, run.displayName, logsSeen);
     }
     if (TERMINAL_STATES.includes(status)) break;
     if (Date.now() - started >= options.timeoutMs) {
@@ -126,7 +126,7 @@ export async function followJob(options: {
     say(`job ${runId} completed.`);
     return outcome;
   }
-  outcome.failure = await explainFailure(context, history, runId, status, children, printedLogLines);
+  outcome.failure = await explainFailure(context, history, runId, status, children, logsSeen);
   return outcome;
 }
 
@@ -154,8 +154,11 @@ async function collectMetrics(
   return metrics;
 }
 
-/** Runs whose log could not be read, kept in the printed-lines map under this prefix: warned once. */
-const UNREADABLE = 'unreadable:';
+/** What the step has shown of the runs' logs: lines printed per run, and runs whose log could not be read. */
+interface LogsSeen {
+  lines: Map<string, number>;
+  unreadable: Set<string>;
+}
 
 /**
  * A run's log, or '' when it cannot be read: then a warning says why (once per run), so a job that
@@ -166,13 +169,13 @@ async function readLog(
   history: RunHistory,
   runId: string,
   label: string,
-  printed: Map<string, number>,
+  seen: LogsSeen,
 ): Promise<string> {
   try {
     return await history.log(runId);
   } catch (error) {
-    if (!printed.has(`${UNREADABLE}${runId}`)) {
-      printed.set(`${UNREADABLE}${runId}`, 0);
+    if (!seen.unreadable.has(runId)) {
+      seen.unreadable.add(runId);
       context.log.warning(
         `The log of ${inertValue(label)} could not be read: ${inertValue((error as Error).message)}. The job is followed without it.`,
       );
@@ -186,14 +189,14 @@ async function printNewLogLines(
   history: RunHistory,
   runId: string,
   label: string,
-  printed: Map<string, number>,
+  seen: LogsSeen,
 ): Promise<void> {
-  const text = await readLog(context, history, runId, label, printed);
+  const text = await readLog(context, history, runId, label, seen);
   // Split as the runner splits (a tqdm `\r` starts a line too), each line inert (`##[` mid-line).
   const lines = runnerLines(text).filter((l) => l !== '');
-  const already = printed.get(runId) ?? 0;
+  const already = seen.lines.get(runId) ?? 0;
   for (const line of lines.slice(already)) context.log.info(`  ${inertValue(label)} | ${inertLine(line)}`);
-  printed.set(runId, lines.length);
+  seen.lines.set(runId, lines.length);
 }
 
 async function explainFailure(
@@ -202,7 +205,7 @@ async function explainFailure(
   runId: string,
   status: string,
   children: RunInfo[],
-  printed: Map<string, number>,
+  seen: LogsSeen,
 ): Promise<UserError> {
   const failedSteps = children.filter((c) => c.status === 'Failed');
   const failed = failedSteps.length > 0 ? failedSteps : [await history.run(runId)];
@@ -212,9 +215,9 @@ async function explainFailure(
     const error = run.error ? `${run.error.code}: ${run.error.message}` : `ended ${run.status}`;
     reasons.push(`${label} failed: ${error}`);
     context.log.error(`The ${label} failed: ${error}`);
-    const log = await readLog(context, history, run.runId, label, printed);
+    const log = await readLog(context, history, run.runId, label, seen);
     const lines = runnerLines(log).filter((l) => l !== '');
-    if (lines.length > 0 && (printed.get(run.runId) ?? 0) < lines.length) {
+    if (lines.length > 0 && (seen.lines.get(run.runId) ?? 0) < lines.length) {
       const tail = lines.slice(-LOG_TAIL_LINES);
       await context.log.group(`Last ${tail.length} lines of the log of ${label}`, () => {
         // A line of the job's output must not run as a workflow command (`::...`, `##[...]`).
